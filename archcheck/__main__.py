@@ -1,0 +1,5 @@
+"""`python -m archcheck`."""
+
+from archcheck.cli import main
+
+main()

@@ -1,0 +1,186 @@
+"""The plain data every stage passes on: System in, Report out.
+
+Sources build a ``System``; the engine turns it into a ``Report``; reporters and the scaffold
+only read a ``Report``. Nothing here imports anything else of archcheck's, so every stage can
+depend on it. Fields may be added; renaming or removing one is a breaking change for the JSON
+report (see ``Report.schema_version``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+WorkloadKind = Literal["api", "events", "cron", "migration"]
+"""One unit of work inside a service: request serving, a topic subscription, a schedule, a
+run-once job."""
+
+ServiceRole = Literal[
+    "api", "event-worker", "cron-worker", "worker", "migration", "sidecar", "infrastructure"
+]
+"""What a compose service is for; ``infrastructure`` is a database, broker or proxy we do not judge."""
+
+Decision = Literal["inline", "separate", "insufficient-data"]
+Priority = Literal["high", "medium", "low"]
+Severity = Literal["high", "medium", "low"]
+Environment = Literal["production", "staging", "development"]
+Origin = Literal["compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git"]
+
+PRIORITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
+"""Order of priorities and severities, for ``--fail-on`` and sorting."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Location(_Frozen):
+    """A place in a file: a compose key, a Go source line, a metrics file entry (1-based)."""
+
+    file: str
+    line: int = Field(ge=1)
+    column: int = Field(default=1, ge=1)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Workload(_Frozen):
+    """One unit of background (or request) work inside a service."""
+
+    service: str
+    kind: WorkloadKind
+    name: str
+    """Stable name within the service and kind: the topic for events, the job name for cron."""
+    topic: str | None = None
+    pubsub: str | None = None
+    schedule: str | None = None
+    """A cron spec (``*/5 * * * *``) or ``@every 1m``; None when unknown."""
+    handler: str | None = None
+    """The Go handler or method, when known."""
+    dead_letter_topic: str | None = None
+    origin: Origin = "compose"
+    location: Location | None = None
+
+
+class Service(_Frozen):
+    """One compose service after merge, extends, interpolation and profiles.
+
+    Environment values are deliberately not kept (they may hold secrets): only the keys, plus the
+    few values the engine reads.
+    """
+
+    name: str
+    role: ServiceRole = "api"
+    image: str | None = None
+    build_context: str | None = None
+    dockerfile: str | None = None
+    command: tuple[str, ...] = ()
+    environment_keys: tuple[str, ...] = ()
+    worker_mode: str | None = None
+    """``WORKER_MODE`` from the environment or ``-mode``/``--mode`` from the command."""
+    worker_concurrency: int | None = None
+    replicas: int | None = None
+    container_name: str | None = None
+    restart: str | None = None
+    has_resource_limits: bool = False
+    has_restart_policy: bool = False
+    depends_on: dict[str, str] = Field(default_factory=dict)
+    """Service name -> condition (``service_started``, ``service_completed_successfully``...)."""
+    network_mode: str | None = None
+    owner: str | None = None
+    """For workers, migrations and sidecars: the application service they belong to."""
+    environment: Environment | None = None
+    """Deployment environment declared in ``x-archcheck``; None when not declared."""
+    location: Location | None = None
+    """Where the service's key is written."""
+    key_locations: dict[str, Location] = Field(default_factory=dict)
+    """Dotted compose key (``deploy.replicas``) -> where its effective value was written."""
+
+
+class Measurement(_Frozen):
+    """One metric value for a service or one of its workloads."""
+
+    service: str
+    metric: str
+    """A name from ``archcheck.sources.metrics.METRICS`` (``events_per_minute``, ``processing_ms_p95``...)."""
+    value: float
+    unit: str
+    workload: str | None = None
+    """The workload's name (topic or job), or None for the whole service."""
+    source: str
+    """Where it came from: a snapshot file, ``prometheus:<url>``, ``docker``, a ``.prom`` file."""
+    window: str | None = None
+    """The time range it summarises, as a Prometheus duration (``7d``)."""
+    location: Location | None = None
+
+
+class System(_Frozen):
+    """Everything the sources know: the input of the engine."""
+
+    project: str
+    compose_files: tuple[str, ...] = ()
+    services: tuple[Service, ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    measurements: tuple[Measurement, ...] = ()
+    environment: Environment | None = None
+    """Project-wide deployment environment from the top-level ``x-archcheck``."""
+    notes: tuple[str, ...] = ()
+    """Warnings from the sources (metrics for unknown services, overridden measurements...)."""
+
+
+class Evidence(_Frozen):
+    """One criterion of the decision matrix, as it applied to one verdict."""
+
+    criterion: str
+    value: float | str | None
+    """None when the measurement is missing."""
+    threshold: float | str | None = None
+    unit: str | None = None
+    outcome: Decision | Literal["neutral"] = "neutral"
+    priority: Priority | None = None
+    source: str | None = None
+    """A metric source or a compose key."""
+    location: Location | None = None
+    how_to_get: str | None = None
+    """For missing values: how to provide the measurement."""
+
+
+class Verdict(_Frozen):
+    """Per service and workload kind: stay inline, split out, or not enough data to say."""
+
+    service: str
+    kind: WorkloadKind
+    decision: Decision
+    priority: Priority
+    workloads: tuple[str, ...] = ()
+    """Names of the workloads this verdict covers."""
+    summary: str
+    evidence: tuple[Evidence, ...] = ()
+    location: Location | None = None
+
+
+class Finding(_Frozen):
+    """One rule hit."""
+
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    message: str
+    service: str | None = None
+    location: Location | None = None
+    evidence: dict[str, float | int | str | None] = Field(default_factory=dict)
+
+
+class Report(_Frozen):
+    """What the engine decided; the only input of reporters and the scaffold."""
+
+    schema_version: Literal[1] = 1
+    tool_version: str
+    project: str
+    compose_files: tuple[str, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    notes: tuple[str, ...] = ()
