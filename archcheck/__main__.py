@@ -1,5 +1,5 @@
 """`python -m archcheck`."""
 
-from archcheck.cli import main
+from archcheck.launch import main
 
 main()

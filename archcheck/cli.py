@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from archcheck import __version__
 from archcheck.errors import ArchcheckError, ExitCode
+
+if TYPE_CHECKING:
+    from archcheck.model import Report, System
+    from archcheck.sources.live import LiveOptions
 
 app = typer.Typer(
     name="archcheck",
@@ -55,6 +59,158 @@ ProjectNameOpt = Annotated[str | None, typer.Option("-p", "--project-name", help
 ProjectDirOpt = Annotated[
     Path | None, typer.Option("--project-directory", help="Alternate working directory.")
 ]
+MetricsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--metrics", metavar="FILE",
+        help="Metrics snapshot (YAML/JSON) or saved /metrics scrape (.prom); repeatable, "
+        "later wins. Default: x-archcheck metrics, else metrics.yaml beside the compose file.",
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", metavar="FILE", help="Project config (.archcheck.yaml)."),
+]
+
+# --- live metrics sources (Prometheus HTTP API, Docker engine), shared by analyze and snapshot --
+# NOTE: secrets are never options (they would show in process lists): the bearer token comes from
+# $ARCHCHECK_PROMETHEUS_TOKEN or a file, the basic-auth password from
+# $ARCHCHECK_PROMETHEUS_PASSWORD or a file.
+
+_LIVE = "Live metrics"
+PrometheusOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--prometheus", metavar="URL", rich_help_panel=_LIVE,
+        help="Query this Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics).",
+    ),
+]
+WindowOpt = Annotated[
+    str, typer.Option("--window", rich_help_panel=_LIVE, help="Time range the queries summarise.")
+]
+AtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--at", metavar="TIME", rich_help_panel=_LIVE,
+        help="Evaluate the queries at this time (RFC 3339 or Unix seconds) instead of now.",
+    ),
+]
+ServiceLabelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--service-label", rich_help_panel=_LIVE,
+        help="Label naming the compose service (default: service; for cAdvisor series: "
+        "container_label_com_docker_compose_service).",
+    ),
+]
+QueriesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--prometheus-queries", metavar="FILE", rich_help_panel=_LIVE,
+        help="PromQL overrides, in the format of rules/sources/prometheus.yaml.",
+    ),
+]
+TokenFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--prometheus-token-file", metavar="FILE", rich_help_panel=_LIVE,
+        help="File holding a bearer token (default: $ARCHCHECK_PROMETHEUS_TOKEN).",
+    ),
+]
+UserOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--prometheus-user", rich_help_panel=_LIVE,
+        help="Basic-auth user; the password comes from --prometheus-password-file or "
+        "$ARCHCHECK_PROMETHEUS_PASSWORD.",
+    ),
+]
+PasswordFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--prometheus-password-file", metavar="FILE", rich_help_panel=_LIVE,
+        help="File holding the basic-auth password.",
+    ),
+]
+CaFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--prometheus-ca-file", metavar="FILE", rich_help_panel=_LIVE,
+        help="PEM file with the CA that signed the server's certificate.",
+    ),
+]
+InsecureOpt = Annotated[
+    bool,
+    typer.Option("--insecure", rich_help_panel=_LIVE, help="Do not verify the TLS certificate."),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--prometheus-timeout", metavar="SECONDS", rich_help_panel=_LIVE,
+        help="Timeout of each HTTP request.",
+    ),
+]
+RetriesOpt = Annotated[
+    int,
+    typer.Option(
+        "--prometheus-retries", rich_help_panel=_LIVE,
+        help="Retries (with backoff) after a timeout, a refused connection or HTTP 429/5xx.",
+    ),
+]
+DockerOpt = Annotated[
+    bool,
+    typer.Option(
+        "--docker", rich_help_panel=_LIVE,
+        help="Measure the project's running containers through the Docker engine.",
+    ),
+]
+DockerHostOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--docker-host", metavar="URL", rich_help_panel=_LIVE,
+        help="Docker engine to ask (default: $DOCKER_HOST or the local socket).",
+    ),
+]
+
+
+def _live_options(
+    *,
+    prometheus: str | None,
+    window: str,
+    at: str | None,
+    service_label: str | None,
+    queries: Path | None,
+    token_file: Path | None,
+    user: str | None,
+    password_file: Path | None,
+    ca_file: Path | None,
+    insecure: bool,
+    timeout: float,
+    retries: int,
+    docker: bool,
+    docker_host: str | None,
+) -> LiveOptions:
+    """The live-source flags as options for ``collect_live``."""
+    from archcheck.sources.live import LiveOptions
+    from archcheck.sources.prometheus import PrometheusOptions
+
+    return LiveOptions(
+        prometheus=PrometheusOptions(
+            url=prometheus, window=window, at=at, service_label=service_label,
+            queries_file=queries, token_file=token_file, username=user,
+            password_file=password_file, ca_file=ca_file, insecure=insecure, timeout=timeout,
+            retries=retries,
+        )
+        if prometheus
+        else None,
+        docker=docker or docker_host is not None,
+        docker_host=docker_host,
+        progress=_progress,
+    )
+
+
+def _progress(message: str) -> None:
+    typer.echo(message, err=True)
 
 
 @app.command()
@@ -72,22 +228,462 @@ def config(
     ] = False,
 ) -> None:
     """Print the normalised project, as `docker compose config` would (secrets redacted)."""
-    from archcheck.compose import ComposeOptions, load_project
-    from archcheck.compose.render import render_config
+    from archcheck.compose.command import ConfigArgs, run_config
 
-    project = load_project(
-        ComposeOptions(
+    run_config(
+        ConfigArgs(
             files=tuple(file or ()),
             env_files=tuple(env_file or ()),
             profiles=tuple(profile or ()),
             project_name=project_name,
             project_directory=project_directory,
+            output_format=output_format,
+            services=services,
         )
     )
-    if services:
-        typer.echo("\n".join(project.services))
+
+
+metrics_app = typer.Typer(
+    help="Metrics: take a snapshot of live measurements for offline CI.", no_args_is_help=True
+)
+app.add_typer(metrics_app, name="metrics")
+
+
+@metrics_app.command("snapshot")
+def metrics_snapshot(
+    compose_file: Annotated[
+        Path | None,
+        typer.Argument(help="Compose file: keep only its services and route by workload kind."),
+    ] = None,
+    file: FilesOpt = None,
+    env_file: EnvFileOpt = None,
+    profile: ProfileOpt = None,
+    project_name: ProjectNameOpt = None,
+    project_directory: ProjectDirOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the snapshot here instead of stdout."),
+    ] = None,
+    prometheus: PrometheusOpt = None,
+    window: WindowOpt = "7d",
+    at: AtOpt = None,
+    service_label: ServiceLabelOpt = None,
+    prometheus_queries: QueriesOpt = None,
+    prometheus_token_file: TokenFileOpt = None,
+    prometheus_user: UserOpt = None,
+    prometheus_password_file: PasswordFileOpt = None,
+    prometheus_ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+    prometheus_timeout: TimeoutOpt = 30.0,
+    prometheus_retries: RetriesOpt = 2,
+    docker: DockerOpt = False,
+    docker_host: DockerHostOpt = None,
+) -> None:
+    """Write what `analyze --prometheus/--docker` would measure to a snapshot file."""
+    from archcheck.errors import UsageError
+    from archcheck.sources.live import collect_live
+    from archcheck.sources.snapshot import dump_snapshot
+
+    live = _live_options(
+        prometheus=prometheus, window=window, at=at, service_label=service_label,
+        queries=prometheus_queries, token_file=prometheus_token_file, user=prometheus_user,
+        password_file=prometheus_password_file, ca_file=prometheus_ca_file, insecure=insecure,
+        timeout=prometheus_timeout, retries=prometheus_retries, docker=docker,
+        docker_host=docker_host,
+    )
+    if not live.enabled:
+        raise UsageError("nothing to measure: give --prometheus URL and/or --docker")
+    files = ([compose_file] if compose_file else []) + list(file or ())
+    if files:  # exactly what analyze would use: the project's services, routed by workload kind
+        from archcheck.compose import ComposeOptions
+        from archcheck.pipeline import AnalyzeOptions, build_system
+
+        system = build_system(
+            AnalyzeOptions(
+                compose=ComposeOptions(
+                    files=tuple(files), env_files=tuple(env_file or ()),
+                    profiles=tuple(profile or ()), project_name=project_name,
+                    project_directory=project_directory,
+                ),
+                live=live,
+            )
+        )
+        live_sources = ("prometheus:", "docker:")
+        measurements = [m for m in system.measurements if m.source.startswith(live_sources)]
+        for note in system.notes:
+            _progress(f"note: {note}")
+    else:
+        measurements = collect_live(live, project=project_name)
+    text = dump_snapshot(
+        measurements,
+        source=live.describe(),
+        window=window if live.prometheus is not None else None,
+    )
+    if output is None:
+        typer.echo(text, nl=False)
         return
-    typer.echo(render_config(project, output_format), nl=False)
+    from archcheck.baseline import write_text_atomic
+
+    try:
+        write_text_atomic(output, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}; check the path") from exc
+    _progress(f"wrote {len(measurements)} measurement(s) to {output}")
+
+
+# --- analyze, rules, schema (the analyze team) ------------------------------------------------
+
+
+@app.command()
+def analyze(
+    compose_file: Annotated[
+        Path | None, typer.Argument(help="Compose file (default: compose discovery as Compose).")
+    ] = None,
+    file: FilesOpt = None,
+    env_file: EnvFileOpt = None,
+    profile: ProfileOpt = None,
+    project_name: ProjectNameOpt = None,
+    project_directory: ProjectDirOpt = None,
+    metrics: MetricsOpt = None,
+    config_file: ConfigOpt = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="text, json, markdown, sarif, github, junit or codeclimate."
+        ),
+    ] = "text",
+    output: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-o", "--output", metavar="[FORMAT=]FILE",
+            help="Write the --format report to FILE instead of stdout; FORMAT=FILE writes one "
+            "more report in FORMAT (repeatable: -o sarif=archcheck.sarif -o junit=junit.xml).",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", metavar="FILE",
+            help="Report and gate only what is not in FILE (written by `archcheck baseline`).",
+        ),
+    ] = None,
+    diff_base: Annotated[
+        str | None,
+        typer.Option(
+            "--diff-base", metavar="REF",
+            help="Report and gate only what is new or worse than at git revision REF.",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on", metavar="LEVEL",
+            help="Exit 1 when a verdict or finding is at or above: high, medium, low, never "
+            "(default: fail_on in .archcheck.yaml, else high).",
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", "--explain", help="Show the evidence.")
+    ] = False,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source", metavar="SERVICE=DIR", rich_help_panel="Discovery",
+            help="Read SERVICE's Go code from DIR instead of its build context (repeatable).",
+        ),
+    ] = None,
+    dapr_resources: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--dapr-resources", metavar="DIR", rich_help_panel="Discovery",
+            help="Also read Dapr Subscription/Component/Resiliency files from DIR (repeatable).",
+        ),
+    ] = None,
+    since: Annotated[
+        str,
+        typer.Option(
+            "--since", metavar="DAYS", rich_help_panel="Discovery",
+            help="Deploy frequency counts commits of the last DAYS days (90, 90d or 12w).",
+        ),
+    ] = "90",
+    no_discover: Annotated[
+        bool,
+        typer.Option(
+            "--no-discover", rich_help_panel="Discovery",
+            help="Do not read Go source, Dapr resources or git history; compose and metrics only.",
+        ),
+    ] = False,
+    prometheus: PrometheusOpt = None,
+    window: WindowOpt = "7d",
+    at: AtOpt = None,
+    service_label: ServiceLabelOpt = None,
+    prometheus_queries: QueriesOpt = None,
+    prometheus_token_file: TokenFileOpt = None,
+    prometheus_user: UserOpt = None,
+    prometheus_password_file: PasswordFileOpt = None,
+    prometheus_ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+    prometheus_timeout: TimeoutOpt = 30.0,
+    prometheus_retries: RetriesOpt = 2,
+    docker: DockerOpt = False,
+    docker_host: DockerHostOpt = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option("--write-baseline", hidden=True, help="Used by `archcheck baseline`."),
+    ] = None,
+) -> None:
+    """Decide per service: keep event handlers and cron jobs inline, or split them out."""
+    from archcheck.baseline import gating
+    from archcheck.compose import ComposeOptions
+    from archcheck.engine import load_ruleset
+    from archcheck.errors import UsageError
+    from archcheck.gate import judge, only_changes
+    from archcheck.outputs import plan_outputs, write_outputs
+    from archcheck.pipeline import AnalyzeOptions, build_system, config_path
+    from archcheck.reporters import FORMATS, renderer
+    from archcheck.sources.discovery import DiscoveryOptions, parse_since, parse_source_option
+
+    if fail_on is not None and fail_on not in ("high", "medium", "low", "never"):
+        raise UsageError(f"--fail-on {fail_on!r}: use high, medium, low or never")
+    plan = plan_outputs(output_format, output or (), FORMATS)
+    files = ([compose_file] if compose_file else []) + list(file or ())
+    options = AnalyzeOptions(
+        compose=ComposeOptions(
+            files=tuple(files), env_files=tuple(env_file or ()), profiles=tuple(profile or ()),
+            project_name=project_name, project_directory=project_directory,
+        ),
+        metrics=tuple(metrics or ()),
+        config=config_file,
+        discovery=DiscoveryOptions(
+            sources=parse_source_option(source or ()), dapr_resources=tuple(dapr_resources or ()),
+            since_days=parse_since(since), enabled=not no_discover,
+        ),
+        live=_live_options(
+            prometheus=prometheus, window=window, at=at, service_label=service_label,
+            queries=prometheus_queries, token_file=prometheus_token_file, user=prometheus_user,
+            password_file=prometheus_password_file, ca_file=prometheus_ca_file,
+            insecure=insecure, timeout=prometheus_timeout, retries=prometheus_retries,
+            docker=docker, docker_host=docker_host,
+        ),
+    )
+    system = build_system(options)
+    ruleset = load_ruleset(config_path(options, system))
+    if write_baseline is not None:
+        target = Path(write_baseline) if write_baseline else None
+        _write_baseline(judge(system, ruleset), system, target)
+        return
+    report = only_changes(
+        judge(system, ruleset), options=options, system=system, ruleset=ruleset,
+        baseline=baseline, diff_base=diff_base,
+    )
+    threshold = fail_on or ruleset.fail_on or "high"
+
+    def render(name: str) -> str:
+        if name == "text" and plan[0].path is None and sys.stdout.isatty():
+            import shutil
+
+            return renderer(name)(
+                report, ruleset=ruleset, verbose=verbose, color=True,
+                width=shutil.get_terminal_size().columns,
+            )
+        return renderer(name)(report, ruleset=ruleset, verbose=verbose)
+
+    typer.echo(write_outputs(plan, render), nl=False)
+    for written in plan:
+        if written.path is not None:
+            _progress(f"wrote the {written.format} report to {written.path}")
+    failing = gating(report, threshold)
+    if failing:
+        _progress(f"{len(failing)} verdict(s)/finding(s) at or above --fail-on {threshold}")
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+@app.command(
+    "baseline", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def baseline_command(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", metavar="FILE",
+            help="Where to write (default: .archcheck-baseline.json beside the compose file).",
+        ),
+    ] = None,
+) -> None:
+    """Accept today's findings and verdicts: `analyze --baseline FILE` then shows only new ones.
+
+    Takes the input options of `analyze` (see `archcheck analyze --help`).
+    """
+    command = typer.main.get_command(app)
+    code = command.main(
+        args=["analyze", *ctx.args, "--write-baseline", str(output or "")],
+        prog_name="archcheck",
+        standalone_mode=False,
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+def _write_baseline(report: Report, system: System, output: Path | None) -> None:
+    """Write the baseline of ``report`` (``archcheck baseline``)."""
+    from archcheck.baseline import BASELINE_FILE, baseline_of, dump_baseline, write_text_atomic
+    from archcheck.pipeline import compose_dir
+
+    path = output or compose_dir(system) / BASELINE_FILE
+    if path.is_absolute() and path.is_relative_to(Path.cwd()):
+        path = path.relative_to(Path.cwd())
+    baseline = baseline_of(report)
+    try:
+        write_text_atomic(path, dump_baseline(baseline))
+    except OSError as exc:
+        raise ArchcheckError(f"cannot write {path}: {exc.strerror}; check the path") from exc
+    _progress(
+        f"wrote {len(baseline.entries)} finding(s) and verdict(s) to {path}; commit it and run "
+        f"`archcheck analyze --baseline {path}`"
+    )
+
+
+rules_app = typer.Typer(help="The shipped rules: decision matrix and hygiene.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+RulesConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", metavar="FILE", help="Apply this .archcheck.yaml's overrides."),
+]
+
+
+@rules_app.command("list")
+def rules_list(config_file: RulesConfigOpt = None) -> None:
+    """List every rule: id, name, severity or matrix row, and whether it is enabled."""
+    from archcheck.engine import load_ruleset
+
+    ruleset = load_ruleset(config_file)
+    for rule in ruleset.rules:
+        kind = f"criterion ({rule.criterion}; {', '.join(rule.applies_to)})" if (
+            rule.kind == "criterion"
+        ) else f"{rule.severity}"
+        state = "" if rule.enabled else "  [disabled]"
+        typer.echo(f"{rule.id}  {rule.name:42} {kind}{state}")
+
+
+@rules_app.command("explain")
+def rules_explain(
+    rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id, e.g. AC103.")],
+    config_file: RulesConfigOpt = None,
+) -> None:
+    """Print a rule's documentation: what, why, example, fix, and its parameters."""
+    from archcheck.engine import load_ruleset
+
+    rule = load_ruleset(config_file).get(rule_id)
+    lines = [f"{rule.id} {rule.name}"]
+    if rule.kind == "criterion":
+        lines.append(f"decision-matrix criterion: {rule.criterion} ({', '.join(rule.applies_to)})")
+    else:
+        lines.append(f"severity: {rule.severity}")
+    if not rule.enabled:
+        lines.append("disabled by the project config")
+    for title in ("what", "why", "example", "fix"):
+        lines += ["", f"{title.capitalize()}:", *(
+            "  " + line for line in getattr(rule.docs, title).rstrip().splitlines()
+        )]
+    params = rule.params.model_dump()
+    if params:
+        lines += ["", "Parameters (override in .archcheck.yaml under rules." + rule.id + ".params):"]
+        fields = type(rule.params).model_fields
+        for key, value in params.items():
+            help_text = fields[key].description or ""
+            lines.append(f"  {key}: {value}" + (f"  # {help_text}" if help_text else ""))
+    typer.echo("\n".join(lines))
+
+
+schema_app = typer.Typer(help="JSON Schemas of archcheck's input files.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("metrics")
+def schema_metrics() -> None:
+    """Print the JSON Schema of the metrics snapshot file."""
+    import json
+
+    from archcheck.sources.snapshot import snapshot_json_schema
+
+    typer.echo(json.dumps(snapshot_json_schema(), indent=2))
+
+
+@app.command()
+def scaffold(
+    service: Annotated[
+        str, typer.Argument(help="Compose service (pricing-service) or application (pricing).")
+    ],
+    file: FilesOpt = None,
+    env_file: EnvFileOpt = None,
+    profile: ProfileOpt = None,
+    project_name: ProjectNameOpt = None,
+    project_directory: ProjectDirOpt = None,
+    metrics: MetricsOpt = None,
+    source: Annotated[
+        Path | None,
+        typer.Option("--source", metavar="DIR", help="The service's Go module (default: its build context)."),
+    ] = None,
+    event: Annotated[
+        list[str] | None,
+        typer.Option("--event", metavar="TOPIC[=HANDLER]", help="Add or override a topic handler; HANDLER is a biz use-case method (repeatable)."),
+    ] = None,
+    cron: Annotated[
+        list[str] | None,
+        typer.Option("--cron", metavar="NAME=SPEC[=HANDLER]", help="Add or override a cron job: 5-field spec or @every 10m (repeatable)."),
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option("--mode", help="Generate events, cron or all (default: what the analysis splits out)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and a unified diff; write nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite conflicts; scaffold even an inline verdict.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when generated files drifted from the analysis.")
+    ] = False,
+    in_place: Annotated[
+        bool,
+        typer.Option(
+            "--in-place",
+            help="Patch the compose file itself (comments, order, quoting and anchors kept) "
+            "instead of writing docker-compose.workers.yml.",
+        ),
+    ] = False,
+) -> None:
+    """Generate the worker split of SERVICE: Go worker code, compose services, Dapr config."""
+    from archcheck.compose import ComposeOptions
+    from archcheck.errors import UsageError
+    from archcheck.scaffold.run import ScaffoldOptions, run_scaffold
+
+    if mode not in (None, "events", "cron", "all"):
+        raise UsageError(f"--mode {mode}: use events, cron or all")
+    options = ScaffoldOptions(
+        service=service,
+        compose=ComposeOptions(
+            files=tuple(file or ()),
+            env_files=tuple(env_file or ()),
+            profiles=tuple(profile or ()),
+            project_name=project_name,
+            project_directory=project_directory,
+        ),
+        metrics=tuple(metrics or ()),
+        source=source,
+        events=tuple(event or ()),
+        cron=tuple(cron or ()),
+        mode=mode,  # type: ignore[arg-type]
+        dry_run=dry_run,
+        force=force,
+        check=check,
+        in_place=in_place,
+    )
+    code = run_scaffold(options, err=lambda m: typer.echo(m, err=True), out=lambda m: typer.echo(m, nl=False))
+    raise typer.Exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,8 +7,10 @@ not an ``ArchcheckError`` is a bug in archcheck, not in the user's input.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
-from archcheck.model import Location
+if TYPE_CHECKING:  # NOTE: model imports pydantic; `archcheck --version` must not pay for it.
+    from archcheck.model import Location
 
 
 class ExitCode(enum.IntEnum):

@@ -60,6 +60,11 @@ class Workload(_Frozen):
     handler: str | None = None
     """The Go handler or method, when known."""
     dead_letter_topic: str | None = None
+    route: str | None = None
+    """For events: the HTTP path Dapr delivers them to (``/events/stock-updated``), when known."""
+    runs_in: str | None = None
+    """The worker binary (its main package, ``cmd/worker``) that runs it, when the code shows
+    that only a worker reaches it; None = the service's own process (inline)."""
     origin: Origin = "compose"
     location: Location | None = None
 
@@ -130,6 +135,25 @@ class System(_Frozen):
     """Warnings from the sources (metrics for unknown services, overridden measurements...)."""
 
 
+class Suppression(_Frozen):
+    """Why a finding or verdict is accepted: a ``suppress:`` entry of ``.archcheck.yaml``.
+
+    Suppressed items stay in every report (marked as suppressed) but never fail the gate.
+    """
+
+    reason: str
+    rule: str | None = None
+    """The rule id (or verdict id) the entry names; None when it covers every rule."""
+    service: str | None = None
+    """The service the entry names; None when it covers every service."""
+    location: Location | None = None
+    """Where the entry is written in ``.archcheck.yaml``."""
+
+
+Change = Literal["new", "worse"]
+"""Compared with a baseline or ``--diff-base``: not there before, or a higher severity/priority."""
+
+
 class Evidence(_Frozen):
     """One criterion of the decision matrix, as it applied to one verdict."""
 
@@ -159,6 +183,9 @@ class Verdict(_Frozen):
     summary: str
     evidence: tuple[Evidence, ...] = ()
     location: Location | None = None
+    suppression: Suppression | None = None
+    change: Change | None = None
+    """Set only when compared with a baseline or ``--diff-base``."""
 
 
 class Finding(_Frozen):
@@ -171,6 +198,12 @@ class Finding(_Frozen):
     service: str | None = None
     location: Location | None = None
     evidence: dict[str, float | int | str | None] = Field(default_factory=dict)
+    key: str | None = None
+    """The dotted compose key inside the service (``deploy.replicas``) the finding is about;
+    part of the baseline fingerprint, which must not depend on line numbers."""
+    suppression: Suppression | None = None
+    change: Change | None = None
+    """Set only when compared with a baseline or ``--diff-base``."""
 
 
 class Report(_Frozen):

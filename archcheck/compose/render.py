@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -11,22 +10,76 @@ from archcheck.errors import UsageError
 from archcheck.redact import redact_environment
 
 
+def _escaped(value: Any) -> Any:
+    """Every ``$`` written as ``$$``, as Compose prints it so the output can be loaded again."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    return value
+
+
+def compose_config(project: ComposeProject) -> dict[str, Any]:
+    """The config exactly as ``docker compose config`` has it (unredacted).
+
+    ``project.config`` also keeps service-level ``x-`` extensions (``x-archcheck``) for later
+    stages; Compose does not print those.
+    """
+    config = dict(project.config)
+    config["services"] = {
+        name: {key: value for key, value in service.items() if not key.startswith("x-")}
+        for name, service in project.services.items()
+    }
+    return config
+
+
 def redacted_config(project: ComposeProject) -> dict[str, Any]:
     """The project's config with every service's environment values made safe to print."""
-    config = copy.deepcopy(project.config)
-    for service in config.get("services", {}).values():
-        if isinstance(service, dict) and isinstance(service.get("environment"), dict):
-            service["environment"] = redact_environment(service["environment"])
+    config = compose_config(project)
+    services = {}
+    for name, service in config["services"].items():
+        if isinstance(service.get("environment"), dict):
+            service = {**service, "environment": redact_environment(service["environment"])}
+        build = service.get("build")
+        if isinstance(build, dict) and isinstance(build.get("args"), dict):
+            service = {**service, "build": {**build, "args": redact_environment(build["args"])}}
+        services[name] = service
+    config["services"] = services
     return config
 
 
 def render_config(project: ComposeProject, output_format: str) -> str:
     """The normalised project as JSON (``docker compose config --format json``) or YAML."""
-    config = redacted_config(project)
+    if output_format not in ("json", "yaml"):
+        raise UsageError(f"unknown --format {output_format!r}: use json or yaml")
+    config = _escaped(redacted_config(project))
     if output_format == "json":
-        return json.dumps(config, indent=2, ensure_ascii=False) + "\n"
-    if output_format == "yaml":
-        import yaml
+        text = json.dumps(config, indent=2, ensure_ascii=False)
+        # NOTE: Go's encoder escapes these three for HTML; doing the same keeps byte equality.
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return text + "\n"
+    import yaml
 
-        return str(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-    raise UsageError(f"unknown --format {output_format!r}: use json or yaml")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return str(
+        yaml.dump(_yaml_shape(config), Dumper=dumper, sort_keys=False, allow_unicode=True,
+                  width=1 << 16)
+    )  # fmt: skip
+
+
+_YAML_ORDER = ("name", "services", "networks", "volumes", "secrets", "configs", "models")
+
+
+def _yaml_shape(config: dict[str, Any]) -> dict[str, Any]:
+    """As Compose prints YAML: its struct order at the top, no empty command or entrypoint."""
+    services = {
+        name: {k: v for k, v in service.items()
+               if not (k in ("command", "entrypoint") and v is None)}
+        for name, service in config["services"].items()
+    }  # fmt: skip
+    shaped = {key: config[key] for key in _YAML_ORDER if key in config}
+    shaped["services"] = services
+    shaped.update((key, value) for key, value in config.items() if key not in shaped)
+    return shaped

@@ -1,0 +1,239 @@
+"""Baselines: accept what a system already has, and report and gate only what is new or worse.
+
+A fingerprint names a finding by what it is (rule id, service, compose key, message with the
+numbers and file positions taken out), never by where it is, so an unrelated edit that shifts
+lines keeps every fingerprint. A verdict is named by its service and workload kind; whether it
+got worse is decided by comparing its gate level (see ``gate_level``).
+
+The same comparison serves ``analyze --baseline FILE`` (against ``.archcheck-baseline.json``)
+and ``analyze --diff-base REF`` (against the report of the system as of a git revision).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from archcheck.errors import ArchcheckError, UsageError
+from archcheck.model import PRIORITY_RANK, Finding, Location, Report, System, Verdict
+
+BASELINE_FILE = ".archcheck-baseline.json"
+"""The default file ``archcheck baseline`` writes and ``analyze --baseline`` reads."""
+
+_POSITION = re.compile(r"\S+:\d+(?::\d+)?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_message(message: str) -> str:
+    """The message without what changes on unrelated edits: positions, numbers, case, spacing."""
+    text = _POSITION.sub("<pos>", message)
+    text = _NUMBER.sub("#", text)
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def fingerprint(item: Finding | Verdict) -> str:
+    """A stable id for a finding or verdict that survives line shifts and metric jitter."""
+    parts: tuple[str, ...]
+    if isinstance(item, Finding):
+        parts = (
+            "finding",
+            item.rule_id,
+            item.service or "",
+            item.key or "",
+            normalise_message(item.message),
+        )
+    else:
+        parts = ("verdict", item.service, item.kind)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def with_keys(system: System, report: Report) -> Report:
+    """``report`` with each finding's compose ``key`` filled from where it points.
+
+    The engine locates findings at a compose key (``Service.key_locations``); the key, unlike
+    the line, survives unrelated edits, so it goes into the fingerprint.
+    """
+    keys: dict[tuple[str, Location], str] = {}
+    for service in system.services:
+        for key, location in service.key_locations.items():
+            # NOTE: the longest key wins: `deploy.replicas` says more than `deploy`.
+            known = keys.get((service.name, location))
+            if known is None or len(key) > len(known):
+                keys[(service.name, location)] = key
+    findings = tuple(
+        f.model_copy(update={"key": keys.get((f.service, f.location))})
+        if f.key is None and f.service is not None and f.location is not None
+        else f
+        for f in report.findings
+    )
+    return report.model_copy(update={"findings": findings})
+
+
+def gate_level(item: Finding | Verdict) -> int:
+    """How much an item weighs for ``--fail-on``: 0 never fails, 1-3 = low, medium, high.
+
+    A finding weighs its severity; a verdict weighs its priority only when it says
+    ``separate`` (an ``inline`` or ``insufficient-data`` verdict asks for no change).
+    """
+    if isinstance(item, Finding):
+        return PRIORITY_RANK[item.severity]
+    return PRIORITY_RANK[item.priority] if item.decision == "separate" else 0
+
+
+def is_gating(item: Finding | Verdict, fail_on: str) -> bool:
+    """Whether ``item`` makes ``analyze --fail-on fail_on`` exit 1 (suppressed items never do)."""
+    if fail_on == "never" or item.suppression is not None:
+        return False
+    return gate_level(item) >= PRIORITY_RANK[fail_on] > 0
+
+
+def gating(report: Report, fail_on: str) -> list[Finding | Verdict]:
+    """The verdicts and findings of ``report`` that make ``--fail-on fail_on`` exit 1."""
+    items: list[Finding | Verdict] = [*report.verdicts, *report.findings]
+    return [item for item in items if is_gating(item, fail_on)]
+
+
+class BaselineEntry(BaseModel):
+    """One accepted finding or verdict; positions are deliberately not stored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fingerprint: str
+    type: Literal["finding", "verdict"]
+    service: str | None = None
+    rule_id: str | None = None
+    key: str | None = None
+    kind: str | None = None
+    """For verdicts: the workload kind."""
+    level: int
+    """``gate_level`` when the baseline was written: a higher level later counts as worse."""
+    summary: str
+    """The message (positions taken out) or verdict summary, for people reading it in review."""
+
+
+class Baseline(BaseModel):
+    """The ``.archcheck-baseline.json`` file (sorted, so that it diffs well in review)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: Literal[1] = 1
+    tool_version: str
+    project: str
+    entries: tuple[BaselineEntry, ...] = ()
+
+
+def _entry(item: Finding | Verdict) -> BaselineEntry:
+    if isinstance(item, Finding):
+        return BaselineEntry(
+            fingerprint=fingerprint(item),
+            type="finding",
+            service=item.service,
+            rule_id=item.rule_id,
+            key=item.key,
+            level=gate_level(item),
+            summary=_POSITION.sub("<pos>", item.message),
+        )
+    return BaselineEntry(
+        fingerprint=fingerprint(item),
+        type="verdict",
+        service=item.service,
+        kind=item.kind,
+        level=gate_level(item),
+        summary=f"{item.decision} ({item.priority}): {item.summary}",
+    )
+
+
+def baseline_of(report: Report) -> Baseline:
+    """Everything ``report`` holds, as a baseline (suppressed items included)."""
+    items: list[Finding | Verdict] = [*report.findings, *report.verdicts]
+    entries = sorted(
+        map(_entry, items),
+        key=lambda e: (e.type, e.service or "", e.rule_id or e.kind or "", e.fingerprint),
+    )
+    return Baseline(
+        tool_version=report.tool_version, project=report.project, entries=tuple(entries)
+    )
+
+
+def dump_baseline(baseline: Baseline) -> str:
+    """The baseline as JSON text, stable for the same findings whatever their line numbers."""
+    return json.dumps(baseline.model_dump(mode="json", exclude_none=True), indent=2) + "\n"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a failure never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read a baseline file written by ``archcheck baseline``."""
+    where = Location(file=str(path), line=1)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(
+            f"baseline file {path} does not exist: create it with `archcheck baseline` "
+            f"(it writes {BASELINE_FILE}) and commit it"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read baseline file {path}: {exc.strerror}") from exc
+    try:
+        return Baseline.model_validate_json(text)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()[:5]
+        )
+        raise ArchcheckError(
+            f"not a valid archcheck baseline ({problems}): regenerate it with `archcheck baseline`",
+            where,
+        ) from None
+
+
+def compare(report: Report, baseline: Baseline, *, against: str) -> Report:
+    """``report`` with only what is new or worse than ``baseline``, each marked with its change.
+
+    Items the baseline already holds at the same or a higher level are left out, and a note
+    says how many; ``against`` names the baseline in that note (a file or a git revision).
+    """
+    remaining = Counter(e.fingerprint for e in baseline.entries)
+    level = {e.fingerprint: e.level for e in baseline.entries}
+    hidden = 0
+
+    def keep(item: Finding | Verdict) -> Finding | Verdict | None:
+        nonlocal hidden
+        fp = fingerprint(item)
+        if remaining[fp] <= 0:
+            return item.model_copy(update={"change": "new"})
+        remaining[fp] -= 1
+        if gate_level(item) > level[fp]:
+            return item.model_copy(update={"change": "worse"})
+        hidden += 1
+        return None
+
+    findings = tuple(f for f in map(keep, report.findings) if isinstance(f, Finding))
+    verdicts = tuple(v for v in map(keep, report.verdicts) if isinstance(v, Verdict))
+    notes = report.notes
+    if hidden:
+        notes = (
+            *notes,
+            f"{hidden} finding(s) and verdict(s) unchanged since {against} are not shown",
+        )
+    return report.model_copy(update={"findings": findings, "verdicts": verdicts, "notes": notes})

@@ -1,0 +1,108 @@
+"""A project's ``.archcheck.yaml``: threshold, severity and on/off overrides, validated strictly.
+
+```yaml
+version: 1
+fail_on: medium
+rules:
+  AC001: {params: {inline_max: 200}}
+  AC104: {severity: medium}
+  AC110: {enabled: false}
+```
+Unknown keys and unknown rule ids are errors naming the file and line (see ``ruleset.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from archcheck.errors import ConfigError
+from archcheck.model import Location, Severity
+from archcheck.suppress import SuppressEntry
+from archcheck.yamlpos import Positions, load_yaml, locate, validation_error
+
+CONFIG_NAMES = (".archcheck.yaml", ".archcheck.yml")
+FailOn = Literal["high", "medium", "low", "never"]
+
+
+class RuleOverride(BaseModel):
+    """Overrides for one rule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool | None = None
+    severity: Severity | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProjectConfig(BaseModel):
+    """The whole ``.archcheck.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: Literal[1] = 1
+    fail_on: FailOn | None = Field(
+        default=None, description="Default for --fail-on (the flag wins)."
+    )
+    rules: dict[str, RuleOverride] = Field(default_factory=dict)
+    suppress: tuple[SuppressEntry, ...] = Field(
+        default=(), description="Accepted findings and verdicts, each with a reason (docs/ci.md)."
+    )
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config and where each of its keys was written."""
+
+    path: Path | None
+    config: ProjectConfig
+    positions: Positions
+
+    def locate(self, *path: str | int) -> Location | None:
+        """Where ``path`` was written in the config file."""
+        return locate(self.positions, path) if self.path else None
+
+
+def _error(message: str, location: Location | None) -> ConfigError:
+    return ConfigError(message, location)
+
+
+def load_config(path: Path | None) -> LoadedConfig:
+    """Read ``path``; None gives the empty config (all shipped defaults)."""
+    if path is None:
+        return LoadedConfig(None, ProjectConfig(), {})
+    data, positions = load_yaml(path, _error, what="config")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "config must be a mapping (version, fail_on, rules); see docs/rules.md",
+            locate(positions, ()),
+        )
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(
+            exc, lambda p: locate(positions, p), _error, what="config",
+            hint="allowed keys: version, fail_on, rules.<ID>.{enabled,severity,params}, "
+            "suppress[].{rule,service,reason}; "
+            "see docs/rules.md",
+        ) from exc
+    return LoadedConfig(path, config, positions)
+
+
+def find_config(explicit: Path | None, *folders: Path) -> Path | None:
+    """``explicit`` if given (it must exist), else the first ``.archcheck.yaml`` in ``folders``."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(
+                f"config file {explicit} does not exist; check the --config path"
+            )
+        return explicit
+    for folder in folders:
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None

@@ -1,0 +1,168 @@
+"""System + Ruleset -> Report: the decision matrix per service and workload kind, then hygiene.
+
+Reads no files; linear in services, workloads and measurements.
+"""
+
+from __future__ import annotations
+
+from archcheck import __version__
+from archcheck.engine.facts import Facts, KindContext
+from archcheck.engine.registry import CHECKS
+from archcheck.engine.ruleset import Ruleset, RuleSpec
+from archcheck.model import (
+    PRIORITY_RANK,
+    Evidence,
+    Finding,
+    Priority,
+    Report,
+    System,
+    Verdict,
+    WorkloadKind,
+)
+from archcheck.sources.metrics import format_quantity
+
+_BY_RANK: dict[int, Priority] = {1: "low", 2: "medium", 3: "high"}
+_WORKER_ROLE = {"events": ("event-worker", "worker"), "cron": ("cron-worker", "worker")}
+_KIND_ORDER = {"events": 0, "cron": 1}
+_KIND_WORDS = {"events": "event worker", "cron": "cron worker"}
+
+
+def evaluate(system: System, ruleset: Ruleset) -> Report:
+    """Verdicts for every service's event and cron workloads, and every hygiene finding."""
+    facts = Facts(system)
+    criteria = ruleset.enabled("criterion")
+    env_rule = next((r for r in criteria if r.check == "environment"), None)
+    verdicts: list[Verdict] = []
+    for (service_name, kind), workloads in facts.workloads.items():
+        service = facts.services.get(service_name)
+        if service is None or kind not in ("events", "cron"):
+            continue
+        ctx = KindContext(service, kind, tuple(workloads), facts)
+        evidence = [
+            CHECKS[r.check].fn(r.params, ctx, r.criterion or r.name)
+            for r in criteria
+            if kind in r.applies_to
+        ]
+        verdicts.append(_verdict(ctx, evidence, env_rule))
+    findings = [
+        Finding(
+            rule_id=rule.id,
+            rule_name=rule.name,
+            severity=rule.severity or "medium",
+            message=rule.format(service=hit.service, **hit.values),
+            service=hit.service,
+            location=hit.location,
+            evidence=hit.values,
+        )
+        for rule in ruleset.enabled("hygiene")
+        for hit in CHECKS[rule.check].fn(rule.params, facts)
+    ]
+    findings.sort(
+        key=lambda f: (
+            -PRIORITY_RANK[f.severity],
+            f.location.file if f.location else "",
+            f.location.line if f.location else 0,
+            f.rule_id,
+            f.service or "",
+        )
+    )
+    verdicts.sort(key=lambda v: (v.service, _KIND_ORDER.get(v.kind, 9)))
+    notes = list(system.notes)
+    notes += [
+        f"{ruleset.config_path}: {rule.id} ({rule.name}) overrides {', '.join(rule.overridden)}"
+        for rule in ruleset.rules
+        if rule.overridden
+    ]
+    return Report(
+        tool_version=__version__,
+        project=system.project,
+        compose_files=system.compose_files,
+        verdicts=tuple(verdicts),
+        findings=tuple(findings),
+        workloads=system.workloads,
+        notes=tuple(notes),
+    )
+
+
+def _verdict(ctx: KindContext, evidence: list[Evidence], env_rule: RuleSpec | None) -> Verdict:
+    names = tuple(w.name for w in ctx.workloads)
+    separate = [e for e in evidence if e.outcome == "separate"]
+    missing = [e for e in evidence if e.outcome == "insufficient-data"]
+    existing = [
+        s.name
+        for s in ctx.facts.by_owner.get(ctx.service.name, [])
+        if s.role in _WORKER_ROLE[ctx.kind]
+    ]
+    location = ctx.workloads[0].location or ctx.service.location
+    if separate:
+        rank = max(PRIORITY_RANK[e.priority or "low"] for e in separate)
+        reasons = "; ".join(_reason(e) for e in separate)
+        steps = _downgrade(ctx, env_rule)
+        env = ctx.facts.environment(ctx.service)
+        if rank - steps < 1:
+            return _make(
+                ctx, "inline", "low", names, evidence, location,
+                f"keep inline in {env}: in production this would be a separate "
+                f"{_KIND_WORDS[ctx.kind]} ({reasons})",
+            )
+        priority = _BY_RANK[rank - steps]
+        where = (
+            f"already separated in {', '.join(existing)}"
+            if existing
+            else f"move {', '.join(names)} to a separate {_KIND_WORDS[ctx.kind]}"
+        )
+        lowered = f"; priority lowered for {env}" if steps else ""
+        return _make(
+            ctx, "separate", priority, names, evidence, location,
+            f"{where} ({reasons}){lowered}",
+        )
+    if missing:
+        what = "; ".join(
+            f"{e.criterion}: {e.source} is missing" for e in missing
+        )
+        return _make(
+            ctx, "insufficient-data", "low", names, evidence, location,
+            f"cannot decide {', '.join(names)}: {what}; see the evidence for how to provide it",
+        )
+    return _make(
+        ctx, "inline", "low", names, evidence, location,
+        f"keep {', '.join(names)} inline: every criterion is within the inline limits",
+    )
+
+
+def _reason(e: Evidence) -> str:
+    if isinstance(e.value, str):
+        return f"{e.criterion}: {e.value} ({e.threshold})"
+    return f"{e.criterion} {format_quantity(e.value, e.unit)} {e.threshold}"
+
+
+def _downgrade(ctx: KindContext, env_rule: RuleSpec | None) -> int:
+    env = ctx.facts.environment(ctx.service)
+    if env_rule is None or env is None:
+        return 0
+    steps: dict[str, int] = getattr(env_rule.params, "downgrade_steps", {})
+    return steps.get(env, 0)
+
+
+def _make(
+    ctx: KindContext,
+    decision: str,
+    priority: Priority,
+    names: tuple[str, ...],
+    evidence: list[Evidence],
+    location: object,
+    summary: str,
+) -> Verdict:
+    kind: WorkloadKind = ctx.kind
+    return Verdict.model_validate(
+        {
+            "service": ctx.service.name,
+            "kind": kind,
+            "decision": decision,
+            "priority": priority,
+            "workloads": names,
+            "summary": summary,
+            "evidence": evidence,
+            "location": location,
+        }
+    )

@@ -1,0 +1,183 @@
+"""Compose hygiene the review implies: each check yields hits; the rule's data makes findings.
+
+A hit names the service, the compose key it is about (for FILE:LINE:COL) and the values the
+rule's message template uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from pydantic import Field
+
+from archcheck.engine.criteria import Params
+from archcheck.engine.facts import Facts
+from archcheck.model import Location, Service, WorkloadKind
+
+Value = float | int | str | None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place where a hygiene rule applies."""
+
+    service: str
+    location: Location | None
+    values: dict[str, Value] = field(default_factory=dict)
+
+
+def _at(service: Service, *keys: str) -> Location | None:
+    """The first of ``keys`` that is written, else the service's own key."""
+    for key in keys:
+        if key in service.key_locations:
+            return service.key_locations[key]
+    return service.location
+
+
+_WORKERS = ("event-worker", "cron-worker", "worker")
+_KINDS_OF_ROLE: dict[str, tuple[WorkloadKind, ...]] = {
+    "event-worker": ("events",), "cron-worker": ("cron",), "worker": ("events", "cron")
+}
+
+
+class NoParams(Params):
+    """A check without thresholds."""
+
+    required: bool = False
+
+
+def migration_not_run_once(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """A migration that restarts runs again after it has finished, or loops on failure."""
+    for s in facts.services.values():
+        if s.role == "migration" and s.restart not in (None, "no"):
+            yield Hit(s.name, _at(s, "restart"), {"restart": s.restart})
+
+
+def migration_not_awaited(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """Dependents of a migration must wait for it to finish, not merely to start."""
+    for s in facts.services.values():
+        for dep, condition in s.depends_on.items():
+            target = facts.services.get(dep)
+            if target and target.role == "migration" and condition != (
+                "service_completed_successfully"
+            ):
+                yield Hit(
+                    s.name, _at(s, f"depends_on.{dep}", "depends_on"),
+                    {"migration": dep, "condition": condition},
+                )
+
+
+def container_name_with_replicas(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """Compose rejects container_name with more than one replica: names must be unique."""
+    for s in facts.services.values():
+        if s.container_name and (s.replicas or 1) > 1:
+            yield Hit(
+                s.name, _at(s, "container_name"),
+                {"container_name": s.container_name, "replicas": s.replicas},
+            )
+
+
+def cron_worker_replicated(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """Every replica of a cron worker runs every job: N replicas, N runs."""
+    for s in facts.services.values():
+        if s.role == "cron-worker" and (s.replicas or 1) > 1:
+            yield Hit(s.name, _at(s, "deploy.replicas", "scale"), {"replicas": s.replicas})
+
+
+def api_runs_separated_workloads(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """The API still runs events or jobs that a separate worker runs: double processing."""
+    for api in facts.services.values():
+        if api.role != "api":
+            continue
+        mode = (api.worker_mode or "all").lower()
+        for worker in facts.by_owner.get(api.name, []):
+            kinds = _KINDS_OF_ROLE.get(worker.role, ())
+            for kind in kinds:
+                inline = [w for w in facts.workloads.get((api.name, kind), []) if not w.runs_in]
+                if mode in ("all", kind) and inline:
+                    yield Hit(
+                        api.name, _at(api, "environment.WORKER_MODE", "environment", "command"),
+                        {"worker": worker.name, "kind": kind, "mode": api.worker_mode or "unset"},
+                    )
+
+
+def worker_without_resource_limits(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """A worker without limits can starve the API it was split from."""
+    for s in facts.services.values():
+        if s.role in _WORKERS and not s.has_resource_limits:
+            yield Hit(s.name, _at(s, "deploy", "image", "build"), {"role": s.role})
+
+
+def worker_without_restart_policy(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """A worker that crashes stays down: nothing processes its events or jobs."""
+    for s in facts.services.values():
+        if s.role in _WORKERS and not s.has_restart_policy:
+            yield Hit(s.name, _at(s, "restart", "image", "build"), {"role": s.role})
+
+
+class CapacityParams(Params):
+    """Little's law: concurrency needed = arrival rate x time in system."""
+
+    required: bool = False
+    latency_metric: str = Field(
+        "processing_ms_p95", pattern=r"^processing_ms_p(50|95|99)$",
+        description="Which processing-time percentile stands for the time per event.",
+    )
+    default_concurrency: int = Field(
+        1, ge=1, description="Concurrency assumed when WORKER_CONCURRENCY is not set."
+    )
+
+
+def event_worker_under_capacity(p: CapacityParams, facts: Facts) -> Iterator[Hit]:
+    """Events arrive faster than replicas x WORKER_CONCURRENCY handlers can finish them."""
+    for s in facts.services.values():
+        if s.role not in ("event-worker", "worker") or s.owner is None:
+            continue
+        rate = latency = 0.0
+        for w in facts.workloads.get((s.owner, "events"), []):
+            r = facts.get(s.owner, "events_per_minute", w.name)
+            t = facts.get(s.owner, p.latency_metric, w.name)
+            if r is not None:
+                rate += r.value
+            if t is not None:
+                latency = max(latency, t.value)
+        if rate == 0.0:
+            whole = facts.get(s.owner, "events_per_minute")
+            rate = whole.value if whole else 0.0
+        if latency == 0.0:
+            whole = facts.get(s.owner, p.latency_metric)
+            latency = whole.value if whole else 0.0
+        needed = rate / 60.0 * latency / 1000.0
+        concurrency = s.worker_concurrency or p.default_concurrency
+        available = (s.replicas or 1) * concurrency
+        if needed > available:
+            yield Hit(
+                s.name,
+                _at(s, "environment.WORKER_CONCURRENCY", "deploy.replicas", "environment"),
+                {
+                    "needed": round(needed, 2), "available": available,
+                    "replicas": s.replicas or 1, "concurrency": concurrency,
+                    "events_per_minute": round(rate, 2), "latency_ms": round(latency, 2),
+                },
+            )
+
+
+def event_worker_without_sidecar(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """With Dapr, deliveries go to the app-id's sidecar: an event worker without one gets none."""
+    sidecar_owners = {s.owner for s in facts.services.values() if s.role == "sidecar"}
+    if not sidecar_owners:
+        return
+    for s in facts.services.values():
+        if s.role == "event-worker" and s.name not in sidecar_owners:
+            yield Hit(s.name, s.location, {})
+
+
+def worker_depends_on_api(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """A worker that waits for its API couples their lifecycles, the opposite of the split."""
+    for s in facts.services.values():
+        if s.role in _WORKERS and s.owner and s.owner in s.depends_on:
+            yield Hit(s.name, _at(s, f"depends_on.{s.owner}", "depends_on"), {"api": s.owner})
+
+
+HygieneFn = Callable[[Params, Facts], Iterator[Hit]]

@@ -1,0 +1,31 @@
+"""Console-script entry point: ``archcheck config`` on a fast path, everything else via typer.
+
+typer, and the pydantic it uses to coerce options, cost about 150 ms before any work starts.
+``archcheck config`` runs in CI on every push and is benchmarked against the Go binary of Docker
+Compose, so when its options are the plain ones (``archcheck.compose.command``) it is run
+without them. Anything else (``--help``, an unknown option, another command) goes to the typer
+app, which gives the usual help and messages.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["config"]:
+        from archcheck.compose.command import parse_config_args, run_config
+        from archcheck.errors import ArchcheckError, ExitCode
+
+        parsed = parse_config_args(args[1:])
+        if parsed is not None:
+            try:
+                run_config(parsed)
+            except ArchcheckError as exc:
+                sys.stderr.write(f"error: {exc}\n")
+                sys.exit(ExitCode.USAGE)
+            return
+    from archcheck.cli import main as typer_main
+
+    typer_main(args)

@@ -1,0 +1,253 @@
+"""``archcheck analyze`` end to end: sources -> System -> engine -> Report.
+
+Each source is called from ``build_system`` in a fixed order; measurements from later inputs
+replace earlier ones (and the report says so). Teams adding a source add a field to
+``AnalyzeOptions`` and one call in ``build_system``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archcheck.compose import ComposeOptions, ComposeProject, load_project
+from archcheck.errors import UsageError
+from archcheck.model import Environment, Measurement, Report, Service, System, Workload
+
+if TYPE_CHECKING:
+    from archcheck.sources.live import LiveOptions
+from archcheck.sources.discovery import Discovery, DiscoveryOptions
+
+SNAPSHOT_NAMES = ("metrics.yaml", "metrics.yml", "metrics.json")
+"""Snapshot files found by convention next to the first compose file."""
+EXPOSITION_SUFFIXES = (".prom", ".txt", ".metrics", ".om")
+"""Files read as Prometheus exposition text (a saved ``/metrics`` scrape), not snapshots."""
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """Every input of one analysis."""
+
+    compose: ComposeOptions = field(default_factory=ComposeOptions)
+    metrics: tuple[Path, ...] = ()
+    """Snapshot or exposition files in order; later wins. Empty: x-archcheck, then convention."""
+    config: Path | None = None
+    """``.archcheck.yaml``; None: next to the compose file, then in the working directory."""
+    environment: Environment | None = None
+    """Overrides the project-wide environment declared in x-archcheck."""
+    live: LiveOptions | None = None
+    """Prometheus/Docker (``--prometheus``, ``--docker``); they replace the conventional
+    snapshot, and win over ``--metrics`` files."""
+    discovery: DiscoveryOptions = field(default_factory=DiscoveryOptions)
+    """Go source, Dapr resources and git history (``--source``, ``--dapr-resources``...)."""
+
+
+def build_system(options: AnalyzeOptions) -> System:
+    """Load the compose project and every metrics input into one ``System``."""
+    from archcheck.sources.compose_system import describe
+
+    project = load_project(options.compose)
+    facts = describe(project)
+    notes: list[str] = [*project.warnings, *facts.notes]
+    services = {s.name: s for s in facts.services}
+    workloads = list(facts.workloads)
+    discovered = _discover(options.discovery, project, facts.services, workloads)
+    workloads = list(discovered.workloads)
+    notes.extend(discovered.notes)
+    kinds: dict[tuple[str, str], str] = {(w.service, w.name): w.kind for w in workloads}
+    batches = _read_metrics(metrics_paths(options, project, facts.metrics), kinds, notes)
+    if options.live is not None and options.live.enabled:
+        from archcheck.sources.live import collect_live
+
+        live = collect_live(
+            options.live, project=project.name, services=list(services), workload_kinds=kinds
+        )
+        batches.append((options.live.describe(), live, {}, {}))
+    measurements, env_by_service = _merge(batches, services, workloads, notes)
+    measurements.extend(_deploy_history(options.discovery, discovered, measurements, notes))
+    for name, env in env_by_service.items():
+        if services[name].environment is None:
+            services[name] = services[name].model_copy(update={"environment": env})
+    return System(
+        project=project.name,
+        compose_files=tuple(str(f) for f in project.files),
+        services=tuple(services.values()),
+        workloads=tuple(workloads),
+        measurements=tuple(measurements),
+        environment=options.environment or facts.environment,
+        notes=tuple(notes),
+    )
+
+
+def _discover(
+    options: DiscoveryOptions,
+    project: ComposeProject,
+    services: Iterable[Service],
+    declared: list[Workload],
+) -> Discovery:
+    """Workloads found in Go source and Dapr resources, merged into the declared ones."""
+    from archcheck.sources.discovery import discover
+
+    return discover(project, tuple(services), declared, options)
+
+
+def _deploy_history(
+    options: DiscoveryOptions,
+    discovered: Discovery,
+    measurements: list[Measurement],
+    notes: list[str],
+) -> tuple[Measurement, ...]:
+    """``deploys_per_week`` from git, only where no metrics input provided it."""
+    from archcheck.sources.discovery import deploy_measurements
+
+    measured = {m.service for m in measurements if m.metric == "deploys_per_week"}
+    found, history_notes = deploy_measurements(discovered, options, measured)
+    notes.extend(history_notes)
+    return found
+
+
+def run_analysis(options: AnalyzeOptions) -> tuple[System, Report]:
+    """Build the System, load the rules (with the project's config) and evaluate them."""
+    from archcheck.engine import load_ruleset
+    from archcheck.gate import judge
+
+    system = build_system(options)
+    ruleset = load_ruleset(config_path(options, system))
+    return system, judge(system, ruleset)
+
+
+def compose_dir(system_or_files: System | Iterable[str]) -> Path:
+    """The folder of the first compose file (where conventions look for companions)."""
+    files = (
+        system_or_files.compose_files if isinstance(system_or_files, System) else system_or_files
+    )
+    first = next(iter(files), None)
+    return Path(first).parent if first else Path.cwd()
+
+
+def config_path(options: AnalyzeOptions, system: System) -> Path | None:
+    """``--config``, else ``.archcheck.yaml`` next to the compose file or in the cwd."""
+    from archcheck.engine.config import find_config
+
+    folder = compose_dir(system)
+    return find_config(options.config, folder, options.compose.cwd or Path.cwd())
+
+
+def metrics_paths(
+    options: AnalyzeOptions, project: ComposeProject, declared: tuple[str, ...]
+) -> list[Path]:
+    """``--metrics`` files; else those named in x-archcheck; else ``metrics.yaml`` by convention."""
+    base = options.compose.cwd or Path.cwd()
+    if options.metrics:
+        paths = [p if p.is_absolute() else base / p for p in options.metrics]
+    elif options.live is not None and options.live.enabled:
+        paths = []  # NOTE: a live source replaces the committed snapshot; --metrics adds to it.
+    else:
+        folder = project.files[0].parent if project.files else project.working_dir
+        paths = [folder / p for p in declared] or [
+            p for p in (folder / n for n in SNAPSHOT_NAMES) if p.is_file()
+        ][:1]
+    for p in paths:
+        if not p.is_file():
+            raise UsageError(f"metrics file {p} does not exist; check --metrics or x-archcheck")
+    return paths
+
+
+Batch = tuple[str, list[Measurement], dict[str, Environment], dict[tuple[str, str], str]]
+
+
+def _read_metrics(
+    paths: list[Path], kinds: dict[tuple[str, str], str], notes: list[str]
+) -> list[Batch]:
+    """One batch per snapshot; consecutive exposition files form one batch (for rates)."""
+    from archcheck.sources.prom_text import load_scrapes
+    from archcheck.sources.snapshot import read_snapshot
+
+    batches: list[Batch] = []
+    scrapes: list[Path] = []
+
+    def flush() -> None:
+        if scrapes:
+            exposition = load_scrapes(list(scrapes), kinds)
+            notes.extend(exposition.notes)
+            batches.append((" + ".join(map(str, scrapes)), exposition.measurements, {}, {}))
+            scrapes.clear()
+
+    for path in paths:
+        if path.suffix in EXPOSITION_SUFFIXES:
+            scrapes.append(path)
+            continue
+        flush()
+        loaded = read_snapshot(path)
+        batches.append(
+            (str(path), loaded.measurements, loaded.environments, loaded.workload_kinds)
+        )
+    flush()
+    return batches
+
+
+def _merge(
+    batches: list[Batch],
+    services: dict[str, Service],
+    workloads: list[Workload],
+    notes: list[str],
+) -> tuple[list[Measurement], dict[str, Environment]]:
+    """Later batches win per (service, workload, metric); unknown services are warnings."""
+    merged: dict[tuple[str, str | None, str], Measurement] = {}
+    envs: dict[str, Environment] = {}
+    unknown: dict[str, str] = {}
+    overridden: list[str] = []
+    known_workloads = {(w.service, w.name) for w in workloads}
+    for source, measurements, environments, kinds in batches:
+        for m in measurements:
+            if m.service not in services:
+                unknown.setdefault(m.service, source)
+                continue
+            key = (m.service, m.workload, m.metric)
+            if key in merged and merged[key].value != m.value:
+                overridden.append(
+                    f"{m.service}{'/' + m.workload if m.workload else ''} {m.metric}: "
+                    f"{m.value:g} from {source} replaces {merged[key].value:g} from "
+                    f"{merged[key].source}"
+                )
+            merged[key] = m
+            if m.workload is not None and (m.service, m.workload) not in known_workloads:
+                kind = kinds.get((m.service, m.workload)) or _kind_of(m.metric)
+                if kind is not None:
+                    known_workloads.add((m.service, m.workload))
+                    workloads.append(
+                        Workload(
+                            service=m.service, kind="cron" if kind == "cron" else "events",
+                            name=m.workload, origin="metrics", location=m.location,
+                        )
+                    )
+                    notes.append(
+                        f"{source}: workload {m.workload!r} of {m.service} is not declared in "
+                        f"x-archcheck; treated as {kind} from its metrics"
+                    )
+        envs.update({name: env for name, env in environments.items() if name in services})
+    for name, source in sorted(unknown.items()):
+        notes.append(
+            f"{source}: metrics for service {name!r}, which is not in the compose project; "
+            "ignored (check the service name)"
+        )
+    if len(overridden) > 20:
+        notes.append(
+            f"{len(overridden)} measurements were replaced by later --metrics inputs, e.g. "
+            + overridden[0]
+        )
+    else:
+        notes += [f"later input wins: {line}" for line in overridden]
+    return list(merged.values()), envs
+
+
+def _kind_of(metric: str) -> str | None:
+    if metric.startswith("cron_"):
+        return "cron"
+    if metric in ("events_per_minute", "retry_rate", "dead_letter_count") or metric.startswith(
+        "processing_ms"
+    ):
+        return "events"
+    return None

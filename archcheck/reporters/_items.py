@@ -1,0 +1,235 @@
+"""What the CI formats (SARIF, GitHub, JUnit, CodeClimate) share: one flat list of report items.
+
+Findings and verdicts both become ``Item``s with a rule id, a level, a message, a location
+relative to the working directory and a stable fingerprint, so each CI format is only the
+mapping of an ``Item`` onto its own syntax.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archcheck.baseline import fingerprint, gate_level
+from archcheck.model import PRIORITY_RANK, Finding, Location, Report, Suppression, Verdict
+from archcheck.suppress import VERDICT_PREFIX
+
+if TYPE_CHECKING:
+    from archcheck.engine.ruleset import Ruleset
+
+_KIND_WORDS = {"events": "event handlers", "cron": "cron jobs", "migration": "migrations"}
+_LEVEL_NAME = {0: "none", 1: "low", 2: "medium", 3: "high"}
+
+
+def verdict_rule_id(kind: str) -> str:
+    """The pseudo-rule id under which verdicts for one workload kind are reported (and suppressed)."""
+    return f"{VERDICT_PREFIX}{kind}"
+
+
+def display_path(file: str) -> str:
+    """``file`` relative to the working directory (with ``/``) when it lies below it.
+
+    CI systems (GitHub code scanning, GitLab) match results to repository paths, which are
+    relative to the checkout where archcheck runs.
+    """
+    return _relative(file, os.getcwd())  # noqa: PTH109  (a str: the cache key)
+
+
+def display_text(text: str) -> str:
+    """``text`` with the working directory's prefix taken out of the paths it mentions."""
+    return text.replace(os.getcwd() + os.sep, "")  # noqa: PTH109
+
+
+@lru_cache(maxsize=256)
+def _relative(file: str, cwd: str) -> str:
+    path = Path(file)
+    if path.is_absolute():
+        try:
+            path = path.relative_to(cwd)
+        except ValueError:
+            return path.as_posix()
+    return path.as_posix()
+
+
+@dataclass(frozen=True)
+class Item:
+    """A finding or a verdict, flattened for CI formats."""
+
+    rule_id: str
+    rule_name: str
+    level: int
+    """0 = no action asked (inline, insufficient data), 1-3 = low, medium, high."""
+    title: str
+    message: str
+    service: str | None
+    location: Location | None
+    suppression: Suppression | None
+    change: str | None
+    fingerprint: str
+    verdict: Verdict | None = None
+
+    @property
+    def level_name(self) -> str:
+        """``none``, ``low``, ``medium`` or ``high``."""
+        return _LEVEL_NAME[self.level]
+
+    @property
+    def path(self) -> str | None:
+        """The location's file relative to the working directory, if the item has one."""
+        return display_path(self.location.file) if self.location else None
+
+
+def _finding_item(finding: Finding) -> Item:
+    return Item(
+        rule_id=finding.rule_id,
+        rule_name=finding.rule_name,
+        level=gate_level(finding),
+        title=f"{finding.rule_id} {finding.rule_name}",
+        message=finding.message,
+        service=finding.service,
+        location=finding.location,
+        suppression=finding.suppression,
+        change=finding.change,
+        fingerprint=fingerprint(finding),
+    )
+
+
+def verdict_message(verdict: Verdict) -> str:
+    """One line saying what the verdict asks for, for formats without structured evidence."""
+    decision: str = verdict.decision
+    if decision == "separate":
+        decision += f", {verdict.priority} priority"
+    return f"{verdict.service} {_KIND_WORDS.get(verdict.kind, verdict.kind)}: {decision}: {verdict.summary}"
+
+
+def _verdict_item(verdict: Verdict) -> Item:
+    return Item(
+        rule_id=verdict_rule_id(verdict.kind),
+        rule_name=f"{verdict.kind}-workload-placement",
+        level=gate_level(verdict),
+        title=f"{verdict.service} {verdict.kind}: {verdict.decision}",
+        message=verdict_message(verdict),
+        service=verdict.service,
+        location=verdict.location,
+        suppression=verdict.suppression,
+        change=verdict.change,
+        fingerprint=fingerprint(verdict),
+        verdict=verdict,
+    )
+
+
+def report_items(report: Report) -> list[Item]:
+    """Verdicts first (the answer archcheck exists for), then findings, in report order."""
+    return [*map(_verdict_item, report.verdicts), *map(_finding_item, report.findings)]
+
+
+def suppressed_text(suppression: Suppression) -> str:
+    """How a suppression is shown next to the item it covers."""
+    location = suppression.location
+    where = (
+        f" ({display_path(location.file)}:{location.line}:{location.column})" if location else ""
+    )
+    return f"suppressed{where}: {suppression.reason}"
+
+
+def marks(item: Finding | Verdict) -> str:
+    """What text formats append to an item: `` [suppressed: reason]``, `` [new]``, `` [worse]``."""
+    out = f" [{suppressed_text(item.suppression)}]" if item.suppression is not None else ""
+    return out + (f" [{item.change}]" if item.change is not None else "")
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """What a CI format says about a rule: SARIF ``tool.driver.rules``, JUnit and annotations."""
+
+    id: str
+    name: str
+    level: int
+    what: str
+    why: str = ""
+    example: str = ""
+    fix: str = ""
+
+    def help_markdown(self) -> str:
+        """The rule's docs as markdown: what, why, example, fix."""
+        parts = [f"**{self.id} {self.name}**: {self.what}"]
+        if self.why:
+            parts.append(f"**Why.** {self.why}")
+        if self.example:
+            parts.append(f"**Example.**\n\n```yaml\n{self.example.rstrip()}\n```")
+        if self.fix:
+            parts.append(f"**Fix.** {self.fix}")
+        parts.append(f"Run `archcheck rules explain {self.id}` for the full text.")
+        return "\n\n".join(parts)
+
+    def help_text(self) -> str:
+        """The rule's docs as plain text."""
+        parts = [self.what, self.why, self.example and f"Example:\n{self.example.rstrip()}"]
+        parts.append(self.fix and f"Fix: {self.fix}")
+        return "\n\n".join(p for p in parts if p)
+
+
+_KIND_WHAT = {
+    "events": "Whether a service's event handlers (topic subscriptions) should move to a "
+    "separate event-worker container.",
+    "cron": "Whether a service's scheduled jobs should move to a separate cron-worker container.",
+    "migration": "Whether a service's migrations should run as a separate run-once job.",
+    "api": "Whether a service's request serving should be split.",
+}
+_VERDICT_WHY = (
+    "Background work sharing the API container competes with requests for CPU and memory, "
+    "cannot be scaled or deployed on its own, and hides its retries and failures. The decision "
+    "matrix weighs event volume, processing time, retries and dead letters, cron run time, "
+    "resource usage, scaling needs and environment."
+)
+_VERDICT_FIX = (
+    "Run `archcheck scaffold SERVICE` to generate the worker and its compose service, then set "
+    "WORKER_MODE=api on the API service so work is not processed twice."
+)
+
+
+def _verdict_doc(kind: str) -> RuleDoc:
+    return RuleDoc(
+        id=verdict_rule_id(kind),
+        name=f"{kind}-workload-placement",
+        level=3,
+        what=_KIND_WHAT.get(kind, f"Where a service's {kind} workloads should run."),
+        why=_VERDICT_WHY,
+        fix=_VERDICT_FIX,
+    )
+
+
+def rule_docs(ruleset: Ruleset | None, items: list[Item]) -> list[RuleDoc]:
+    """Docs for every rule of ``ruleset`` and every rule an item names, sorted by id."""
+    docs = {doc.id: doc for doc in ruleset_docs(ruleset)}
+    for item in items:
+        if item.rule_id in docs:
+            continue
+        if item.verdict is not None:
+            docs[item.rule_id] = _verdict_doc(item.verdict.kind)
+        else:
+            docs[item.rule_id] = RuleDoc(
+                id=item.rule_id, name=item.rule_name, level=item.level, what=item.rule_name
+            )
+    return [docs[key] for key in sorted(docs)]
+
+
+def ruleset_docs(ruleset: Ruleset | None) -> list[RuleDoc]:
+    """The docs of every rule in ``ruleset`` (criteria weigh as medium: they decide verdicts)."""
+    if ruleset is None:
+        return []
+    return [
+        RuleDoc(
+            id=rule.id,
+            name=rule.name,
+            level=PRIORITY_RANK[rule.severity] if rule.severity else 2,
+            what=rule.docs.what.strip(),
+            why=rule.docs.why.strip(),
+            example=rule.docs.example,
+            fix=rule.docs.fix.strip(),
+        )
+        for rule in ruleset.rules
+    ]

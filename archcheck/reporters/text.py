@@ -1,0 +1,179 @@
+"""``--format text``: the terminal report, laid out like the review's "Recommendations by Service".
+
+Colours by priority when ``color`` is set (a terminal), plain text otherwise. ``verbose`` adds
+every verdict's evidence (criterion, value, threshold, outcome, source or how to get it).
+
+NOTE: the layout is built as one rich ``Text`` (wrapped here with ``textwrap``) and printed once
+without rich's own wrapping: per-line rich rendering took seconds for 2,000 services.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.text import Text
+
+from archcheck.model import Evidence, Location, Report, Verdict
+from archcheck.reporters import service_summaries
+from archcheck.reporters._items import display_path, marks
+from archcheck.sources.metrics import format_quantity
+
+if TYPE_CHECKING:
+    from archcheck.engine.ruleset import Ruleset
+
+STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
+DECISION_STYLE = {"separate": "bold", "inline": "", "insufficient-data": "magenta"}
+KIND_TITLE = {"events": "Event handlers", "cron": "Cron jobs"}
+
+
+class _Page:
+    """Lines of styled text, wrapped to a width with hanging indents."""
+
+    def __init__(self, width: int) -> None:
+        self.text = Text()
+        self.width = max(width, 40)
+
+    def line(self, *parts: str | tuple[str, str]) -> None:
+        """One unwrapped line of (text, style) parts."""
+        self.text.append_text(Text.assemble(*parts))
+        self.text.append("\n")
+
+    def para(self, text: str, indent: int, hanging: int = 0, style: str = "") -> None:
+        """``text`` wrapped, first line at ``indent``, the others at ``indent + hanging``."""
+        for number, chunk in enumerate(text.split("\n")):
+            first = " " * (indent + (hanging if number else 0))
+            wrapped = textwrap.fill(
+                chunk, self.width, initial_indent=first,
+                subsequent_indent=" " * (indent + hanging),
+                break_long_words=False, break_on_hyphens=False,
+            )
+            self.text.append(wrapped + "\n", style)
+
+    def blank(self) -> None:
+        self.text.append("\n")
+
+
+def render(
+    report: Report,
+    *,
+    ruleset: Ruleset | None = None,
+    verbose: bool = False,
+    color: bool = False,
+    width: int = 100,
+) -> str:
+    """The report as terminal text (ANSI colours only when ``color``)."""
+    page = _Page(width)
+    files = ", ".join(display_path(f) for f in report.compose_files)
+    page.line(("archcheck ", "bold"), f"{report.tool_version}: ", (report.project, "bold"),
+              f" ({files})")
+    summaries = service_summaries(report)
+    page.blank()
+    if not summaries and report.workloads:
+        page.line("No verdict to show (see the notes).")
+    elif not summaries:
+        page.line("No service declares event handlers or cron jobs: nothing to decide.")
+        page.line("Declare them under x-archcheck (docs/x-archcheck.md).")
+    else:
+        page.line(("Recommendations by service", "bold"))
+    verdicts_by_service: dict[str, list[Verdict]] = {}
+    for v in report.verdicts:
+        verdicts_by_service.setdefault(v.service, []).append(v)
+    for summary in summaries:
+        page.blank()
+        page.line(
+            (summary.service, "bold"), " ",
+            (f"[{summary.priority.upper()}]", STYLE[summary.priority]), " ",
+            (summary.decision, DECISION_STYLE[summary.decision]),
+        )
+        for verdict in verdicts_by_service[summary.service]:
+            page.line(
+                f"  {KIND_TITLE.get(verdict.kind, verdict.kind)}: ",
+                (verdict.decision, DECISION_STYLE[verdict.decision]), " ",
+                (verdict.priority, STYLE[verdict.priority]),
+                f"  ({_where(verdict.location)})" if verdict.location else "", marks(verdict),
+            )
+            page.para(verdict.summary, indent=4)
+            if verbose:
+                _evidence(page, verdict.evidence)
+    if summaries:
+        page.blank()
+        _summary_table(page, report)
+    if report.findings:
+        page.blank()
+        page.line((f"Findings ({len(report.findings)})", "bold"))
+        for f in report.findings:
+            page.line(
+                "  ", (f"{f.severity:<6}", STYLE[f.severity]), " ",
+                (f"{f.rule_id} {f.rule_name}", "bold"),
+                f"  {_where(f.location) if f.location else f.service or '-'}",
+            )
+            page.para(f.message + marks(f), indent=9)
+    if report.notes:
+        page.blank()
+        page.line(("Notes", "bold"))
+        for note in report.notes:
+            page.para(f"- {note}", indent=2, hanging=2)
+    if not verbose and report.verdicts:
+        page.blank()
+        page.line("Run with -v to see the evidence behind each verdict.")
+    if not color:
+        return page.text.plain
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=page.width, force_terminal=True,
+                      color_system="standard", highlight=False, emoji=False)
+    console.print(page.text, soft_wrap=True, end="")
+    return buffer.getvalue()
+
+
+def _where(location: Location | None) -> str:
+    """FILE:LINE:COL with FILE relative to the working directory when below it."""
+    if location is None:
+        return "-"
+    return f"{display_path(location.file)}:{location.line}:{location.column}"
+
+
+def _summary_table(page: _Page, report: Report) -> None:
+    counts: dict[str, int] = {}
+    for f in report.findings:
+        if f.service:
+            counts[f.service] = counts.get(f.service, 0) + 1
+    rows: list[list[str]] = []
+    for s in service_summaries(report):
+        kinds = [
+            f"{s.kinds[k][0]} ({s.kinds[k][1]})" if k in s.kinds else "-"
+            for k in ("events", "cron")
+        ]
+        rows.append([s.service, s.priority, *kinds, str(counts.get(s.service, 0))])
+    header = ["service", "priority", "event handlers", "cron jobs", "findings"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def cells(row: list[str], styles: list[str]) -> list[str | tuple[str, str]]:
+        out: list[str | tuple[str, str]] = []
+        for i, (cell, style) in enumerate(zip(row, styles, strict=True)):
+            padded = cell if i == len(row) - 1 else cell.ljust(widths[i]) + "  "
+            out.append((padded, style))
+        return out
+
+    page.line(*cells(header, ["bold"] * len(header)))
+    for row in rows:
+        page.line(*cells(row, ["", STYLE[row[1]], "", "", ""]))
+
+
+def _evidence(page: _Page, evidence: tuple[Evidence, ...]) -> None:
+    """One entry per criterion: value, threshold, outcome, and where it came from."""
+    for e in evidence:
+        outcome = e.outcome + (f" ({e.priority})" if e.priority else "")
+        threshold = f" (threshold {e.threshold})" if e.threshold else ""
+        where = ""
+        if e.location:
+            where = f"  [{_where(e.location)}]"
+        elif e.source and e.value is not None:
+            where = f"  [{e.source}]"
+        text = f"- {e.criterion}: {format_quantity(e.value, e.unit)}{threshold} -> {outcome}{where}"
+        if e.how_to_get:
+            label = "how to get it" if e.value is None else "note"
+            text += f"\n{label}: {e.how_to_get}"
+        page.para(text, indent=4, hanging=2)

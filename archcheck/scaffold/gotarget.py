@@ -1,0 +1,272 @@
+"""Read what the scaffold needs from the target Go service: go.mod, conf, use cases, inline work.
+
+This is a small reader of layout-style Kratos code (``go.mod``, ``internal/conf``,
+``internal/biz``), not a Go parser: it finds declarations by their shape and treats anything it
+does not recognise as absent, so the generated code falls back to ports that compile anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archcheck.errors import ScaffoldError
+from archcheck.model import Location
+
+_MODULE = re.compile(r"^module\s+(\S+)", re.MULTILINE)
+_GO_LINE = re.compile(r"^go\s+(\d+)\.(\d+)(?:\.(\d+))?\s*$", re.MULTILINE)
+_KRATOS = re.compile(r"github\.com/go-kratos/kratos(/v(\d+))?\s+v(\d+)\.")
+_BOOTSTRAP_DATA = re.compile(r"type\s+Bootstrap\s+struct\s*\{[^}]*?\bData\s+\*Data\b", re.DOTALL)
+_USECASE_CTOR = re.compile(r"^func\s+New(\w+)\s*\([^)]*\)\s*\*(\w*Use[Cc]ase)\b", re.MULTILINE)
+_CRON_METHOD = re.compile(
+    r"^func\s+\(\w+\s+\*(\w+)\)\s+([A-Z]\w*)\s*\(\s*\w+\s+context\.Context\s*\)\s+error\s*\{",
+    re.MULTILINE,
+)
+_EVENT_METHOD = re.compile(
+    r"^func\s+\(\w+\s+\*(\w+)\)\s+([A-Z]\w*)\s*\(\s*\w+\s+context\.Context\s*,\s*\w+\s+\*([A-Z]\w*)\s*\)"
+    r"\s+error\s*\{",
+    re.MULTILINE,
+)
+_PROVIDER_SET = re.compile(r"^var\s+ProviderSet\s*=\s*wire\.NewSet\(", re.MULTILINE)
+_STRUCT = re.compile(r"^type\s+([A-Z]\w*)\s+struct\b", re.MULTILINE)
+_INLINE = (
+    ("cron.New(", "an inline cron scheduler"),
+    ("time.NewTicker(", "an inline ticker"),
+    ("AddTopicEventHandler(", "an inline Dapr subscription"),
+    ('"/dapr/subscribe"', "an inline Dapr subscription endpoint"),
+)
+
+# (minimum go line, dapr/go-sdk, client_golang), after go-worker-notes section 0, except that
+# dapr/go-sdk v1.11.0 has no Subscription.DeadLetterTopic (checked in its source), so v1.12.0
+# (go 1.23.6) is the floor: an older service's go line is raised by `go mod tidy`.
+_VERSION_TABLE = (
+    ((1, 24, 6), "v1.13.0", "v1.23.2"),
+    ((1, 22, 0), "v1.12.0", "v1.23.2"),
+)
+MIN_GO_AFTER_TIDY = {"v1.13.0": (1, 24, 6), "v1.12.0": (1, 23, 6), "v1.14.2": (1, 26, 0)}
+"""The go line ``go mod tidy`` raises the service to, per dapr/go-sdk pin."""
+KRATOS_VERSION = "v2.9.2"
+CRON_VERSION = "v3.0.1"
+WIRE_VERSION = "v0.6.0"
+
+
+@dataclass(frozen=True)
+class Method:
+    """A use-case method the scaffold can call: ``(ctx) error`` for jobs, ``(ctx, *T) error`` for events."""
+
+    usecase: str
+    name: str
+    payload: str | None
+    """The biz struct an event decodes into; None for a job method."""
+    location: Location
+
+
+@dataclass(frozen=True)
+class InlineWork:
+    """Background work the API process still runs; it must go once the workers exist."""
+
+    what: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class GoTarget:
+    """The facts of one Go service that the templates depend on."""
+
+    root: Path
+    module: str
+    go_version: tuple[int, int, int]
+    conf_data: bool
+    """``conf.Bootstrap`` has a ``Data *Data`` field: the injector takes ``*conf.Data``."""
+    usecases: tuple[str, ...]
+    methods: tuple[Method, ...]
+    has_conf: bool = True
+    """``internal/conf`` exists: the worker scans ``conf.Bootstrap`` like the API does."""
+    provider_sets: tuple[str, ...] = ()
+    """Layers (``data``, ``biz``) declaring ``var ProviderSet = wire.NewSet(...)``."""
+    inline_work: tuple[InlineWork, ...] = ()
+    requires: dict[str, str] = field(default_factory=dict)
+
+    def find(self, handler: str, *, event: bool) -> Method | None:
+        """The method named ``Method`` or ``Usecase.Method`` of the right shape, if unique."""
+        usecase, _, name = handler.rpartition(".")
+        if usecase not in self.usecases:
+            usecase = ""  # a receiver variable (``uc.WarmupCache``) or an unknown type
+        found = [
+            m
+            for m in self.methods
+            if m.name == name
+            and (not usecase or m.usecase == usecase)
+            and (m.payload is not None) == event
+        ]
+        return found[0] if len(found) == 1 else None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScaffoldError(f"{path} is not UTF-8 text: fix or remove it") from exc
+    except OSError as exc:
+        raise ScaffoldError(
+            f"cannot read {path}: {exc.strerror}; check the path and its permissions"
+        ) from exc
+
+
+def _go_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.go") if not p.name.endswith("_test.go"))
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def versions_for(go_version: tuple[int, int, int]) -> dict[str, str]:
+    """The module pins that keep the target's ``go`` line (go-worker-notes section 0)."""
+    for minimum, dapr, prom in _VERSION_TABLE:
+        if go_version >= minimum:
+            return {
+                "github.com/dapr/go-sdk": dapr,
+                "github.com/go-kratos/kratos/v2": KRATOS_VERSION,
+                "github.com/google/wire": WIRE_VERSION,
+                "github.com/prometheus/client_golang": prom,
+                "github.com/robfig/cron/v3": CRON_VERSION,
+            }
+    raise ScaffoldError(
+        "the service's go.mod says go {}.{}; the worker needs go 1.22 or newer:"
+        " raise the go line (go mod edit -go=1.24.6)".format(*go_version[:2])
+    )
+
+
+def read_target(root: Path) -> GoTarget:
+    """Read ``root`` (the directory holding ``go.mod``) or raise a ScaffoldError saying what is missing."""
+    if not root.is_dir():
+        raise ScaffoldError(
+            f"{root} is not a directory: pass the service's Go source with --source DIR"
+        )
+    gomod = root / "go.mod"
+    if not gomod.is_file():
+        raise ScaffoldError(f"no go.mod in {root}: point --source at the Go module of the service")
+    text = _read(gomod)
+    mod = _MODULE.search(text)
+    if mod is None:
+        raise ScaffoldError(
+            "go.mod has no module line: add one (go mod init MODULE)",
+            Location(file=str(gomod), line=1),
+        )
+    go = _GO_LINE.search(text)
+    go_version = (1, 22, 0)
+    if go is not None:
+        go_version = (int(go[1]), int(go[2]), int(go[3] or 0))
+    kratos = _KRATOS.search(text)
+    if kratos is None:
+        raise ScaffoldError(
+            "the service does not require github.com/go-kratos/kratos/v2: the generated worker"
+            " uses the Kratos v2 lifecycle; add the requirement (go get"
+            f" github.com/go-kratos/kratos/v2@{KRATOS_VERSION}) or scaffold a Kratos service",
+            Location(file=str(gomod), line=1),
+        )
+    if kratos[2] != "2" or kratos[3] != "2":
+        major = kratos[2] or kratos[3]
+        raise ScaffoldError(
+            f"the service uses Kratos v{major}; the worker templates are for Kratos v2"
+            f" (v2.9.2) only: keep this service on kratos/v2 or write the worker by hand",
+            Location(file=str(gomod), line=_line_of(text, kratos.start())),
+        )
+    versions_for(go_version)
+    requires = dict(re.findall(r"^\s*(?:require\s+)?(\S+)\s+(v\S+)", text, re.MULTILINE))
+
+    conf_files = _go_files(root / "internal/conf")
+    conf_data = any(_BOOTSTRAP_DATA.search(_read(p)) for p in conf_files)
+    has_conf = any(re.search(r"^type\s+Bootstrap\b", _read(p), re.MULTILINE) for p in conf_files)
+    provider_sets = tuple(
+        layer
+        for layer in ("data", "biz")
+        if any(_PROVIDER_SET.search(_read(p)) for p in _go_files(root / "internal" / layer))
+    )
+    usecases: list[str] = []
+    methods: list[Method] = []
+    biz_texts = [(p, _read(p)) for p in _go_files(root / "internal/biz")]
+    structs = {name for _, t in biz_texts for name in _STRUCT.findall(t)}
+    for _, t in biz_texts:
+        usecases += [uc for name, uc in _USECASE_CTOR.findall(t) if name == uc]
+    for path, t in biz_texts:
+        for m in _CRON_METHOD.finditer(t):
+            if m[1] in usecases:
+                loc = Location(file=str(path), line=_line_of(t, m.start()))
+                methods.append(Method(usecase=m[1], name=m[2], payload=None, location=loc))
+        for m in _EVENT_METHOD.finditer(t):
+            if m[1] in usecases and m[3] in structs:
+                loc = Location(file=str(path), line=_line_of(t, m.start()))
+                methods.append(Method(usecase=m[1], name=m[2], payload=m[3], location=loc))
+    return GoTarget(
+        root=root,
+        module=mod[1],
+        go_version=go_version,
+        conf_data=conf_data and has_conf,
+        usecases=tuple(usecases),
+        has_conf=has_conf,
+        provider_sets=provider_sets,
+        methods=tuple(methods),
+        inline_work=tuple(_inline_work(root)),
+        requires=requires,
+    )
+
+
+def _inline_work(root: Path) -> list[InlineWork]:
+    """Schedulers and subscriptions outside ``internal/worker``: the API's copies of the work."""
+    found: list[InlineWork] = []
+    for folder in ("cmd", "internal"):
+        for path in sorted((root / folder).rglob("*.go")) if (root / folder).is_dir() else []:
+            rel = path.relative_to(root).as_posix()
+            if rel.startswith(("cmd/worker/", "internal/worker/")) or rel.endswith("_test.go"):
+                continue
+            text = _read(path)
+            for needle, what in _INLINE:
+                start = text.find(needle)
+                while start != -1:
+                    line = _line_of(text, start)
+                    col = start - text.rfind("\n", 0, start)
+                    found.append(InlineWork(what, Location(file=str(path), line=line, column=col)))
+                    start = text.find(needle, start + 1)
+    return found
+
+
+def add_requires(gomod: str, requires: dict[str, str]) -> str:
+    """``gomod`` with a require line for each module it lacks; existing pins are kept."""
+    present = {m for m, _ in re.findall(r"^\s*(?:require\s+)?(\S+)\s+(v\S+)", gomod, re.MULTILINE)}
+    missing = [(m, v) for m, v in sorted(requires.items()) if m not in present]
+    if not missing:
+        return gomod
+    block = "".join(f"\t{m} {v}\n" for m, v in missing)
+    return gomod.rstrip("\n") + "\n\nrequire (\n" + block + ")\n"
+
+
+_FROM_GOLANG = re.compile(
+    r"^\s*FROM\s+(?:\S+/)?golang:(\d+)\.(\d+)(?:\.(\d+))?", re.MULTILINE | re.IGNORECASE
+)
+
+
+def builder_warning(dockerfile: Path, target: GoTarget, requires: dict[str, str]) -> str | None:
+    """A note when the Dockerfile's ``golang:`` builder is older than the go line after tidy."""
+    if not dockerfile.is_file():
+        return None
+    m = _FROM_GOLANG.search(dockerfile.read_text(encoding="utf-8", errors="replace"))
+    if m is None:
+        return None
+    dapr = target.requires.get("github.com/dapr/go-sdk") or requires.get(
+        "github.com/dapr/go-sdk", ""
+    )
+    needed = max(target.go_version, MIN_GO_AFTER_TIDY.get(dapr, (0, 0, 0)))
+    image = (int(m[1]), int(m[2]), int(m[3] or 99))
+    if image >= needed:
+        return None
+    line = dockerfile.read_text(encoding="utf-8", errors="replace").count("\n", 0, m.start()) + 1
+    want = ".".join(str(p) for p in needed)
+    return (
+        f"note: {dockerfile}:{line}: the builder image golang:{m[1]}.{m[2]} is older than go {want},"
+        f" which go.mod needs after `go mod tidy` (dapr/go-sdk {dapr}): build with golang:{want} or newer"
+    )

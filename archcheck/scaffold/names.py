@@ -1,0 +1,86 @@
+"""Turn names from the outside world (topics, job names) into safe Go identifiers and file names.
+
+Topics may hold dots, dashes, quotes, spaces or non-ASCII letters; whatever they hold, the
+generated code must compile, and two names that map to the same identifier must be an error,
+never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_CAMEL_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
+
+
+def _ascii_words(name: str) -> list[str]:
+    """Words of ``name`` in ASCII: accents folded (``geändert`` -> ``geandert``), the rest split."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    words: list[str] = []
+    for chunk in _WORD.findall(folded):
+        words.extend(_CAMEL_SPLIT.findall(chunk))
+    return [w for w in words if w]
+
+
+def _fallback(name: str) -> list[str]:
+    """A stable name for text with no ASCII letters at all (``価格``): ``t`` + a short hash."""
+    return ["t" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]]
+
+
+def words(name: str) -> list[str]:
+    """The lower-case ASCII words a Go identifier, file name or route is built from."""
+    found = [w.lower() for w in _ascii_words(name)] or _fallback(name)
+    if found[0][0].isdigit():
+        found.insert(0, "n")
+    return found
+
+
+def go_ident(name: str) -> str:
+    """An exported Go identifier: ``warehouse.stock-updated`` -> ``WarehouseStockUpdated``."""
+    return "".join(w[:1].upper() + w[1:] for w in words(name))
+
+
+def go_var(ident: str) -> str:
+    """An unexported Go name from an exported identifier (``StockHandler`` -> ``stockHandler``)."""
+    return ident[:1].lower() + ident[1:]
+
+
+def kebab(name: str) -> str:
+    """A route, metric label and compose-safe name: ``warehouse-stock-updated``."""
+    return "-".join(words(name))
+
+
+def file_stem(name: str) -> str:
+    """A Go file name stem in snake case; callers add a suffix so no ``_linux``/``_test`` ends it."""
+    return "_".join(words(name))
+
+
+def go_string(value: str) -> str:
+    """A Go interpreted string literal holding exactly ``value``."""
+    out = ['"']
+    for ch in value:
+        code = ord(ch)
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif unicodedata.category(ch) in {"Cs", "Co", "Cn", "Zl", "Zp", "Cf"}:
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def yaml_string(value: str) -> str:
+    """A YAML double-quoted scalar holding exactly ``value`` (JSON strings are valid YAML)."""
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,1 @@
+"""Sources: read compose files, metrics, Go source and Dapr YAML into plain data; never decide."""

@@ -1,0 +1,510 @@
+"""Compose project -> services and workloads: what each service is for and what work it runs.
+
+Roles come from signals Compose shows (``WORKER_MODE``, ``-mode``, run-once migrations, Dapr
+sidecars, ``network_mode: service:X``); what Compose cannot show (topics, cron schedules, the
+deployment environment) is declared in an ``x-archcheck`` extension, validated strictly here.
+Sources never decide: this module only describes.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from archcheck.compose import ComposeProject
+from archcheck.errors import ComposeError
+from archcheck.model import Environment, Location, Service, ServiceRole, Workload
+from archcheck.yamlpos import KeyPath, validation_error
+
+EXTENSION = "x-archcheck"
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+_CRON_FIELD = r"[\d*/,\-A-Za-z?LW#]+"
+_CRON = re.compile(rf"^({_CRON_FIELD}\s+){{4,5}}{_CRON_FIELD}$")
+_CRON_DESCRIPTOR = re.compile(
+    r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly|reboot|every\s+\S+)$"
+)
+
+
+def valid_schedule(schedule: str) -> bool:
+    """Whether ``schedule`` is a cron spec (5 or 6 fields) or a robfig/cron descriptor."""
+    text = schedule.strip()
+    return bool(_CRON.match(text) or _CRON_DESCRIPTOR.match(text))
+
+
+class EventDecl(BaseModel):
+    """An event subscription the service handles."""
+
+    model_config = _STRICT
+    topic: str = Field(min_length=1)
+    name: str | None = Field(default=None, description="Defaults to the topic.")
+    pubsub: str | None = None
+    handler: str | None = None
+    dead_letter_topic: str | None = None
+
+
+class CronDecl(BaseModel):
+    """A scheduled job the service runs."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1)
+    schedule: str | None = Field(default=None, description="Cron spec or @every 1m.")
+    handler: str | None = None
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        if value is not None and not valid_schedule(value):
+            raise ValueError(
+                f"{value!r} is not a cron schedule: use 5 fields ('*/5 * * * *') or '@every 1m'"
+            )
+        return value
+
+
+class ServiceExtension(BaseModel):
+    """``x-archcheck`` inside a service."""
+
+    model_config = _STRICT
+    role: ServiceRole | None = None
+    owner: str | None = None
+    environment: Environment | None = None
+    events: list[EventDecl] = Field(default_factory=list)
+    cron: list[CronDecl] = Field(default_factory=list)
+
+
+class ProjectExtension(BaseModel):
+    """``x-archcheck`` at the top level of the compose file."""
+
+    model_config = _STRICT
+    environment: Environment | None = None
+    metrics: str | list[str] | None = Field(
+        default=None, description="Metrics snapshot file(s), relative to the compose file."
+    )
+
+
+@dataclass(frozen=True)
+class ComposeFacts:
+    """What the compose project says, in archcheck's vocabulary."""
+
+    services: tuple[Service, ...]
+    workloads: tuple[Workload, ...]
+    environment: Environment | None
+    metrics: tuple[str, ...]
+    """Snapshot paths named in the top-level ``x-archcheck`` (relative to the compose file)."""
+    notes: tuple[str, ...] = ()
+
+
+_WORKER_SUFFIXES = (
+    "-event-worker",
+    "-events-worker",
+    "-cron-worker",
+    "-worker",
+    "-events",
+    "-cron",
+    "-migration",
+    "-migrations",
+    "-migrate",
+    "-dapr",
+    "-sidecar",
+    "-daprd",
+)
+_OWNER_SUFFIXES = ("", "-service", "-api", "-svc", "-server")
+_MIGRATION_NAME = re.compile(r"[-_](migration|migrations|migrate)$")
+_MODE_ROLE: dict[str, ServiceRole] = {
+    "events": "event-worker",
+    "event": "event-worker",
+    "cron": "cron-worker",
+    "jobs": "cron-worker",
+}
+
+
+def describe(project: ComposeProject) -> ComposeFacts:
+    """Services, workloads and declarations of ``project`` (linear in the number of services)."""
+    project_ext = _project_extension(project)
+    raw = project.services
+    completed_deps = {
+        dep
+        for svc in raw.values()
+        for dep, cond in _depends_on(svc).items()
+        if cond == "service_completed_successfully"
+    }
+    extensions = {name: _service_extension(project, name, svc) for name, svc in raw.items()}
+    services: dict[str, Service] = {}
+    for name, svc in raw.items():
+        services[name] = _service(project, name, svc, extensions[name], name in completed_deps)
+    services = {name: _with_owner(s, services, extensions[name]) for name, s in services.items()}
+    workloads: list[Workload] = []
+    for name, ext in extensions.items():
+        if ext is None:
+            continue
+        owner = services[name].owner if services[name].role in _WORKER_ROLES else None
+        target = owner or name
+        base: KeyPath = ("services", name, EXTENSION)
+        for i, event in enumerate(ext.events):
+            workloads.append(
+                Workload(
+                    service=target,
+                    kind="events",
+                    name=event.name or event.topic,
+                    topic=event.topic,
+                    pubsub=event.pubsub,
+                    handler=event.handler,
+                    dead_letter_topic=event.dead_letter_topic,
+                    origin="x-archcheck",
+                    location=project.locate(*base, "events", i),
+                )
+            )
+        for i, job in enumerate(ext.cron):
+            workloads.append(
+                Workload(
+                    service=target,
+                    kind="cron",
+                    name=job.name,
+                    schedule=job.schedule,
+                    handler=job.handler,
+                    origin="x-archcheck",
+                    location=project.locate(*base, "cron", i),
+                )
+            )
+    metrics = project_ext.metrics
+    return ComposeFacts(
+        services=tuple(services.values()),
+        workloads=tuple(_unique(workloads)),
+        environment=project_ext.environment,
+        metrics=(metrics,) if isinstance(metrics, str) else tuple(metrics or ()),
+    )
+
+
+_WORKER_ROLES = frozenset({"event-worker", "cron-worker", "worker"})
+
+
+def _unique(workloads: list[Workload]) -> list[Workload]:
+    """One workload per (service, kind, name): a worker and its API may both declare it."""
+    seen: dict[tuple[str, str, str], Workload] = {}
+    for w in workloads:
+        seen.setdefault((w.service, w.kind, w.name), w)
+    return list(seen.values())
+
+
+def _error(message: str, location: Location | None) -> ComposeError:
+    return ComposeError(message, location)
+
+
+def _project_extension(project: ComposeProject) -> ProjectExtension:
+    raw = project.config.get(EXTENSION)
+    if raw is None:
+        return ProjectExtension()
+    try:
+        return ProjectExtension.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(
+            exc,
+            lambda p: project.locate(EXTENSION, *p) or _scan_top_level(project, p),
+            _error,
+            what=f"top-level {EXTENSION}",
+            hint="see docs/x-archcheck.md",
+        ) from exc
+
+
+def _scan_top_level(project: ComposeProject, path: KeyPath) -> Location | None:
+    """Find the top-level extension (and its first key) by reading the file.
+
+    NOTE: a fallback for loaders that keep no positions for top-level ``x-`` keys.
+    """
+    for file in project.files:
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for number, line in enumerate(lines, start=1):
+            if line.startswith(f"{EXTENSION}:"):
+                found = Location(file=str(file), line=number, column=1)
+                if not path:
+                    return found
+                key = f"{path[0]}:"
+                for offset, inner in enumerate(lines[number:], start=number + 1):
+                    if inner and not inner[0].isspace():
+                        break
+                    if inner.strip().startswith(key):
+                        return Location(
+                            file=str(file), line=offset, column=len(inner) - len(inner.lstrip()) + 1
+                        )
+                return found
+    return None
+
+
+def _service_extension(
+    project: ComposeProject, name: str, svc: dict[str, Any]
+) -> ServiceExtension | None:
+    raw = svc.get(EXTENSION)
+    if raw is None:
+        return None
+    try:
+        return ServiceExtension.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(
+            exc,
+            lambda p: project.locate("services", name, EXTENSION, *p),
+            _error,
+            what=f"services.{name}.{EXTENSION}",
+            hint="see docs/x-archcheck.md",
+        ) from exc
+
+
+def environment_map(svc: dict[str, Any]) -> dict[str, str | None]:
+    """The service's ``environment`` as a mapping (Compose allows a list of ``K=V``)."""
+    env = svc.get("environment")
+    if isinstance(env, dict):
+        return {str(k): None if v is None else str(v) for k, v in env.items()}
+    out: dict[str, str | None] = {}
+    if isinstance(env, list):
+        for item in env:
+            key, sep, value = str(item).partition("=")
+            out[key] = value if sep else None
+    return out
+
+
+def _command(svc: dict[str, Any], key: str = "command") -> tuple[str, ...]:
+    cmd = svc.get(key)
+    if isinstance(cmd, str):
+        try:
+            return tuple(shlex.split(cmd))
+        except ValueError:
+            return tuple(cmd.split())
+    if isinstance(cmd, list):
+        return tuple(str(part) for part in cmd)
+    return ()
+
+
+def _flag(args: tuple[str, ...], *names: str) -> str | None:
+    """The value of ``-name X``, ``--name X`` or ``--name=X`` in ``args`` (Go flag syntax)."""
+    for i, arg in enumerate(args):
+        for name in names:
+            for dashes in ("-", "--"):
+                flag = dashes + name
+                if arg == flag and i + 1 < len(args):
+                    return args[i + 1]
+                if arg.startswith(flag + "="):
+                    return arg[len(flag) + 1 :]
+    return None
+
+
+def _depends_on(svc: dict[str, Any]) -> dict[str, str]:
+    deps = svc.get("depends_on")
+    if isinstance(deps, list):
+        return {str(d): "service_started" for d in deps}
+    if isinstance(deps, dict):
+        return {
+            str(d): str((spec or {}).get("condition", "service_started"))
+            if isinstance(spec, dict) or spec is None
+            else "service_started"
+            for d, spec in deps.items()
+        }
+    return {}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _service(
+    project: ComposeProject,
+    name: str,
+    svc: dict[str, Any],
+    ext: ServiceExtension | None,
+    awaited_to_complete: bool,
+) -> Service:
+    env = environment_map(svc)
+    command = _command(svc) or _command(svc, "entrypoint")
+    image = svc.get("image")
+    build = svc.get("build")
+    context = build.get("context") if isinstance(build, dict) else build
+    dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
+    deploy: dict[str, Any] = svc["deploy"] if isinstance(svc.get("deploy"), dict) else {}
+    limits = (deploy.get("resources") or {}).get("limits") or {}
+    restart_policy = deploy.get("restart_policy") or {}
+    restart = svc.get("restart")
+    restart_str = None if restart is None else ("no" if restart is False else str(restart))
+    mode = _flag(command, "mode") or env.get("WORKER_MODE")
+    replicas = _int(deploy.get("replicas")) if "replicas" in deploy else _int(svc.get("scale"))
+    base: KeyPath = ("services", name)
+    env_keys = tuple(env)
+
+    key_locations: dict[str, Location] = {}
+
+    def remember(dotted: str, *path: str | int) -> None:
+        loc = project.locate(*base, *path)
+        if loc is not None:
+            key_locations[dotted] = loc
+
+    for dotted in (
+        "container_name",
+        "restart",
+        "image",
+        "build",
+        "command",
+        "network_mode",
+        "deploy",
+        "deploy.replicas",
+        "deploy.resources",
+        "deploy.restart_policy",
+        "depends_on",
+        "environment",
+        "scale",
+    ):
+        if _has(svc, dotted):
+            remember(dotted, *dotted.split("."))
+    if ext is not None and ext.owner is not None:
+        remember(f"{EXTENSION}.owner", EXTENSION, "owner")
+    for key in ("WORKER_MODE", "WORKER_CONCURRENCY"):
+        if key in env:
+            remember(f"environment.{key}", "environment", key)
+            if f"environment.{key}" in key_locations and key_locations[
+                f"environment.{key}"
+            ] == key_locations.get("environment"):
+                _locate_list_item(project, base, svc, key, key_locations)
+    for dep in _depends_on(svc):
+        remember(f"depends_on.{dep}", "depends_on", dep)
+        if _has(svc, "depends_on") and isinstance(svc["depends_on"], list):
+            index = [str(d) for d in svc["depends_on"]].index(dep)
+            loc = project.locate(*base, "depends_on", index)
+            if loc is not None:
+                key_locations[f"depends_on.{dep}"] = loc
+
+    role = (
+        ext.role
+        if ext and ext.role
+        else _role(name, svc, image, context, command, mode, restart_str, awaited_to_complete, ext)
+    )
+    return Service(
+        name=name,
+        role=role,
+        image=str(image) if image is not None else None,
+        build_context=str(context) if context is not None else None,
+        dockerfile=str(dockerfile) if dockerfile is not None else None,
+        command=command,
+        environment_keys=env_keys,
+        worker_mode=mode,
+        worker_concurrency=_int(env.get("WORKER_CONCURRENCY")),
+        replicas=replicas,
+        container_name=svc.get("container_name"),
+        restart=restart_str,
+        has_resource_limits=bool(limits) or "mem_limit" in svc or "cpus" in svc,
+        has_restart_policy=restart_str not in (None, "no") or bool(restart_policy),
+        depends_on=_depends_on(svc),
+        network_mode=svc.get("network_mode"),
+        owner=ext.owner if ext else None,
+        environment=ext.environment if ext else None,
+        location=project.locate(*base),
+        key_locations=key_locations,
+    )
+
+
+def _locate_list_item(
+    project: ComposeProject,
+    base: KeyPath,
+    svc: dict[str, Any],
+    key: str,
+    key_locations: dict[str, Location],
+) -> None:
+    env = svc.get("environment")
+    if isinstance(env, list):
+        for i, item in enumerate(env):
+            if str(item).partition("=")[0] == key:
+                loc = project.locate(*base, "environment", i)
+                if loc is not None:
+                    key_locations[f"environment.{key}"] = loc
+
+
+def _has(svc: dict[str, Any], dotted: str) -> bool:
+    node: Any = svc
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _is_sidecar(image: Any, command: tuple[str, ...]) -> bool:
+    return "daprio/daprd" in str(image or "") or bool(command and command[0].endswith("daprd"))
+
+
+def _role(
+    name: str,
+    svc: dict[str, Any],
+    image: Any,
+    context: Any,
+    command: tuple[str, ...],
+    mode: str | None,
+    restart: str | None,
+    awaited_to_complete: bool,
+    ext: ServiceExtension | None,
+) -> ServiceRole:
+    if _is_sidecar(image, command):
+        return "sidecar"
+    mentions_migration = any("migrat" in part for part in command) or "migrat" in name
+    if (
+        _MIGRATION_NAME.search(name)
+        or awaited_to_complete
+        or (restart == "no" and mentions_migration)
+    ):
+        return "migration"
+    if mode is not None and mode.lower() in _MODE_ROLE:
+        return _MODE_ROLE[mode.lower()]
+    if name.endswith("-worker") and (mode is None or mode.lower() in {"all", "worker"}):
+        return "worker"
+    if context is None and ext is None and mode is None:
+        return "infrastructure"
+    return "api"
+
+
+def _base_name(name: str) -> str:
+    for suffix in sorted(_WORKER_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _with_owner(
+    service: Service, services: dict[str, Service], ext: ServiceExtension | None
+) -> Service:
+    if service.owner is not None:
+        if service.owner not in services:
+            raise ComposeError(
+                f"services.{service.name}.{EXTENSION}.owner names {service.owner!r}, which is "
+                "not a service of this project; name an existing service",
+                service.key_locations.get(f"{EXTENSION}.owner", service.location),
+            )
+        return service
+    if service.role not in _WORKER_ROLES | {"migration", "sidecar"}:
+        return service
+    owner: str | None = None
+    if service.role == "sidecar":
+        app_id = _flag(service.command, "app-id")
+        network = service.network_mode or ""
+        if app_id in services:
+            owner = app_id
+        elif network.startswith("service:") and network[8:] in services:
+            owner = network[8:]
+        elif app_id:
+            owner = _by_base(app_id, services)
+    if owner is None:
+        owner = _by_base(_base_name(service.name), services, exclude=service.name)
+    if owner is None:
+        return service
+    return service.model_copy(update={"owner": owner})
+
+
+def _by_base(base: str, services: dict[str, Service], exclude: str = "") -> str | None:
+    for suffix in _OWNER_SUFFIXES:
+        candidate = base + suffix
+        if candidate != exclude and candidate in services and services[candidate].role == "api":
+            return candidate
+    return None

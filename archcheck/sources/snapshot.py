@@ -1,0 +1,229 @@
+"""The metrics snapshot file: measurements committed next to the compose file, so CI needs no
+live backend. Versioned YAML or JSON; ``archcheck schema metrics`` prints its JSON Schema.
+
+```yaml
+version: 1
+window: 7d
+source: prometheus http://prometheus:9090
+services:
+  pricing-service:
+    environment: production
+    cpu_usage_ratio: 0.82
+    workloads:
+      warehouse.stock.updated: {events_per_minute: 1500, processing_ms_p95: 120ms}
+```
+Values are numbers in the canonical unit of ``METRICS`` or strings with a unit (``"0.12s"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from archcheck.errors import SourceError
+from archcheck.model import Environment, Location, Measurement
+from archcheck.sources.metrics import METRICS, UnitError, to_canonical
+from archcheck.yamlpos import KeyPath, Positions, load_yaml, locate, validation_error
+
+SNAPSHOT_VERSION = 1
+
+Value = float | str
+"""A number in the canonical unit, or a string with a unit such as ``"120ms"``."""
+
+
+def _metric_fields(*scopes: str) -> dict[str, Any]:
+    return {
+        name: (
+            Value | None,
+            Field(default=None, description=f"{spec.description} Canonical unit: {spec.unit}."),
+        )
+        for name, spec in METRICS.items()
+        if spec.scope in scopes
+    }
+
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+_WORKLOAD_FIELDS: dict[str, Any] = {
+    "kind": (
+        Literal["events", "cron"] | None,
+        Field(default=None, description="Only needed when the workload is not declared."),
+    ),
+    **_metric_fields("workload", "both"),
+}
+WorkloadMetrics: type[BaseModel] = create_model(
+    "WorkloadMetrics",
+    __config__=_STRICT,
+    __doc__="Measurements of one workload: an event topic or a scheduled job.",
+    **_WORKLOAD_FIELDS,
+)
+
+_SERVICE_FIELDS: dict[str, Any] = {
+    "environment": (Environment | None, None),
+    "workloads": (dict[str, WorkloadMetrics], Field(default_factory=dict)),
+    **_metric_fields("service", "both"),
+}
+ServiceMetrics: type[BaseModel] = create_model(
+    "ServiceMetrics",
+    __config__=_STRICT,
+    __doc__="Measurements of one compose service and of its workloads.",
+    **_SERVICE_FIELDS,
+)
+
+
+class MetricsSnapshot(BaseModel):
+    """A metrics snapshot file (version 1)."""
+
+    model_config = _STRICT
+
+    version: Literal[1] = Field(description="Snapshot format version; always 1 for now.")
+    window: str | None = Field(
+        default=None, description="Time range the values summarise (Prometheus duration, 7d)."
+    )
+    source: str | None = Field(default=None, description="Where the values came from.")
+    taken_at: str | None = Field(
+        default=None, description="When the snapshot was taken (ISO 8601)."
+    )
+    services: dict[str, ServiceMetrics] = Field(
+        default_factory=dict, description="Compose service name -> its measurements."
+    )
+
+
+@dataclass(frozen=True)
+class LoadedSnapshot:
+    """What a snapshot file says, besides plain measurements: environments and workload kinds."""
+
+    measurements: list[Measurement]
+    environments: dict[str, Environment] = field(default_factory=dict)
+    workload_kinds: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(service, workload) -> ``events``/``cron`` when the snapshot names the kind."""
+
+
+def _error(message: str, location: Location | None) -> SourceError:
+    return SourceError(message, location)
+
+
+def read_snapshot(path: Path) -> LoadedSnapshot:
+    """Parse and validate a snapshot file; every error names the file and line."""
+    data, positions = load_yaml(path, _error, what="metrics snapshot")
+    if not isinstance(data, dict):
+        raise SourceError(
+            "metrics snapshot must be a mapping with 'version: 1' and 'services:'; "
+            "see docs/metrics-snapshot.md",
+            locate(positions, ()),
+        )
+    if "version" not in data:
+        raise SourceError(
+            "metrics snapshot has no 'version'; add 'version: 1' at the top",
+            locate(positions, ()),
+        )
+    try:
+        snapshot = MetricsSnapshot.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(
+            exc,
+            lambda p: locate(positions, p),
+            _error,
+            what="metrics snapshot",
+            hint="see docs/metrics-snapshot.md or `archcheck schema metrics`",
+        ) from exc
+    return _measurements(snapshot, str(path), positions)
+
+
+def load_snapshot(path: Path) -> list[Measurement]:
+    """The measurements in a snapshot file, in canonical units."""
+    return read_snapshot(path).measurements
+
+
+def _measurements(snapshot: MetricsSnapshot, file: str, positions: Positions) -> LoadedSnapshot:
+    result = LoadedSnapshot(measurements=[])
+    for service, metrics in snapshot.services.items():
+        if metrics.environment is not None:  # type: ignore[attr-defined]
+            result.environments[service] = metrics.environment  # type: ignore[attr-defined]
+        base: KeyPath = ("services", service)
+        _collect(result, metrics, service, None, snapshot, file, positions, base)
+        for workload, wmetrics in metrics.workloads.items():  # type: ignore[attr-defined]
+            if wmetrics.kind is not None:
+                result.workload_kinds[(service, workload)] = wmetrics.kind
+            _collect(
+                result,
+                wmetrics,
+                service,
+                workload,
+                snapshot,
+                file,
+                positions,
+                (*base, "workloads", workload),
+            )
+    return result
+
+
+def _collect(
+    result: LoadedSnapshot,
+    metrics: BaseModel,
+    service: str,
+    workload: str | None,
+    snapshot: MetricsSnapshot,
+    file: str,
+    positions: Positions,
+    base: KeyPath,
+) -> None:
+    for name, raw in metrics:
+        if name not in METRICS or raw is None:
+            continue
+        location = locate(positions, (*base, name))
+        try:
+            value = to_canonical(name, raw)
+        except UnitError as exc:
+            raise SourceError(f"metrics snapshot: {exc}", location) from exc
+        # NOTE: model_construct: every field was validated above (names by the snapshot
+        # model, values by to_canonical); a big snapshot holds thousands of them.
+        result.measurements.append(
+            Measurement.model_construct(
+                service=service,
+                workload=workload,
+                metric=name,
+                value=value,
+                unit=METRICS[name].unit,
+                source=file,
+                window=snapshot.window,
+                location=location,
+            )
+        )
+
+
+def dump_snapshot(measurements: list[Measurement], *, source: str, window: str | None) -> str:
+    """A snapshot file (YAML text) holding ``measurements``; later duplicates win."""
+    services: dict[str, dict[str, Any]] = {}
+    for m in measurements:
+        entry = services.setdefault(m.service, {})
+        if m.workload is not None:
+            entry = entry.setdefault("workloads", {}).setdefault(m.workload, {})
+        entry[m.metric] = _plain(m.value)
+    document: dict[str, Any] = {"version": SNAPSHOT_VERSION}
+    if window is not None:
+        document["window"] = window
+    document["source"] = source
+    document["services"] = {name: _ordered(services[name]) for name in sorted(services)}
+    header = "# archcheck metrics snapshot; see docs/metrics-snapshot.md\n"
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+def _ordered(entry: dict[str, Any]) -> dict[str, Any]:
+    out = {k: entry[k] for k in METRICS if k in entry}
+    if "workloads" in entry:
+        out["workloads"] = {w: _ordered(entry["workloads"][w]) for w in sorted(entry["workloads"])}
+    return out
+
+
+def _plain(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 6)
+
+
+def snapshot_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the snapshot file, for ``archcheck schema metrics``."""
+    return MetricsSnapshot.model_json_schema()

@@ -1,0 +1,188 @@
+"""Dapr resources: declarative Subscriptions (v1alpha1, v2alpha1), pubsub Components and
+Resiliency, found through daprd sidecars' --resources-path/--components-path mounts."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from support import REPO
+
+from archcheck.model import Service
+from archcheck.sources.dapr import discover_dapr, find_sidecars
+
+SHOP_DAPR = REPO / "fixtures" / "shop" / "dapr" / "components"
+
+SERVICES = (
+    Service(name="orders-service", role="api", build_context="./orders"),
+    Service(name="billing", role="api", build_context="./billing"),
+    Service(name="orders-dapr", role="sidecar", owner="orders-service"),
+    Service(name="billing-dapr", role="sidecar"),
+    Service(name="redis", role="infrastructure", image="redis:7"),
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def test_sidecars_map_resource_flags_back_to_host_folders(tmp_path: Path) -> None:
+    compose = {
+        "orders-service": {"build": {"context": "./orders"}},
+        "orders-dapr": {
+            "image": "daprio/daprd:1.14.4",
+            "command": ["./daprd", "--app-id", "orders", "--resources-path", "/dapr/components"],
+            "volumes": ["./dapr:/dapr:ro"],
+            "network_mode": "service:orders-service",
+        },
+        "billing-dapr": {
+            "image": "daprio/daprd:1.14.4",
+            "command": "./daprd -app-id=billing -components-path=/components -config /c.yaml",
+            "volumes": [{"type": "bind", "source": str(tmp_path / "billing-dapr"),
+                         "target": "/components"}],
+        },
+        "lonely-dapr": {
+            "image": "daprio/daprd:1.14.4",
+            "command": ["./daprd", "--app-id", "lonely", "--resources-path", "/res"],
+        },
+        "redis": {"image": "redis:7", "volumes": ["data:/data"]},
+    }
+    sidecars, notes = find_sidecars(compose, SERVICES, tmp_path)
+    by_name = {s.service: s for s in sidecars}
+    assert set(by_name) == {"orders-dapr", "billing-dapr", "lonely-dapr"}
+    assert by_name["orders-dapr"].app == "orders-service"
+    assert by_name["orders-dapr"].folders == (tmp_path / "dapr" / "components",)
+    assert (by_name["billing-dapr"].app_id, by_name["billing-dapr"].app) == ("billing", "billing")
+    assert by_name["billing-dapr"].folders == (tmp_path / "billing-dapr",)
+    assert by_name["lonely-dapr"].folders == ()
+    assert len(notes) == 1
+    assert "lonely-dapr" in notes[0] and "--dapr-resources" in notes[0]
+
+
+def test_subscriptions_components_and_resiliency(tmp_path: Path) -> None:
+    folder = tmp_path / "components"
+    write(folder / "pubsub.yaml", """
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata:
+          name: orders-pubsub
+        spec:
+          type: pubsub.kafka
+          version: v1
+        """)
+    write(folder / "subs.yaml", """
+        apiVersion: dapr.io/v1alpha1
+        kind: Subscription
+        metadata:
+          name: created
+        spec:
+          pubsubname: orders-pubsub
+          topic: orders.created
+          route: /events/created
+          deadLetterTopic: orders.created.dlq
+        scopes:
+          - billing
+        ---
+        apiVersion: dapr.io/v2alpha1
+        kind: Subscription
+        metadata:
+          name: refunded
+        spec:
+          pubsubname: orders-pubsub
+          topic: orders.refunded
+          routes:
+            rules:
+              - match: event.type == "refund.v2"
+                path: /events/refunds-v2
+            default: /events/refunds
+        ---
+        apiVersion: dapr.io/v2alpha1
+        kind: Subscription
+        metadata:
+          name: stranger
+        spec:
+          pubsubname: orders-pubsub
+          topic: orders.audited
+        scopes: [auditor]
+        """)
+    write(folder / "resiliency.yml", """
+        apiVersion: dapr.io/v1alpha1
+        kind: Resiliency
+        metadata:
+          name: r
+        spec:
+          policies:
+            retries:
+              eventRetry: {policy: constant, duration: 5s, maxRetries: 10}
+          targets:
+            components:
+              orders-pubsub:
+                inbound:
+                  retry: eventRetry
+        """)
+    write(folder / "not-dapr.yaml", "apiVersion: v1\nkind: ConfigMap\n")
+    write(folder / "broken.yaml", "apiVersion: dapr.io/v1alpha1\nkind: [unclosed\n")
+    found = discover_dapr(
+        [(folder, ("orders-service",))], SERVICES, relative_to=tmp_path
+    )
+    table = {
+        (w.service, w.name): (w.route, w.dead_letter_topic, w.pubsub, str(w.location))
+        for w in found.workloads
+    }
+    assert table == {
+        ("billing", "orders.created"): (
+            "/events/created", "orders.created.dlq", "orders-pubsub", "components/subs.yaml:7:3"
+        ),
+        ("orders-service", "orders.refunded"): (
+            "/events/refunds", None, "orders-pubsub", "components/subs.yaml:19:3"
+        ),
+    }
+    assert all(w.origin == "dapr" and w.kind == "events" for w in found.workloads)
+    assert [(c.name, c.type) for c in found.components] == [("orders-pubsub", "pubsub.kafka")]
+    assert [(r.component, r.policy, r.max_retries) for r in found.retries] == [
+        ("orders-pubsub", "eventRetry", 10)
+    ]
+    assert any("orders.audited" in n and "scopes" in n for n in found.notes)
+    assert any("broken.yaml" in n for n in found.notes)
+
+
+def test_missing_folder_is_a_note_not_a_crash(tmp_path: Path) -> None:
+    found = discover_dapr([(tmp_path / "nope", ())], SERVICES)
+    assert found.workloads == ()
+    assert "does not exist" in found.notes[0]
+
+
+def test_shop_dapr_resources() -> None:
+    services = (Service(name="catalog", role="api"), Service(name="pricing", role="api"))
+    found = discover_dapr([(SHOP_DAPR, ("catalog", "pricing"))], services, relative_to=REPO)
+    assert [(w.service, w.name, w.route, str(w.location)) for w in found.workloads] == [
+        ("catalog", "pricing.price.changed", "/events/price-changed",
+         "fixtures/shop/dapr/components/subscription-catalog.yaml:9:3")
+    ]
+    assert [c.name for c in found.components] == ["pubsub"]
+    assert [(r.component, r.max_retries) for r in found.retries] == [("pubsub", 5)]
+
+
+def test_scopes_match_sidecar_app_ids_exactly(tmp_path: Path) -> None:
+    """Dapr compares scopes with app-ids verbatim: `orders` does not reach app-id `orders-svc`."""
+    folder = tmp_path / "res"
+    write(folder / "subs.yaml", """
+        apiVersion: dapr.io/v1alpha1
+        kind: Subscription
+        metadata: {name: a}
+        spec: {pubsubname: p, topic: exact, route: /a}
+        scopes: [orders-svc]
+        ---
+        apiVersion: dapr.io/v1alpha1
+        kind: Subscription
+        metadata: {name: b}
+        spec: {pubsubname: p, topic: near-miss, route: /b}
+        scopes: [orders]
+        """)
+    found = discover_dapr(
+        [(folder, ("orders-service",))], SERVICES, app_ids={"orders-svc": "orders-service"}
+    )
+    assert [(w.service, w.name) for w in found.workloads] == [("orders-service", "exact")]
+    assert any("near-miss" in n for n in found.notes)

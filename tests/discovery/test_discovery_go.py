@@ -1,0 +1,517 @@
+"""Go source discovery: real Go snippets parsed by tree-sitter's Go grammar, no mocks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from support import REPO, require_tool
+
+from archcheck.model import Workload
+from archcheck.sources import go_source
+from archcheck.sources.go_source import (
+    discover_go_workloads,
+    format_duration,
+    kebab,
+    list_go_files,
+    scan_files,
+)
+
+SHOP = REPO / "fixtures" / "shop"
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return root
+
+
+def workloads(root: Path, service: str = "svc") -> dict[str, Workload]:
+    found = discover_go_workloads({service: root}, relative_to=root)
+    return {w.name: w for w in found.workloads}
+
+
+def test_inline_ticker_goroutine_is_a_cron_workload_at_its_line(tmp_path: Path) -> None:
+    write(tmp_path, {"cmd/app/main.go": """
+        package main
+
+        import (
+        	"context"
+        	"time"
+        )
+
+        func main() {
+        	ctx := context.Background()
+        	go func() {
+        		ticker := time.NewTicker(1 * time.Minute)
+        		defer ticker.Stop()
+        		for {
+        			select {
+        			case <-ctx.Done():
+        				return
+        			case <-ticker.C:
+        				stockSync.Run(ctx)
+        			}
+        		}
+        	}()
+        }
+        """})
+    found = workloads(tmp_path)
+    assert list(found) == ["stock-sync"]
+    job = found["stock-sync"]
+    assert (job.kind, job.schedule, job.handler, job.origin) == (
+        "cron", "@every 1m", "stockSync.Run", "go"
+    )
+    assert job.location is not None
+    assert (job.location.file, job.location.line, job.location.column) == (
+        "cmd/app/main.go", 11, 13
+    )
+
+
+def test_intervals_resolve_through_package_and_imported_constants(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "go.mod": "module example.com/app\n",
+        "internal/conf/conf.go": """
+            package conf
+
+            import "time"
+
+            const base = 15 * time.Second
+            // ReportEvery is twice the base period.
+            const ReportEvery = base * 2
+            """,
+        "internal/job/intervals.go": """
+            package job
+
+            import "time"
+
+            const (
+            	cleanupEvery = time.Duration(90) * time.Minute
+            	spec         = "@every " + "10m"
+            )
+            """,
+        "internal/job/run.go": """
+            package job
+
+            import (
+            	stdtime "time"
+
+            	"example.com/app/internal/conf"
+            	"github.com/robfig/cron/v3"
+            )
+
+            func Start(c *cron.Cron, j *Jobs) {
+            	go func() {
+            		for range stdtime.Tick(cleanupEvery) {
+            			j.cleanupOrders()
+            		}
+            	}()
+            	reportTicker := stdtime.NewTicker(conf.ReportEvery)
+            	_ = reportTicker
+            	stdtime.AfterFunc(stdtime.Duration(j.delay), j.flushCache)
+            	c.AddFunc(spec, j.rebuildIndex)
+            }
+            """,
+    })
+    found = workloads(tmp_path)
+    assert found["cleanup-orders"].schedule == "@every 1h30m"
+    assert found["report"].schedule == "@every 30s"
+    # A struct field is only known at run time: the workload is kept, its interval unknown.
+    assert found["flush-cache"].schedule is None
+    assert found["flush-cache"].handler == "j.flushCache"
+    assert found["rebuild-index"].schedule == "@every 10m"
+
+
+def test_robfig_cron_jobs_with_specs_and_names(tmp_path: Path) -> None:
+    write(tmp_path, {"internal/cron/s.go": """
+        package cron
+
+        import (
+        	"context"
+
+        	rc "github.com/robfig/cron/v3"
+        )
+
+        const warmupSpec = "0 2 * * *"
+
+        func Start(ctx context.Context, s *Scheduler, spec string) {
+        	c := rc.New()
+        	c.AddJob("*/5 * * * *", NewPriceSyncJob(s.prices))
+        	c.AddFunc(warmupSpec, func() {
+        		s.log.Infof("warming")
+        		s.cacheWarmup.Run(ctx)
+        	})
+        	c.AddFunc("@hourly", s.compactLedger)
+        	c.AddFunc(spec, s.fromConfig)
+        }
+        """})
+    found = workloads(tmp_path)
+    assert {n: w.schedule for n, w in found.items()} == {
+        "price-sync": "*/5 * * * *",
+        "cache-warmup": "0 2 * * *",
+        "compact-ledger": "@hourly",
+        "from-config": None,
+    }
+    assert found["cache-warmup"].handler == "s.cacheWarmup.Run"
+
+
+def test_dapr_subscriptions_in_code_resolve_constants_and_routes(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "internal/event/topics.go": """
+            package event
+
+            const (
+            	Pubsub       = "orders-pubsub"
+            	TopicCreated = "orders.created"
+            	dlq          = ".dlq"
+            )
+            """,
+        "internal/event/register.go": """
+            package event
+
+            import "github.com/dapr/go-sdk/service/common"
+
+            func Register(s common.Service, h *Handler, topic string) error {
+            	created := &common.Subscription{
+            		PubsubName:      Pubsub,
+            		Topic:           TopicCreated,
+            		Route:           "/events/created",
+            		DeadLetterTopic: TopicCreated + dlq,
+            	}
+            	if err := s.AddTopicEventHandler(created, h.Created); err != nil {
+            		return err
+            	}
+            	return s.AddTopicEventHandler(&common.Subscription{
+            		PubsubName: Pubsub,
+            		Topic:      topic,
+            	}, h.Dynamic)
+            }
+            """,
+        "internal/server/http.go": """
+            package server
+
+            import "net/http"
+
+            func Routes(mux *http.ServeMux, h *Handler) {
+            	mux.HandleFunc("/dapr/subscribe", h.Subscriptions)
+            	mux.HandleFunc("/events/refunds", h.Refund)
+            }
+
+            func (h *Handler) Subscriptions(w http.ResponseWriter, _ *http.Request) {
+            	writeJSON(w, []map[string]string{
+            		{"pubsubname": "orders-pubsub", "topic": "orders.refunded", "route": "/events/refunds"},
+            	})
+            }
+
+            func payload() map[string]string {
+            	return map[string]string{"topic": "not-a-subscription"}
+            }
+            """,
+    })
+    found = workloads(tmp_path)
+    created = found["orders.created"]
+    assert (created.pubsub, created.route, created.dead_letter_topic, created.handler) == (
+        "orders-pubsub", "/events/created", "orders.created.dlq", "h.Created"
+    )
+    assert created.location is not None
+    assert (created.location.file, created.location.line) == ("internal/event/register.go", 12)
+    refunded = found["orders.refunded"]
+    assert (refunded.handler, refunded.route) == ("h.Refund", "/events/refunds")
+    # A topic known only at run time is still a workload, named after its handler.
+    assert found["dynamic"].topic is None
+    assert "not-a-subscription" not in found
+
+
+def test_worker_mode_and_existing_worker_entrypoint(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmd/api/main.go": """
+            package main
+
+            import "os"
+
+            func main() {
+            	if os.Getenv("WORKER_MODE") == "api" {
+            		return
+            	}
+            }
+            """,
+        "cmd/worker/main.go": """
+            package main
+
+            import "flag"
+
+            var mode = flag.String("mode", "events", "events, cron or all")
+
+            func main() { flag.Parse() }
+            """,
+    })
+    found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
+    assert str(found.worker_mode["svc"]) == "cmd/api/main.go:6:5"
+    assert found.worker_entrypoints["svc"].file == "cmd/worker/main.go"
+
+
+def test_broken_file_yields_partial_results_and_a_located_warning(tmp_path: Path) -> None:
+    write(tmp_path, {"main.go": """
+        package main
+
+        import "time"
+
+        func main() {
+        	heartbeatTicker := time.NewTicker(30 * time.Second)
+        	_ = heartbeatTicker
+        }
+
+        func broken( {
+        """})
+    found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
+    assert [(w.name, w.schedule) for w in found.workloads] == [("heartbeat", "@every 30s")]
+    assert len(found.notes) == 1
+    assert found.notes[0].startswith("main.go:10:")
+    assert "Go syntax error" in found.notes[0]
+
+
+def test_skips_vendor_testdata_tests_generated_large_and_escaping_symlinks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticker = 'package p\n\nimport "time"\n\nvar t = time.NewTicker(time.Second)\n'
+    root = tmp_path / "svc"
+    outside = tmp_path / "elsewhere"
+    write(outside, {"x.go": ticker})
+    write(root, {
+        "ok.go": ticker,
+        "vendor/v.go": ticker,
+        "testdata/t.go": ticker,
+        "a_test.go": ticker,
+        ".hidden/h.go": ticker,
+        "gen.pb.go": "// Code generated by protoc-gen-go. DO NOT EDIT.\n\n" + ticker,
+        "big.go": ticker + "// " + "x" * 400 + "\n",
+    })
+    (root / "link_out.go").symlink_to(outside / "x.go")
+    (root / "dir_out").symlink_to(outside, target_is_directory=True)
+    (root / "link_in.go").symlink_to(root / "ok.go")
+    monkeypatch.setattr(go_source, "MAX_FILE_BYTES", 300)
+    files, notes = list_go_files(root)
+    names = sorted(p.name for p in files)
+    assert names == ["big.go", "gen.pb.go", "link_in.go", "ok.go"]
+    assert any("link_out.go" in n and "leads out" in n for n in notes)
+    assert any("dir_out" in n for n in notes)
+    facts = {f.path: f for f in scan_files(files, relative_to=root)}
+    assert facts["gen.pb.go"].schedules == ()
+    assert facts["big.go"].schedules == () and "byte limit" in facts["big.go"].notes[0]
+    assert len(facts["ok.go"].schedules) == 1
+
+
+def test_parallel_scan_gives_the_same_facts_as_serial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(40):
+        write(tmp_path, {f"p{i}/f.go": f"""
+            package p{i}
+
+            import "time"
+
+            const every = {i + 1} * time.Second
+
+            func Start(j *J) {{
+            	go func() {{
+            		for range time.Tick(every) {{
+            			j.job{i}()
+            		}}
+            	}}()
+            }}
+            """})
+    files, _ = list_go_files(tmp_path)
+    monkeypatch.setattr(go_source, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(go_source, "_CHUNK", 7)
+    assert scan_files(files, relative_to=tmp_path, jobs=2) == scan_files(
+        files, relative_to=tmp_path, jobs=1
+    )
+    found = discover_go_workloads({"svc": tmp_path}, jobs=2)
+    assert sorted(w.schedule or "" for w in found.workloads)[:2] == ["@every 10s", "@every 11s"]
+    assert len(found.workloads) == 40
+
+
+@pytest.mark.parametrize(
+    ("identifier", "expected"),
+    [("stockSync", "stock-sync"), ("syncHTTPCache", "sync-http-cache"),
+     ("PriceSyncJob", "price-sync-job"), ("warmup_cache", "warmup-cache"), ("ID", "id")],
+)
+def test_kebab(identifier: str, expected: str) -> None:
+    assert kebab(identifier) == expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [(60, "1m"), (90, "1m30s"), (3600, "1h"), (0.5, "500ms"), (86400, "24h")],
+)
+def test_format_duration(seconds: float, expected: str) -> None:
+    assert format_duration(seconds * 1e9) == expected
+
+
+def test_shop_fixture_workloads_point_at_their_go_lines() -> None:
+    roots = {s: SHOP / s for s in ("pricing", "catalog", "warehouse")}
+    found = discover_go_workloads(roots, relative_to=SHOP)
+    table = {
+        (w.service, w.kind, w.name): (w.schedule or w.topic, str(w.location))
+        for w in found.workloads
+    }
+    assert table == {
+        ("catalog", "cron", "stock-sync"): ("@every 1m", "catalog/cmd/catalog/main.go:40:13"),
+        ("pricing", "cron", "price-sync"): (
+            "*/5 * * * *", "pricing/internal/cron/scheduler.go:38:15"
+        ),
+        ("pricing", "cron", "cache-warmup"): (
+            "0 2 * * *", "pricing/internal/cron/scheduler.go:41:15"
+        ),
+        ("pricing", "events", "warehouse.stock.updated"): (
+            "warehouse.stock.updated", "pricing/internal/event/handler.go:32:12"
+        ),
+        ("pricing", "events", "pricing.price.changed"): (
+            "pricing.price.changed", "pricing/internal/event/handler.go:35:12"
+        ),
+        ("warehouse", "events", "order.created"): (
+            "order.created", "warehouse/internal/event/handler.go:15:9"
+        ),
+    }
+    assert found.routes["catalog"]["/events/price-changed"] == "h.PriceChanged"
+    assert found.notes == ()
+
+
+def test_shop_fixture_is_valid_gofmt_clean_go() -> None:
+    """The fixture is real Go: gofmt (the Go toolchain's own parser) accepts it unchanged."""
+    gofmt = require_tool("gofmt")
+    result = subprocess.run(
+        [gofmt, "-l", "-e", *(str(SHOP / s) for s in ("pricing", "catalog", "warehouse"))],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+
+
+def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
+    write(tmp_path, {"a/x.go": "package a\n"})
+    os.symlink(tmp_path / "a", tmp_path / "a" / "loop")
+    files, notes = list_go_files(tmp_path)
+    assert [p.name for p in files] == ["x.go"]
+    assert notes
+    shutil.rmtree(tmp_path / "a")
+
+
+def test_packages_only_a_worker_binary_reaches_run_in_that_worker(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "go.mod": "module example.com/shop // the shop\n\ngo 1.22\n",
+        "cmd/api/main.go": """
+            package main
+
+            import "example.com/shop/internal/shared"
+
+            func main() { shared.Start() }
+            """,
+        "cmd/pricing-worker/main.go": """
+            package main
+
+            import (
+            	"github.com/dapr/go-sdk/service/common"
+
+            	"example.com/shop/internal/jobs"
+            	"example.com/shop/internal/shared"
+            )
+
+            func main() {
+            	jobs.Start()
+            	shared.Start()
+            	svc.AddTopicEventHandler(&common.Subscription{Topic: "orders.created"}, onOrder)
+            }
+            """,
+        "internal/jobs/jobs.go": """
+            package jobs
+
+            import "github.com/robfig/cron/v3"
+
+            func Start() {
+            	c := cron.New()
+            	c.AddFunc("*/5 * * * *", syncPrices)
+            }
+            """,
+        "internal/shared/shared.go": """
+            package shared
+
+            import "time"
+
+            func Start() {
+            	heartbeatTicker := time.NewTicker(time.Minute)
+            	_ = heartbeatTicker
+            }
+            """,
+    })
+    found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
+    runs = {w.name: w.runs_in for w in found.workloads}
+    # Reached from the API binary too: the API runs it, inline.
+    assert runs == {
+        "heartbeat": None, "sync-prices": "cmd/pricing-worker", "orders.created": "cmd/pricing-worker"
+    }
+    assert found.worker_entrypoints["svc"].file == "cmd/pricing-worker/main.go"
+
+
+def test_without_go_mod_only_the_worker_layout_is_the_workers(tmp_path: Path) -> None:
+    job = """
+        package {pkg}
+
+        import "github.com/robfig/cron/v3"
+
+        func Start(c *cron.Cron) {{ c.AddFunc("@daily", {fn}) }}
+        """
+    write(tmp_path, {
+        "cmd/worker/main.go": "package main\n\nfunc main() {}\n",
+        "internal/worker/cron/jobs.go": job.format(pkg="cron", fn="nightlyReport"),
+        "internal/billing/jobs.go": job.format(pkg="billing", fn="closeInvoices"),
+    })
+    found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
+    assert {w.name: w.runs_in for w in found.workloads} == {
+        "nightly-report": "cmd/worker", "close-invoices": None
+    }
+
+
+def test_generic_registrations_are_notes_never_invented_names(tmp_path: Path) -> None:
+    """A loop over handlers, a helper that subscribes whatever it is given, a job without a
+    name: the code does not say which workload it is, so none is made up."""
+    write(tmp_path, {"internal/event/server.go": """
+        package event
+
+        import (
+        	"github.com/dapr/go-sdk/service/common"
+        	"github.com/robfig/cron/v3"
+        )
+
+        func (s *Server) subscribe(sub *common.Subscription, h common.TopicEventHandler) error {
+        	return s.svc.AddTopicEventHandler(sub, h)
+        }
+
+        func NewServer(handlers []Handler, c *cron.Cron, jobs []Job) *Server {
+        	s := &Server{}
+        	for _, hd := range handlers {
+        		sub := &common.Subscription{Topic: hd.Topic(), Route: "/events/" + hd.Name()}
+        		s.svc.AddTopicEventHandler(sub, s.handle(hd))
+        		s.svc.AddTopicEventHandler(&common.Subscription{Topic: hd.Topic()}, s.deadLetter(hd))
+        	}
+        	for _, j := range jobs {
+        		c.AddJob(j.Spec(), cron.FuncJob(func() { s.run(j) }))
+        		c.AddFunc("@daily", nightlyReport)
+        	}
+        	c.AddFunc("@hourly", func() { s.x() })
+        	return s
+        }
+        """})
+    found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
+    # A constant schedule in a loop is still one known job.
+    assert [(w.name, w.schedule) for w in found.workloads] == [("nightly-report", "@daily")]
+    skipped = sorted(int(n.split(":")[1]) for n in found.notes)
+    assert skipped == [9, 16, 17, 20, 23]
+    assert all("not counted as a workload" in n for n in found.notes)
+    assert "@hourly" in next(n for n in found.notes if ":23:" in n)
