@@ -13,7 +13,7 @@ SETUP_PREFIX = "bash .ci/setup && "
 
 def _readme_commands() -> list[str]:
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"^(bash \.ci/setup && .+)$", text, flags=re.MULTILINE)
+    return re.findall(r"^ *(bash \.ci/setup && .+)$", text, flags=re.MULTILINE)
 
 
 def test_readme_has_exactly_two_setup_commands() -> None:
