@@ -6,9 +6,13 @@ the commands that use them, so ``archcheck --version`` and ``archcheck config`` 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
@@ -16,8 +20,11 @@ from archcheck import __version__
 from archcheck.errors import ArchcheckError, ExitCode
 
 if TYPE_CHECKING:
+    from archcheck.compose import ComposeOptions
     from archcheck.model import Report, System
     from archcheck.sources.live import LiveOptions
+
+_Command = TypeVar("_Command", bound=Callable[..., None])
 
 app = typer.Typer(
     name="archcheck",
@@ -47,22 +54,30 @@ def _root(
 
 FilesOpt = Annotated[
     list[Path] | None,
-    typer.Option("-f", "--file", help="Compose file (repeatable), as with docker compose -f."),
+    typer.Option(
+        "-f", "--file", metavar="FILE", help="Compose file (repeatable), as with docker compose -f."
+    ),
 ]
 EnvFileOpt = Annotated[
-    list[Path] | None, typer.Option("--env-file", help="Alternate .env file (repeatable).")
+    list[Path] | None,
+    typer.Option("--env-file", metavar="FILE", help="Alternate .env file (repeatable)."),
 ]
 ProfileOpt = Annotated[
-    list[str] | None, typer.Option("--profile", help="Activate a compose profile (repeatable).")
+    list[str] | None,
+    typer.Option("--profile", metavar="NAME", help="Activate a compose profile (repeatable)."),
 ]
-ProjectNameOpt = Annotated[str | None, typer.Option("-p", "--project-name", help="Project name.")]
+ProjectNameOpt = Annotated[
+    str | None, typer.Option("-p", "--project-name", metavar="NAME", help="Project name.")
+]
 ProjectDirOpt = Annotated[
-    Path | None, typer.Option("--project-directory", help="Alternate working directory.")
+    Path | None,
+    typer.Option("--project-directory", metavar="DIR", help="Alternate working directory."),
 ]
 MetricsOpt = Annotated[
     list[Path] | None,
     typer.Option(
-        "--metrics", metavar="FILE",
+        "--metrics",
+        metavar="FILE",
         help="Metrics snapshot (YAML/JSON) or saved /metrics scrape (.prom); repeatable, "
         "later wins. Default: x-archcheck metrics, else metrics.yaml beside the compose file.",
     ),
@@ -81,7 +96,9 @@ _LIVE = "Live metrics"
 PrometheusOpt = Annotated[
     str | None,
     typer.Option(
-        "--prometheus", metavar="URL", rich_help_panel=_LIVE,
+        "--prometheus",
+        metavar="URL",
+        rich_help_panel=_LIVE,
         help="Query this Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics).",
     ),
 ]
@@ -91,14 +108,17 @@ WindowOpt = Annotated[
 AtOpt = Annotated[
     str | None,
     typer.Option(
-        "--at", metavar="TIME", rich_help_panel=_LIVE,
+        "--at",
+        metavar="TIME",
+        rich_help_panel=_LIVE,
         help="Evaluate the queries at this time (RFC 3339 or Unix seconds) instead of now.",
     ),
 ]
 ServiceLabelOpt = Annotated[
     str | None,
     typer.Option(
-        "--service-label", rich_help_panel=_LIVE,
+        "--service-label",
+        rich_help_panel=_LIVE,
         help="Label naming the compose service (default: service; for cAdvisor series: "
         "container_label_com_docker_compose_service).",
     ),
@@ -106,21 +126,26 @@ ServiceLabelOpt = Annotated[
 QueriesOpt = Annotated[
     Path | None,
     typer.Option(
-        "--prometheus-queries", metavar="FILE", rich_help_panel=_LIVE,
+        "--prometheus-queries",
+        metavar="FILE",
+        rich_help_panel=_LIVE,
         help="PromQL overrides, in the format of rules/sources/prometheus.yaml.",
     ),
 ]
 TokenFileOpt = Annotated[
     Path | None,
     typer.Option(
-        "--prometheus-token-file", metavar="FILE", rich_help_panel=_LIVE,
+        "--prometheus-token-file",
+        metavar="FILE",
+        rich_help_panel=_LIVE,
         help="File holding a bearer token (default: $ARCHCHECK_PROMETHEUS_TOKEN).",
     ),
 ]
 UserOpt = Annotated[
     str | None,
     typer.Option(
-        "--prometheus-user", rich_help_panel=_LIVE,
+        "--prometheus-user",
+        rich_help_panel=_LIVE,
         help="Basic-auth user; the password comes from --prometheus-password-file or "
         "$ARCHCHECK_PROMETHEUS_PASSWORD.",
     ),
@@ -128,14 +153,18 @@ UserOpt = Annotated[
 PasswordFileOpt = Annotated[
     Path | None,
     typer.Option(
-        "--prometheus-password-file", metavar="FILE", rich_help_panel=_LIVE,
+        "--prometheus-password-file",
+        metavar="FILE",
+        rich_help_panel=_LIVE,
         help="File holding the basic-auth password.",
     ),
 ]
 CaFileOpt = Annotated[
     Path | None,
     typer.Option(
-        "--prometheus-ca-file", metavar="FILE", rich_help_panel=_LIVE,
+        "--prometheus-ca-file",
+        metavar="FILE",
+        rich_help_panel=_LIVE,
         help="PEM file with the CA that signed the server's certificate.",
     ),
 ]
@@ -146,31 +175,123 @@ InsecureOpt = Annotated[
 TimeoutOpt = Annotated[
     float,
     typer.Option(
-        "--prometheus-timeout", metavar="SECONDS", rich_help_panel=_LIVE,
+        "--prometheus-timeout",
+        metavar="SECONDS",
+        rich_help_panel=_LIVE,
         help="Timeout of each HTTP request.",
     ),
 ]
 RetriesOpt = Annotated[
     int,
     typer.Option(
-        "--prometheus-retries", rich_help_panel=_LIVE,
+        "--prometheus-retries",
+        rich_help_panel=_LIVE,
         help="Retries (with backoff) after a timeout, a refused connection or HTTP 429/5xx.",
     ),
 ]
 DockerOpt = Annotated[
     bool,
     typer.Option(
-        "--docker", rich_help_panel=_LIVE,
+        "--docker",
+        rich_help_panel=_LIVE,
         help="Measure the project's running containers through the Docker engine.",
     ),
 ]
 DockerHostOpt = Annotated[
     str | None,
     typer.Option(
-        "--docker-host", metavar="URL", rich_help_panel=_LIVE,
+        "--docker-host",
+        metavar="URL",
+        rich_help_panel=_LIVE,
         help="Docker engine to ask (default: $DOCKER_HOST or the local socket).",
     ),
 ]
+
+
+class _OptionGroup(NamedTuple):
+    """Options that several commands share, and how they become one options object."""
+
+    target: str
+    """The command's keyword-only parameter that receives ``build(**values)``."""
+    params: tuple[inspect.Parameter, ...]
+    build: Callable[..., object]
+
+
+def _with_groups(*groups: _OptionGroup) -> Callable[[_Command], _Command]:
+    """Declare the options of ``groups`` on a command; hand it each group's built object.
+
+    NOTE: typer reads a command's options from its signature, so option groups that several
+    commands share (compose, live metrics) are spliced into each signature here rather than
+    written out again in every command.
+    """
+    by_target = {group.target: group for group in groups}
+
+    def decorate(command: _Command) -> _Command:
+        @functools.wraps(command)
+        def wrapper(**values: Any) -> None:
+            built = {
+                group.target: group.build(**{p.name: values.pop(p.name) for p in group.params})
+                for group in groups
+            }
+            command(**values, **built)
+
+        params: list[inspect.Parameter] = []
+        for param in inspect.signature(command).parameters.values():
+            if param.name in by_target:
+                params.extend(by_target[param.name].params)
+                continue
+            if isinstance(param.annotation, str):  # typer needs evaluated annotations
+                param = param.replace(annotation=eval(param.annotation, command.__globals__))
+            params.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+        wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {param.name: param.annotation for param in params}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _option(name: str, annotation: object, default: object = None) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+    )
+
+
+def _compose_options(
+    *,
+    file: list[Path] | None,
+    env_file: list[Path] | None,
+    profile: list[str] | None,
+    project_name: str | None,
+    project_directory: Path | None,
+) -> ComposeOptions:
+    """The compose flags as options for ``load_project``."""
+    from archcheck.compose import ComposeOptions
+
+    return ComposeOptions(
+        files=tuple(file or ()),
+        env_files=tuple(env_file or ()),
+        profiles=tuple(profile or ()),
+        project_name=project_name,
+        project_directory=project_directory,
+    )
+
+
+COMPOSE_OPTIONS = _OptionGroup(
+    "compose",
+    (
+        _option("file", FilesOpt),
+        _option("env_file", EnvFileOpt),
+        _option("profile", ProfileOpt),
+        _option("project_name", ProjectNameOpt),
+        _option("project_directory", ProjectDirOpt),
+    ),
+    _compose_options,
+)
+
+
+def _first_file(compose: ComposeOptions, compose_file: Path | None) -> ComposeOptions:
+    """Put the positional COMPOSE_FILE argument before the ``-f`` files."""
+    return replace(compose, files=(compose_file, *compose.files)) if compose_file else compose
 
 
 def _live_options(
@@ -179,14 +300,14 @@ def _live_options(
     window: str,
     at: str | None,
     service_label: str | None,
-    queries: Path | None,
-    token_file: Path | None,
-    user: str | None,
-    password_file: Path | None,
-    ca_file: Path | None,
+    prometheus_queries: Path | None,
+    prometheus_token_file: Path | None,
+    prometheus_user: str | None,
+    prometheus_password_file: Path | None,
+    prometheus_ca_file: Path | None,
     insecure: bool,
-    timeout: float,
-    retries: int,
+    prometheus_timeout: float,
+    prometheus_retries: int,
     docker: bool,
     docker_host: str | None,
 ) -> LiveOptions:
@@ -196,10 +317,18 @@ def _live_options(
 
     return LiveOptions(
         prometheus=PrometheusOptions(
-            url=prometheus, window=window, at=at, service_label=service_label,
-            queries_file=queries, token_file=token_file, username=user,
-            password_file=password_file, ca_file=ca_file, insecure=insecure, timeout=timeout,
-            retries=retries,
+            url=prometheus,
+            window=window,
+            at=at,
+            service_label=service_label,
+            queries_file=prometheus_queries,
+            token_file=prometheus_token_file,
+            username=prometheus_user,
+            password_file=prometheus_password_file,
+            ca_file=prometheus_ca_file,
+            insecure=insecure,
+            timeout=prometheus_timeout,
+            retries=prometheus_retries,
         )
         if prometheus
         else None,
@@ -209,17 +338,36 @@ def _live_options(
     )
 
 
+LIVE_OPTIONS = _OptionGroup(
+    "live",
+    (
+        _option("prometheus", PrometheusOpt),
+        _option("window", WindowOpt, "7d"),
+        _option("at", AtOpt),
+        _option("service_label", ServiceLabelOpt),
+        _option("prometheus_queries", QueriesOpt),
+        _option("prometheus_token_file", TokenFileOpt),
+        _option("prometheus_user", UserOpt),
+        _option("prometheus_password_file", PasswordFileOpt),
+        _option("prometheus_ca_file", CaFileOpt),
+        _option("insecure", InsecureOpt, False),
+        _option("prometheus_timeout", TimeoutOpt, 30.0),
+        _option("prometheus_retries", RetriesOpt, 2),
+        _option("docker", DockerOpt, False),
+        _option("docker_host", DockerHostOpt),
+    ),
+    _live_options,
+)
+
+
 def _progress(message: str) -> None:
     typer.echo(message, err=True)
 
 
 @app.command()
+@_with_groups(COMPOSE_OPTIONS)
 def config(
-    file: FilesOpt = None,
-    env_file: EnvFileOpt = None,
-    profile: ProfileOpt = None,
-    project_name: ProjectNameOpt = None,
-    project_directory: ProjectDirOpt = None,
+    compose: ComposeOptions,
     output_format: Annotated[
         str, typer.Option("--format", help="Output format: json or yaml.")
     ] = "yaml",
@@ -230,17 +378,7 @@ def config(
     """Print the normalised project, as `docker compose config` would (secrets redacted)."""
     from archcheck.compose.command import ConfigArgs, run_config
 
-    run_config(
-        ConfigArgs(
-            files=tuple(file or ()),
-            env_files=tuple(env_file or ()),
-            profiles=tuple(profile or ()),
-            project_name=project_name,
-            project_directory=project_directory,
-            output_format=output_format,
-            services=services,
-        )
-    )
+    run_config(ConfigArgs(compose=compose, output_format=output_format, services=services))
 
 
 metrics_app = typer.Typer(
@@ -250,74 +388,44 @@ app.add_typer(metrics_app, name="metrics")
 
 
 @metrics_app.command("snapshot")
+@_with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
 def metrics_snapshot(
     compose_file: Annotated[
         Path | None,
         typer.Argument(help="Compose file: keep only its services and route by workload kind."),
     ] = None,
-    file: FilesOpt = None,
-    env_file: EnvFileOpt = None,
-    profile: ProfileOpt = None,
-    project_name: ProjectNameOpt = None,
-    project_directory: ProjectDirOpt = None,
+    *,
+    compose: ComposeOptions,
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Write the snapshot here instead of stdout."),
     ] = None,
-    prometheus: PrometheusOpt = None,
-    window: WindowOpt = "7d",
-    at: AtOpt = None,
-    service_label: ServiceLabelOpt = None,
-    prometheus_queries: QueriesOpt = None,
-    prometheus_token_file: TokenFileOpt = None,
-    prometheus_user: UserOpt = None,
-    prometheus_password_file: PasswordFileOpt = None,
-    prometheus_ca_file: CaFileOpt = None,
-    insecure: InsecureOpt = False,
-    prometheus_timeout: TimeoutOpt = 30.0,
-    prometheus_retries: RetriesOpt = 2,
-    docker: DockerOpt = False,
-    docker_host: DockerHostOpt = None,
+    live: LiveOptions,
 ) -> None:
     """Write what `analyze --prometheus/--docker` would measure to a snapshot file."""
     from archcheck.errors import UsageError
     from archcheck.sources.live import collect_live
     from archcheck.sources.snapshot import dump_snapshot
 
-    live = _live_options(
-        prometheus=prometheus, window=window, at=at, service_label=service_label,
-        queries=prometheus_queries, token_file=prometheus_token_file, user=prometheus_user,
-        password_file=prometheus_password_file, ca_file=prometheus_ca_file, insecure=insecure,
-        timeout=prometheus_timeout, retries=prometheus_retries, docker=docker,
-        docker_host=docker_host,
-    )
     if not live.enabled:
         raise UsageError("nothing to measure: give --prometheus URL and/or --docker")
-    files = ([compose_file] if compose_file else []) + list(file or ())
-    if files:  # exactly what analyze would use: the project's services, routed by workload kind
-        from archcheck.compose import ComposeOptions
+    compose = _first_file(compose, compose_file)
+    if (
+        compose.files
+    ):  # exactly what analyze would use: the project's services, routed by workload kind
         from archcheck.pipeline import AnalyzeOptions, build_system
 
-        system = build_system(
-            AnalyzeOptions(
-                compose=ComposeOptions(
-                    files=tuple(files), env_files=tuple(env_file or ()),
-                    profiles=tuple(profile or ()), project_name=project_name,
-                    project_directory=project_directory,
-                ),
-                live=live,
-            )
-        )
+        system = build_system(AnalyzeOptions(compose=compose, live=live))
         live_sources = ("prometheus:", "docker:")
         measurements = [m for m in system.measurements if m.source.startswith(live_sources)]
         for note in system.notes:
             _progress(f"note: {note}")
     else:
-        measurements = collect_live(live, project=project_name)
+        measurements = collect_live(live, project=compose.project_name)
     text = dump_snapshot(
         measurements,
         source=live.describe(),
-        window=window if live.prometheus is not None else None,
+        window=live.prometheus.window if live.prometheus is not None else None,
     )
     if output is None:
         typer.echo(text, nl=False)
@@ -335,27 +443,25 @@ def metrics_snapshot(
 
 
 @app.command()
+@_with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
 def analyze(
     compose_file: Annotated[
         Path | None, typer.Argument(help="Compose file (default: compose discovery as Compose).")
     ] = None,
-    file: FilesOpt = None,
-    env_file: EnvFileOpt = None,
-    profile: ProfileOpt = None,
-    project_name: ProjectNameOpt = None,
-    project_directory: ProjectDirOpt = None,
+    *,
+    compose: ComposeOptions,
     metrics: MetricsOpt = None,
     config_file: ConfigOpt = None,
     output_format: Annotated[
         str,
-        typer.Option(
-            "--format", help="text, json, markdown, sarif, github, junit or codeclimate."
-        ),
+        typer.Option("--format", help="text, json, markdown, sarif, github, junit or codeclimate."),
     ] = "text",
     output: Annotated[
         list[str] | None,
         typer.Option(
-            "-o", "--output", metavar="[FORMAT=]FILE",
+            "-o",
+            "--output",
+            metavar="[FORMAT=]FILE",
             help="Write the --format report to FILE instead of stdout; FORMAT=FILE writes one "
             "more report in FORMAT (repeatable: -o sarif=archcheck.sarif -o junit=junit.xml).",
         ),
@@ -363,21 +469,24 @@ def analyze(
     baseline: Annotated[
         Path | None,
         typer.Option(
-            "--baseline", metavar="FILE",
+            "--baseline",
+            metavar="FILE",
             help="Report and gate only what is not in FILE (written by `archcheck baseline`).",
         ),
     ] = None,
     diff_base: Annotated[
         str | None,
         typer.Option(
-            "--diff-base", metavar="REF",
+            "--diff-base",
+            metavar="REF",
             help="Report and gate only what is new or worse than at git revision REF.",
         ),
     ] = None,
     fail_on: Annotated[
         str | None,
         typer.Option(
-            "--fail-on", metavar="LEVEL",
+            "--fail-on",
+            metavar="LEVEL",
             help="Exit 1 when a verdict or finding is at or above: high, medium, low, never "
             "(default: fail_on in .archcheck.yaml, else high).",
         ),
@@ -388,45 +497,39 @@ def analyze(
     source: Annotated[
         list[str] | None,
         typer.Option(
-            "--source", metavar="SERVICE=DIR", rich_help_panel="Discovery",
+            "--source",
+            metavar="SERVICE=DIR",
+            rich_help_panel="Discovery",
             help="Read SERVICE's Go code from DIR instead of its build context (repeatable).",
         ),
     ] = None,
     dapr_resources: Annotated[
         list[Path] | None,
         typer.Option(
-            "--dapr-resources", metavar="DIR", rich_help_panel="Discovery",
+            "--dapr-resources",
+            metavar="DIR",
+            rich_help_panel="Discovery",
             help="Also read Dapr Subscription/Component/Resiliency files from DIR (repeatable).",
         ),
     ] = None,
     since: Annotated[
         str,
         typer.Option(
-            "--since", metavar="DAYS", rich_help_panel="Discovery",
+            "--since",
+            metavar="DAYS",
+            rich_help_panel="Discovery",
             help="Deploy frequency counts commits of the last DAYS days (90, 90d or 12w).",
         ),
     ] = "90",
     no_discover: Annotated[
         bool,
         typer.Option(
-            "--no-discover", rich_help_panel="Discovery",
+            "--no-discover",
+            rich_help_panel="Discovery",
             help="Do not read Go source, Dapr resources or git history; compose and metrics only.",
         ),
     ] = False,
-    prometheus: PrometheusOpt = None,
-    window: WindowOpt = "7d",
-    at: AtOpt = None,
-    service_label: ServiceLabelOpt = None,
-    prometheus_queries: QueriesOpt = None,
-    prometheus_token_file: TokenFileOpt = None,
-    prometheus_user: UserOpt = None,
-    prometheus_password_file: PasswordFileOpt = None,
-    prometheus_ca_file: CaFileOpt = None,
-    insecure: InsecureOpt = False,
-    prometheus_timeout: TimeoutOpt = 30.0,
-    prometheus_retries: RetriesOpt = 2,
-    docker: DockerOpt = False,
-    docker_host: DockerHostOpt = None,
+    live: LiveOptions,
     write_baseline: Annotated[
         str | None,
         typer.Option("--write-baseline", hidden=True, help="Used by `archcheck baseline`."),
@@ -434,7 +537,6 @@ def analyze(
 ) -> None:
     """Decide per service: keep event handlers and cron jobs inline, or split them out."""
     from archcheck.baseline import gating
-    from archcheck.compose import ComposeOptions
     from archcheck.engine import load_ruleset
     from archcheck.errors import UsageError
     from archcheck.gate import judge, only_changes
@@ -446,25 +548,17 @@ def analyze(
     if fail_on is not None and fail_on not in ("high", "medium", "low", "never"):
         raise UsageError(f"--fail-on {fail_on!r}: use high, medium, low or never")
     plan = plan_outputs(output_format, output or (), FORMATS)
-    files = ([compose_file] if compose_file else []) + list(file or ())
     options = AnalyzeOptions(
-        compose=ComposeOptions(
-            files=tuple(files), env_files=tuple(env_file or ()), profiles=tuple(profile or ()),
-            project_name=project_name, project_directory=project_directory,
-        ),
+        compose=_first_file(compose, compose_file),
         metrics=tuple(metrics or ()),
         config=config_file,
         discovery=DiscoveryOptions(
-            sources=parse_source_option(source or ()), dapr_resources=tuple(dapr_resources or ()),
-            since_days=parse_since(since), enabled=not no_discover,
+            sources=parse_source_option(source or ()),
+            dapr_resources=tuple(dapr_resources or ()),
+            since_days=parse_since(since),
+            enabled=not no_discover,
         ),
-        live=_live_options(
-            prometheus=prometheus, window=window, at=at, service_label=service_label,
-            queries=prometheus_queries, token_file=prometheus_token_file, user=prometheus_user,
-            password_file=prometheus_password_file, ca_file=prometheus_ca_file,
-            insecure=insecure, timeout=prometheus_timeout, retries=prometheus_retries,
-            docker=docker, docker_host=docker_host,
-        ),
+        live=live,
     )
     system = build_system(options)
     ruleset = load_ruleset(config_path(options, system))
@@ -473,8 +567,12 @@ def analyze(
         _write_baseline(judge(system, ruleset), system, target)
         return
     report = only_changes(
-        judge(system, ruleset), options=options, system=system, ruleset=ruleset,
-        baseline=baseline, diff_base=diff_base,
+        judge(system, ruleset),
+        options=options,
+        system=system,
+        ruleset=ruleset,
+        baseline=baseline,
+        diff_base=diff_base,
     )
     threshold = fail_on or ruleset.fail_on or "high"
 
@@ -483,7 +581,10 @@ def analyze(
             import shutil
 
             return renderer(name)(
-                report, ruleset=ruleset, verbose=verbose, color=True,
+                report,
+                ruleset=ruleset,
+                verbose=verbose,
+                color=True,
                 width=shutil.get_terminal_size().columns,
             )
         return renderer(name)(report, ruleset=ruleset, verbose=verbose)
@@ -506,7 +607,9 @@ def baseline_command(
     output: Annotated[
         Path | None,
         typer.Option(
-            "-o", "--output", metavar="FILE",
+            "-o",
+            "--output",
+            metavar="FILE",
             help="Where to write (default: .archcheck-baseline.json beside the compose file).",
         ),
     ] = None,
@@ -544,7 +647,9 @@ def _write_baseline(report: Report, system: System, output: Path | None) -> None
     )
 
 
-rules_app = typer.Typer(help="The shipped rules: decision matrix and hygiene.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="The shipped rules: decision matrix and hygiene.", no_args_is_help=True
+)
 app.add_typer(rules_app, name="rules")
 
 RulesConfigOpt = Annotated[
@@ -560,9 +665,11 @@ def rules_list(config_file: RulesConfigOpt = None) -> None:
 
     ruleset = load_ruleset(config_file)
     for rule in ruleset.rules:
-        kind = f"criterion ({rule.criterion}; {', '.join(rule.applies_to)})" if (
-            rule.kind == "criterion"
-        ) else f"{rule.severity}"
+        kind = (
+            f"criterion ({rule.criterion}; {', '.join(rule.applies_to)})"
+            if (rule.kind == "criterion")
+            else f"{rule.severity}"
+        )
         state = "" if rule.enabled else "  [disabled]"
         typer.echo(f"{rule.id}  {rule.name:42} {kind}{state}")
 
@@ -584,12 +691,17 @@ def rules_explain(
     if not rule.enabled:
         lines.append("disabled by the project config")
     for title in ("what", "why", "example", "fix"):
-        lines += ["", f"{title.capitalize()}:", *(
-            "  " + line for line in getattr(rule.docs, title).rstrip().splitlines()
-        )]
+        lines += [
+            "",
+            f"{title.capitalize()}:",
+            *("  " + line for line in getattr(rule.docs, title).rstrip().splitlines()),
+        ]
     params = rule.params.model_dump()
     if params:
-        lines += ["", "Parameters (override in .archcheck.yaml under rules." + rule.id + ".params):"]
+        lines += [
+            "",
+            "Parameters (override in .archcheck.yaml under rules." + rule.id + ".params):",
+        ]
         fields = type(rule.params).model_fields
         for key, value in params.items():
             help_text = fields[key].description or ""
@@ -612,31 +724,40 @@ def schema_metrics() -> None:
 
 
 @app.command()
+@_with_groups(COMPOSE_OPTIONS)
 def scaffold(
     service: Annotated[
         str, typer.Argument(help="Compose service (pricing-service) or application (pricing).")
     ],
-    file: FilesOpt = None,
-    env_file: EnvFileOpt = None,
-    profile: ProfileOpt = None,
-    project_name: ProjectNameOpt = None,
-    project_directory: ProjectDirOpt = None,
+    compose: ComposeOptions,
     metrics: MetricsOpt = None,
     source: Annotated[
         Path | None,
-        typer.Option("--source", metavar="DIR", help="The service's Go module (default: its build context)."),
+        typer.Option(
+            "--source", metavar="DIR", help="The service's Go module (default: its build context)."
+        ),
     ] = None,
     event: Annotated[
         list[str] | None,
-        typer.Option("--event", metavar="TOPIC[=HANDLER]", help="Add or override a topic handler; HANDLER is a biz use-case method (repeatable)."),
+        typer.Option(
+            "--event",
+            metavar="TOPIC[=HANDLER]",
+            help="Add or override a topic handler; HANDLER is a biz use-case method (repeatable).",
+        ),
     ] = None,
     cron: Annotated[
         list[str] | None,
-        typer.Option("--cron", metavar="NAME=SPEC[=HANDLER]", help="Add or override a cron job: 5-field spec or @every 10m (repeatable)."),
+        typer.Option(
+            "--cron",
+            metavar="NAME=SPEC[=HANDLER]",
+            help="Add or override a cron job: 5-field spec or @every 10m (repeatable).",
+        ),
     ] = None,
     mode: Annotated[
         str | None,
-        typer.Option("--mode", help="Generate events, cron or all (default: what the analysis splits out)."),
+        typer.Option(
+            "--mode", help="Generate events, cron or all (default: what the analysis splits out)."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan and a unified diff; write nothing.")
@@ -657,7 +778,6 @@ def scaffold(
     ] = False,
 ) -> None:
     """Generate the worker split of SERVICE: Go worker code, compose services, Dapr config."""
-    from archcheck.compose import ComposeOptions
     from archcheck.errors import UsageError
     from archcheck.scaffold.run import ScaffoldOptions, run_scaffold
 
@@ -665,13 +785,7 @@ def scaffold(
         raise UsageError(f"--mode {mode}: use events, cron or all")
     options = ScaffoldOptions(
         service=service,
-        compose=ComposeOptions(
-            files=tuple(file or ()),
-            env_files=tuple(env_file or ()),
-            profiles=tuple(profile or ()),
-            project_name=project_name,
-            project_directory=project_directory,
-        ),
+        compose=compose,
         metrics=tuple(metrics or ()),
         source=source,
         events=tuple(event or ()),
@@ -682,7 +796,9 @@ def scaffold(
         check=check,
         in_place=in_place,
     )
-    code = run_scaffold(options, err=lambda m: typer.echo(m, err=True), out=lambda m: typer.echo(m, nl=False))
+    code = run_scaffold(
+        options, err=lambda m: typer.echo(m, err=True), out=lambda m: typer.echo(m, nl=False)
+    )
     raise typer.Exit(code)
 
 

@@ -4,40 +4,30 @@ start-up fast path in ``archcheck.launch``."""
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from archcheck.compose.project import ComposeOptions
 
 
 @dataclass(frozen=True)
 class ConfigArgs:
     """The options of ``archcheck config``."""
 
-    files: tuple[Path, ...] = ()
-    env_files: tuple[Path, ...] = ()
-    profiles: tuple[str, ...] = ()
-    project_name: str | None = None
-    project_directory: Path | None = None
+    compose: ComposeOptions = field(default_factory=ComposeOptions)
     output_format: str = "yaml"
     services: bool = False
 
 
 def run_config(args: ConfigArgs) -> None:
     """Print the normalised project (or its service names); warnings go to stderr."""
-    from archcheck.compose.project import ComposeOptions, load_project
+    from archcheck.compose.project import load_project
     from archcheck.compose.render import render_config
     from archcheck.errors import UsageError
 
     if args.output_format not in ("json", "yaml"):
         raise UsageError(f"unknown --format {args.output_format!r}: use json or yaml")
-    project = load_project(
-        ComposeOptions(
-            files=args.files,
-            env_files=args.env_files,
-            profiles=args.profiles,
-            project_name=args.project_name,
-            project_directory=args.project_directory,
-        )
-    )
+    project = load_project(args.compose)
     for warning in project.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     if args.services:
@@ -84,11 +74,13 @@ def parse_config_args(argv: list[str]) -> ConfigArgs | None:
             single[target] = value
     directory = single.get("project_directory")
     return ConfigArgs(
-        files=tuple(Path(f) for f in lists["files"]),
-        env_files=tuple(Path(f) for f in lists["env_files"]),
-        profiles=tuple(lists["profiles"]),
-        project_name=single.get("project_name"),
-        project_directory=Path(directory) if directory is not None else None,
+        compose=ComposeOptions(
+            files=tuple(Path(f) for f in lists["files"]),
+            env_files=tuple(Path(f) for f in lists["env_files"]),
+            profiles=tuple(lists["profiles"]),
+            project_name=single.get("project_name"),
+            project_directory=Path(directory) if directory is not None else None,
+        ),
         output_format=single.get("output_format", "yaml"),
         services=services,
     )
