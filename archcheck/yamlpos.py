@@ -24,6 +24,9 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KeyPath = tuple[str | int, ...]
 Positions = dict[KeyPath, Location]
 
+MAX_EXPANDED_NODES = 1_000_000
+"""Refuse a file whose aliases expand beyond this many nodes (a "billion laughs" file)."""
+
 
 def _mark(file: str, node: yaml.Node) -> Location:
     # NOTE: model_construct skips validation: marks are always valid 1-based positions, and
@@ -62,8 +65,37 @@ def load_yaml(
         loader.dispose()
     positions: Positions = {(): Location(file=file, line=1, column=1)}
     if node is not None:
+        if _expanded_size(node) > MAX_EXPANDED_NODES:
+            raise error(
+                f"{what} expands to more than {MAX_EXPANDED_NODES:,} values through its aliases;"
+                " write the values out instead of nesting aliases",
+                _mark(file, node),
+            )
         _walk(file, node, (), positions, error, what)
     return data, positions
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded, in time linear in the
+    number of distinct nodes (each node's size is computed once)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if children_done or not children:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
 
 
 def _walk(
