@@ -42,9 +42,15 @@ def how_to_get(metric: str, service: str, workload: str | None = None) -> str:
     """A short instruction for providing a missing measurement."""
     where = f"services.{service}" + (f".workloads.{workload}" if workload else "")
     spec = METRICS[metric]
+    live = {
+        "prometheus": f"--prometheus URL (query {metric} in rules/sources/prometheus.yaml)",
+        "docker": "--docker",
+        "git": "a git checkout (commits touching the build context)",
+    }
     return (
         f"add {metric} ({spec.unit}) under {where} in the metrics snapshot "
-        f"(docs/metrics-snapshot.md), or query Prometheus: {spec.promql.replace('{window}', '7d')}"
+        f"(docs/metrics-snapshot.md), or analyze with "
+        + " or ".join(live[source] for source in spec.measured_by)
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Scope = Literal["service", "workload", "both"]
+LiveSource = Literal["prometheus", "docker", "git"]
 Dimension = Literal[
     "rate", "per_week", "duration_ms", "duration_s", "ratio", "count", "bytes", "cores"
 ]
@@ -29,17 +30,23 @@ class MetricSpec:
     scope: Scope
     """Whether it is measured per service, per workload (topic or job), or either."""
     description: str
-    promql: str
-    """How to obtain it from Prometheus with the review's metric names (batched by service)."""
+    measured_by: tuple[LiveSource, ...]
+    """The live sources that measure it (the PromQL itself is data: rules/sources/prometheus.yaml)."""
 
 
 def _spec(
-    name: str, unit: str, dimension: Dimension, scope: Scope, description: str, promql: str
+    name: str,
+    unit: str,
+    dimension: Dimension,
+    scope: Scope,
+    description: str,
+    measured_by: tuple[LiveSource, ...],
 ) -> MetricSpec:
-    return MetricSpec(name, unit, dimension, scope, description, promql)
+    return MetricSpec(name, unit, dimension, scope, description, measured_by)
 
 
-_DURATION = "histogram_quantile({q}, sum by (service, worker, le) (rate(worker_job_duration_seconds_bucket[{{window}}])))"
+_PROMETHEUS: tuple[LiveSource, ...] = ("prometheus",)
+_CONTAINER: tuple[LiveSource, ...] = ("prometheus", "docker")
 
 METRICS: dict[str, MetricSpec] = {
     spec.name: spec
@@ -50,7 +57,7 @@ METRICS: dict[str, MetricSpec] = {
             "rate",
             "both",
             "Events handled per minute (all statuses).",
-            "60 * sum by (service, worker) (rate(worker_jobs_total[{window}]))",
+            _PROMETHEUS,
         ),
         _spec(
             "processing_ms_p50",
@@ -58,7 +65,7 @@ METRICS: dict[str, MetricSpec] = {
             "duration_ms",
             "both",
             "Median processing time per event.",
-            "1000 * " + _DURATION.format(q="0.5"),
+            _PROMETHEUS,
         ),
         _spec(
             "processing_ms_p95",
@@ -66,7 +73,7 @@ METRICS: dict[str, MetricSpec] = {
             "duration_ms",
             "both",
             "95th percentile processing time per event.",
-            "1000 * " + _DURATION.format(q="0.95"),
+            _PROMETHEUS,
         ),
         _spec(
             "processing_ms_p99",
@@ -74,7 +81,7 @@ METRICS: dict[str, MetricSpec] = {
             "duration_ms",
             "both",
             "99th percentile processing time per event.",
-            "1000 * " + _DURATION.format(q="0.99"),
+            _PROMETHEUS,
         ),
         _spec(
             "retry_rate",
@@ -82,8 +89,7 @@ METRICS: dict[str, MetricSpec] = {
             "ratio",
             "both",
             "Share of deliveries that were retries or failed (0..1).",
-            'sum by (service, worker) (rate(worker_jobs_total{status=~"retry|failed|error"}[{window}]))'
-            " / sum by (service, worker) (rate(worker_jobs_total[{window}]))",
+            _PROMETHEUS,
         ),
         _spec(
             "dead_letter_count",
@@ -91,7 +97,7 @@ METRICS: dict[str, MetricSpec] = {
             "count",
             "both",
             "Events sent to a dead-letter topic during the window.",
-            'sum by (service, worker) (increase(worker_jobs_total{status="dead_letter"}[{window}]))',
+            _PROMETHEUS,
         ),
         _spec(
             "cron_duration_s_p95",
@@ -99,7 +105,7 @@ METRICS: dict[str, MetricSpec] = {
             "duration_s",
             "workload",
             "95th percentile run time of a scheduled job.",
-            _DURATION.format(q="0.95"),
+            _PROMETHEUS,
         ),
         _spec(
             "cron_duration_s_max",
@@ -107,7 +113,7 @@ METRICS: dict[str, MetricSpec] = {
             "duration_s",
             "workload",
             "Longest run of a scheduled job.",
-            "max by (service, worker) (max_over_time(worker_job_last_duration_seconds[{window}]))",
+            _PROMETHEUS,
         ),
         _spec(
             "cpu_usage_ratio",
@@ -115,8 +121,7 @@ METRICS: dict[str, MetricSpec] = {
             "ratio",
             "service",
             "CPU used as a fraction of the service's CPU limit (p95 over the window).",
-            "sum by (service) (rate(container_cpu_usage_seconds_total[{window}]))"
-            " / sum by (service) (container_spec_cpu_quota / container_spec_cpu_period)",
+            _CONTAINER,
         ),
         _spec(
             "memory_usage_ratio",
@@ -124,8 +129,7 @@ METRICS: dict[str, MetricSpec] = {
             "ratio",
             "service",
             "Memory working set as a fraction of the memory limit (max over the window).",
-            "max by (service) (max_over_time(container_memory_working_set_bytes[{window}])"
-            " / container_spec_memory_limit_bytes)",
+            _CONTAINER,
         ),
         _spec(
             "cpu_cores",
@@ -133,7 +137,7 @@ METRICS: dict[str, MetricSpec] = {
             "cores",
             "service",
             "CPU cores used (average over the window).",
-            "sum by (service) (rate(container_cpu_usage_seconds_total[{window}]))",
+            _CONTAINER,
         ),
         _spec(
             "memory_bytes",
@@ -141,7 +145,7 @@ METRICS: dict[str, MetricSpec] = {
             "bytes",
             "service",
             "Memory working set in bytes (max over the window).",
-            "max by (service) (max_over_time(container_memory_working_set_bytes[{window}]))",
+            _CONTAINER,
         ),
         _spec(
             "queue_size",
@@ -149,7 +153,7 @@ METRICS: dict[str, MetricSpec] = {
             "count",
             "both",
             "Events or jobs waiting (max over the window).",
-            "max by (service, worker) (max_over_time(worker_queue_size[{window}]))",
+            _PROMETHEUS,
         ),
         _spec(
             "deploys_per_week",
@@ -157,7 +161,7 @@ METRICS: dict[str, MetricSpec] = {
             "per_week",
             "service",
             "How often the service is deployed.",
-            "count of image changes or releases per week (git history, CD system)",
+            ("git",),
         ),
         _spec(
             "restart_count",
@@ -165,8 +169,7 @@ METRICS: dict[str, MetricSpec] = {
             "count",
             "service",
             "Container restarts during the window.",
-            "max by (service) (increase(kube_pod_container_status_restarts_total[{window}]))"
-            " or docker inspect RestartCount",
+            ("docker",),
         ),
         _spec(
             "oom_kills",
@@ -174,7 +177,7 @@ METRICS: dict[str, MetricSpec] = {
             "count",
             "service",
             "Containers killed for running out of memory during the window.",
-            "sum by (service) (increase(container_oom_events_total[{window}]))",
+            _CONTAINER,
         ),
     )
 }
