@@ -221,7 +221,9 @@ def _ordered(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plain(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 6)
+    # NOTE: 9 significant digits, not decimal places: small rates (0.0000333/s) keep their
+    # precision while float noise (0.30000000000000004) goes.
+    return int(value) if float(value).is_integer() else float(f"{value:.9g}")
 
 
 def snapshot_json_schema() -> dict[str, Any]:

@@ -98,9 +98,13 @@ def test_dump_then_load_round_trips(tmp_path: Path) -> None:
 
 
 def test_json_snapshot_is_accepted(tmp_path: Path) -> None:
-    path = write(tmp_path, json.dumps(
-        {"version": 1, "services": {"a": {"workloads": {"t": {"events_per_minute": 5}}}}}
-    ), "metrics.json")
+    path = write(
+        tmp_path,
+        json.dumps(
+            {"version": 1, "services": {"a": {"workloads": {"t": {"events_per_minute": 5}}}}}
+        ),
+        "metrics.json",
+    )
     [m] = load_snapshot(path)
     assert (m.service, m.workload, m.value) == ("a", "t", 5.0)
 
@@ -112,13 +116,22 @@ BAD = [
     ("- 1\n- 2\n", 1, "must be a mapping"),
     ("version: 1\nservices:\n  a:\n    cpu_usage_ratio: .nan\n", 4, "finite number"),
     ("version: 1\nservices:\n  a:\n    cpu_usage_ratio: -0.5\n", 4, "cannot be negative"),
-    ("version: 1\nservices:\n  a:\n    workloads:\n      t:\n        processing_ms_p95: 3 parsecs\n",
-     6, "unknown unit 'parsecs'"),
-    ("version: 1\nservices:\n  a:\n    cpu_usage_ratio: 0.1\n    cpu_usage_ratio: 0.2\n", 5,
-     "duplicate key 'cpu_usage_ratio'"),
+    (
+        "version: 1\nservices:\n  a:\n    workloads:\n      t:\n        processing_ms_p95: 3 parsecs\n",
+        6,
+        "unknown unit 'parsecs'",
+    ),
+    (
+        "version: 1\nservices:\n  a:\n    cpu_usage_ratio: 0.1\n    cpu_usage_ratio: 0.2\n",
+        5,
+        "duplicate key 'cpu_usage_ratio'",
+    ),
     ("version: 1\nservices:\n  a:\n    latency: 5\n", 4, "services.a.latency: unknown key"),
-    ("version: 1\nservices:\n  a:\n    workloads:\n      t: {cron_duration_s_p95: 1, kind: job}\n",
-     5, "kind"),
+    (
+        "version: 1\nservices:\n  a:\n    workloads:\n      t: {cron_duration_s_p95: 1, kind: job}\n",
+        5,
+        "kind",
+    ),
     ("version: 1\nservices:\n  a:\n    environment: prod\n", 4, "environment"),
 ]
 
@@ -165,3 +178,19 @@ def test_schema_validates_the_shop_snapshot(capsys: pytest.CaptureFixture[str]) 
     document["services"]["pricing-service"]["latency"] = 1
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, json.loads(out))
+
+
+def test_dump_keeps_small_values_and_drops_float_noise(tmp_path: Path) -> None:
+    measurements = [
+        Measurement(service="api", metric="retry_rate", value=0.0000333, unit="ratio", source="t"),
+        Measurement(
+            service="api", metric="cpu_usage_ratio", value=0.1 + 0.2, unit="ratio", source="t"
+        ),
+    ]
+    again = {
+        m.metric: m.value
+        for m in load_snapshot(
+            write(tmp_path, dump_snapshot(measurements, source="t", window=None))
+        )
+    }
+    assert again == {"retry_rate": 0.0000333, "cpu_usage_ratio": 0.3}
