@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from archcheck.model import Evidence, Report, Verdict
 from archcheck.reporters import service_summaries
-from archcheck.reporters._items import marks
+from archcheck.reporters._items import display_text, marks
 from archcheck.sources.metrics import format_quantity
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = Fa
     out += _migration_path(report)
     out += _chart(report, ruleset)
     if report.notes:
-        out += ["## Notes", "", *(f"- {_cell(n)}" for n in report.notes), ""]
+        out += ["## Notes", "", *(f"- {_cell(display_text(n))}" for n in report.notes), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

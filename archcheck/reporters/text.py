@@ -18,7 +18,7 @@ from rich.text import Text
 
 from archcheck.model import Evidence, Location, Report, Verdict
 from archcheck.reporters import service_summaries
-from archcheck.reporters._items import display_path, marks
+from archcheck.reporters._items import display_path, display_text, marks
 from archcheck.sources.metrics import format_quantity
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def render(
         page.blank()
         page.line(("Notes", "bold"))
         for note in report.notes:
-            page.para(f"- {note}", indent=2, hanging=2)
+            page.para(f"- {display_text(note)}", indent=2, hanging=2)
     if not verbose and report.verdicts:
         page.blank()
         page.line("Run with -v to see the evidence behind each verdict.")
