@@ -7,33 +7,70 @@ to fix. Duplicate keys are rejected here (PyYAML would silently keep the last on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 
 from archcheck.errors import ArchcheckError
-from archcheck.model import Location
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from archcheck.model import Location
 
 # NOTE: libyaml's loader when PyYAML was built with it (about 10x faster on big snapshots); it
 # keeps the same marks, so positions do not change.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KeyPath = tuple[str | int, ...]
-Positions = dict[KeyPath, Location]
+Pos = tuple[str, int, int]
+"""(file, line, column), 1-based: cheap to record for every key, turned into a Location late."""
 
 MAX_EXPANDED_NODES = 1_000_000
 """Refuse a file whose aliases expand beyond this many nodes (a "billion laughs" file)."""
 
 
-def _mark(file: str, node: yaml.Node) -> Location:
-    # NOTE: model_construct skips validation: marks are always valid 1-based positions, and
-    # a big snapshot has one per key.
-    return Location.model_construct(
-        file=file, line=node.start_mark.line + 1, column=node.start_mark.column + 1
-    )
+def location(pos: Pos) -> Location:
+    """A Location for a recorded position (no validation: positions come from the parser).
+
+    NOTE: imported here, not at the top: the model needs pydantic, which a successful
+    ``archcheck config`` never has to import.
+    """
+    from archcheck.model import Location
+
+    return Location.model_construct(file=pos[0], line=pos[1], column=pos[2])
+
+
+class Positions(Mapping[KeyPath, "Location"]):
+    """Key path -> Location, made from the recorded (file, line, column) only when asked for.
+
+    A big snapshot or compose project has one position per key, and a finding needs a few.
+    """
+
+    def __init__(self, raw: dict[KeyPath, Pos]) -> None:
+        self._raw = raw
+        self._made: dict[KeyPath, Location] = {}
+
+    def __getitem__(self, key: KeyPath) -> Location:
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = location(self._raw[key])
+        return made
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __iter__(self) -> Iterator[KeyPath]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def _mark(file: str, node: yaml.Node) -> Pos:
+    return (file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def load_yaml(
@@ -55,24 +92,22 @@ def load_yaml(
         data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = (
-            Location(file=file, line=mark.line + 1, column=mark.column + 1) if mark else None
-        )
+        loc = location((file, mark.line + 1, mark.column + 1)) if mark else None
         raise error(f"{what} is not valid YAML: {exc.problem}; fix the syntax", loc) from exc
     except yaml.YAMLError as exc:
         raise error(f"{what} is not valid YAML: {exc}; fix the syntax", None) from exc
     finally:
         loader.dispose()
-    positions: Positions = {(): Location(file=file, line=1, column=1)}
+    raw: dict[KeyPath, Pos] = {(): (file, 1, 1)}
     if node is not None:
         if _expanded_size(node) > MAX_EXPANDED_NODES:
             raise error(
                 f"{what} expands to more than {MAX_EXPANDED_NODES:,} values through its aliases;"
                 " write the values out instead of nesting aliases",
-                _mark(file, node),
+                location(_mark(file, node)),
             )
-        _walk(file, node, (), positions, error, what)
-    return data, positions
+        _walk(file, node, (), raw, error, what)
+    return data, Positions(raw)
 
 
 def _expanded_size(root: yaml.Node) -> int:
@@ -102,7 +137,7 @@ def _walk(
     file: str,
     node: yaml.Node,
     prefix: KeyPath,
-    positions: Positions,
+    positions: dict[KeyPath, Pos],
     error: Callable[[str, Location | None], ArchcheckError],
     what: str,
 ) -> None:
@@ -115,7 +150,7 @@ def _walk(
             if key in seen:
                 raise error(
                     f"duplicate key {key!r} in {what}; keep one of them",
-                    _mark(file, key_node),
+                    location(_mark(file, key_node)),
                 )
             seen.add(key)
             path = (*prefix, key)
@@ -128,7 +163,7 @@ def _walk(
             _walk(file, item, path, positions, error, what)
 
 
-def locate(positions: Positions, path: KeyPath) -> Location | None:
+def locate(positions: Mapping[KeyPath, Location], path: KeyPath) -> Location | None:
     """The Location of ``path`` or of its nearest written ancestor."""
     key = tuple(path)
     while key:
@@ -140,7 +175,7 @@ def locate(positions: Positions, path: KeyPath) -> Location | None:
 
 def validation_error(
     exc: ValidationError,
-    where: Positions | Callable[[KeyPath], Location | None],
+    where: Mapping[KeyPath, Location] | Callable[[KeyPath], Location | None],
     error: Callable[[str, Location | None], ArchcheckError],
     *,
     what: str,
@@ -156,8 +191,8 @@ def validation_error(
     message = first["msg"]
     if first["type"] == "extra_forbidden":
         message = "unknown key"
-    location = locate(where, loc) if isinstance(where, dict) else where(loc)
-    return error(f"{what}: {dotted}: {message}; {hint}", location)
+    at = locate(where, loc) if isinstance(where, Mapping) else where(loc)
+    return error(f"{what}: {dotted}: {message}; {hint}", at)
 
 
 def _is_union_tag(part: object) -> bool:

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from archcheck.compose.interpolate import TemplateError, substitute
-from archcheck.compose.yamlnodes import location
 from archcheck.errors import ComposeError
+from archcheck.yamlpos import location
 
 _EXPORT = re.compile(r"^export\s+")
 _ESCAPE = re.compile(r"\\.")

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from archcheck.compose.yamlnodes import Override, PDict, PList, Pos, location
+from archcheck.compose.yamlnodes import Override, PDict, PList
 from archcheck.errors import InterpolationError
+from archcheck.yamlpos import Pos, location
 
 Lookup = Mapping[str, str]
 

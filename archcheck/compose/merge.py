@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from archcheck.compose.yamlnodes import RESET, Override, PDict, PList, Pos
+from archcheck.compose.yamlnodes import RESET, Override, PDict, PList
+from archcheck.yamlpos import Pos
 
 
 def strip_tags(value: Any) -> Any:

@@ -24,8 +24,9 @@ from archcheck.compose.project import (
     normalize_project_name,
     valid_project_name,
 )
-from archcheck.compose.yamlnodes import PDict, PList, Pos, Positions, location
+from archcheck.compose.yamlnodes import PDict, PList
 from archcheck.errors import ComposeError, UsageError
+from archcheck.yamlpos import Pos, Positions, location
 
 if TYPE_CHECKING:
     from archcheck.compose.project import _Loader

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archcheck.compose.yamlnodes import RESET, Override, PDict, PList, location
+from archcheck.compose.yamlnodes import RESET, Override, PDict, PList
 from archcheck.errors import ComposeError
+from archcheck.yamlpos import location
 
 if TYPE_CHECKING:
     from archcheck.model import Location

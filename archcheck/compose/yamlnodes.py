@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from archcheck.errors import ComposeError
-
-if TYPE_CHECKING:
-    from archcheck.model import Location
-
-Pos = tuple[str, int, int]
-"""(file, line, column), 1-based: cheap to create for every node, turned into a Location late."""
+from archcheck.yamlpos import Pos, location
 
 MAX_DEPTH = 200
 """Deeper nesting is refused: no real compose file comes near it, and recursion must stay bounded."""
@@ -73,40 +67,6 @@ class Override:
 
     def __repr__(self) -> str:
         return f"!override {self.value!r}"
-
-
-def location(pos: Pos) -> Location:
-    """A Location for a recorded position (no validation: positions come from the parser).
-
-    NOTE: imported here, not at the top: the model needs pydantic, which a successful
-    ``archcheck config`` never has to import.
-    """
-    from archcheck.model import Location
-
-    return Location.model_construct(file=pos[0], line=pos[1], column=pos[2])
-
-
-class Positions(Mapping[tuple[str | int, ...], "Location"]):
-    """Key path -> Location, made from the recorded (file, line, column) only when asked for."""
-
-    def __init__(self, raw: dict[tuple[str | int, ...], Pos]) -> None:
-        self._raw = raw
-        self._made: dict[tuple[str | int, ...], Location] = {}
-
-    def __getitem__(self, key: tuple[str | int, ...]) -> Location:
-        made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = location(self._raw[key])
-        return made
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._raw
-
-    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
 
 
 class _Loader(yaml.CSafeLoader):

@@ -71,7 +71,7 @@ def _error(message: str, location: Location | None) -> ConfigError:
 def load_config(path: Path | None) -> LoadedConfig:
     """Read ``path``; None gives the empty config (all shipped defaults)."""
     if path is None:
-        return LoadedConfig(None, ProjectConfig(), {})
+        return LoadedConfig(None, ProjectConfig(), Positions({}))
     data, positions = load_yaml(path, _error, what="config")
     if data is None:
         data = {}
