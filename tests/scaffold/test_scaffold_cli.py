@@ -282,7 +282,18 @@ def test_inline_verdict_is_refused_unless_forced(tmp_path, capsys, monkeypatch):
     )
     assert code == 0, err
     assert "warehouse/cmd/worker/main.go" in err
-    # The demo's Dockerfile builds only the API binary: the scaffold says what to add.
+    # The demo's Dockerfile builds every cmd/*, the worker included: nothing to add.
+    assert "builds no cmd/worker binary" not in err
+    # A Dockerfile that builds only the API binary: the scaffold says what to add.
+    dockerfile = shop / "warehouse" / "Dockerfile"
+    dockerfile.write_text(
+        "FROM golang:1.24-alpine AS build\nCOPY . .\n"
+        "RUN go build -o /app/warehouse ./cmd/warehouse\n"
+    )
+    code, _, err = run_cli(
+        ["scaffold", "warehouse", "--dry-run", "--force"], shop, capsys, monkeypatch
+    )
+    assert code == 0, err
     assert "Dockerfile builds no cmd/worker binary" in err
 
 
