@@ -57,13 +57,7 @@ def deep_merge(base: Any, over: Any) -> Any:
     if isinstance(base, PDict) and isinstance(over, PDict):
         out = _copy(base)
         for key, item in over.items():
-            merged = deep_merge(out[key], item) if key in out else _fresh(item)
-            if merged is RESET:
-                out.pop(key, None)
-                out.pos.pop(key, None)
-                continue
-            out[key] = merged
-            out.pos[key] = over.pos[key]
+            _put(out, key, deep_merge(out[key], item) if key in out else _fresh(item), over)
         return out
     if isinstance(base, PList) and isinstance(over, PList):
         return _concat(base, strip_tags(over))
@@ -241,13 +235,18 @@ def _merge_service_like(
             merged = special(out[key], item) if special else deep_merge(out[key], item)
         else:
             merged = _fresh(item)
-        if merged is RESET:
-            out.pop(key, None)
-            out.pos.pop(key, None)
-            continue
+        _put(out, key, merged, over)
+    return out
+
+
+def _put(out: PDict, key: str, merged: Any, over: PDict) -> None:
+    """Store a merged value at the position the later file wrote it; ``!reset`` removes it."""
+    if merged is RESET:
+        out.pop(key, None)
+        out.pos.pop(key, None)
+    else:
         out[key] = merged
         out.pos[key] = over.pos[key]
-    return out
 
 
 def merge_service(base: Any, over: Any) -> Any:

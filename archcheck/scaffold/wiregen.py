@@ -47,13 +47,12 @@ _KEYWORDS = frozenset(
         "var",
     ]
 )
-_UNIVERSE = frozenset(
+_BASIC = frozenset(
     [
         "bool",
         "byte",
         "complex64",
         "complex128",
-        "error",
         "float32",
         "float64",
         "int",
@@ -69,6 +68,12 @@ _UNIVERSE = frozenset(
         "uint32",
         "uint64",
         "uintptr",
+    ]
+)
+"""Go's predeclared basic types."""
+_UNIVERSE = _BASIC | frozenset(
+    [
+        "error",
         "any",
         "comparable",
         "true",
@@ -95,29 +100,7 @@ _UNIVERSE = frozenset(
         "recover",
     ]
 )
-_BASIC = frozenset(
-    [
-        "bool",
-        "byte",
-        "complex64",
-        "complex128",
-        "float32",
-        "float64",
-        "int",
-        "int8",
-        "int16",
-        "int32",
-        "int64",
-        "rune",
-        "string",
-        "uint",
-        "uint8",
-        "uint16",
-        "uint32",
-        "uint64",
-        "uintptr",
-    ]
-)
+"""Every predeclared Go identifier: never a package-qualified name."""
 
 
 @dataclass(frozen=True)
