@@ -62,6 +62,8 @@ def with_keys(system: System, report: Report) -> Report:
     The engine locates findings at a compose key (``Service.key_locations``); the key, unlike
     the line, survives unrelated edits, so it goes into the fingerprint.
     """
+    if not any(f.key is None and f.service is not None for f in report.findings):
+        return report  # NOTE: nothing to name; skips indexing every key of every service
     keys: dict[tuple[str, Location], str] = {}
     for service in system.services:
         for key, location in service.key_locations.items():

@@ -313,10 +313,12 @@ def _live_options(
 ) -> LiveOptions:
     """The live-source flags as options for ``collect_live``."""
     from archcheck.sources.live import LiveOptions
-    from archcheck.sources.prometheus import PrometheusOptions
 
-    return LiveOptions(
-        prometheus=PrometheusOptions(
+    options = None
+    if prometheus:  # NOTE: imported only then: it pulls in http.client and ssl.
+        from archcheck.sources.prometheus import PrometheusOptions
+
+        options = PrometheusOptions(
             url=prometheus,
             window=window,
             at=at,
@@ -330,8 +332,8 @@ def _live_options(
             timeout=prometheus_timeout,
             retries=prometheus_retries,
         )
-        if prometheus
-        else None,
+    return LiveOptions(
+        prometheus=options,
         docker=docker or docker_host is not None,
         docker_host=docker_host,
         progress=_progress,

@@ -9,10 +9,20 @@ app, which gives the usual help and messages.
 
 from __future__ import annotations
 
+import gc
 import sys
+
+GC_THRESHOLDS = (10_000, 100, 100)
+"""Collect young objects every 10,000 allocations (CPython: 700) and the oldest almost never.
+
+A run builds hundreds of thousands of objects that live until it ends (YAML nodes, parsed
+values, models); with CPython's defaults the collector rescans them again and again, which was
+45% of ``analyze`` on a 2,000-service project. Short-lived cycles are still collected.
+"""
 
 
 def main(argv: list[str] | None = None) -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["config"]:
         from archcheck.compose.command import parse_config_args, run_config

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from archcheck.location import Location as Location  # noqa: PLC0414 (re-exported)
+
 WorkloadKind = Literal["api", "events", "cron", "migration"]
 """One unit of work inside a service: request serving, a topic subscription, a schedule, a
 run-once job."""
@@ -33,17 +35,6 @@ PRIORITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Location(_Frozen):
-    """A place in a file: a compose key, a Go source line, a metrics file entry (1-based)."""
-
-    file: str
-    line: int = Field(ge=1)
-    column: int = Field(default=1, ge=1)
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
 
 
 class Workload(_Frozen):

@@ -162,7 +162,6 @@ def _read_metrics(
     paths: list[Path], kinds: dict[tuple[str, str], str], notes: list[str]
 ) -> list[Batch]:
     """One batch per snapshot; consecutive exposition files form one batch (for rates)."""
-    from archcheck.sources.prom_text import load_scrapes
     from archcheck.sources.snapshot import read_snapshot
 
     batches: list[Batch] = []
@@ -170,6 +169,8 @@ def _read_metrics(
 
     def flush() -> None:
         if scrapes:
+            from archcheck.sources.prom_text import load_scrapes
+
             exposition = load_scrapes(list(scrapes), kinds)
             notes.extend(exposition.notes)
             batches.append((" + ".join(map(str, scrapes)), exposition.measurements, {}, {}))

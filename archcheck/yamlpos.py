@@ -9,20 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
 from archcheck.errors import ArchcheckError
+from archcheck.location import Location
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-    from archcheck.model import Location
-
 # NOTE: libyaml's loader when PyYAML was built with it (about 10x faster on big snapshots); it
 # keeps the same marks, so positions do not change.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+    """The safe loader with scalar tag resolution memoised: a big snapshot repeats the same
+    keys and values thousands of times, and PyYAML resolves each with regular expressions."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._tags: dict[tuple[str, Any], str] = {}
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode:
+            return str(super().resolve(kind, value, implicit))
+        key = (value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = self._tags[key] = super().resolve(kind, value, implicit)
+        return tag
+
 
 KeyPath = tuple[str | int, ...]
 Pos = tuple[str, int, int]
@@ -33,17 +51,11 @@ MAX_EXPANDED_NODES = 1_000_000
 
 
 def location(pos: Pos) -> Location:
-    """A Location for a recorded position (no validation: positions come from the parser).
-
-    NOTE: imported here, not at the top: the model needs pydantic, which a successful
-    ``archcheck config`` never has to import.
-    """
-    from archcheck.model import Location
-
-    return Location.model_construct(file=pos[0], line=pos[1], column=pos[2])
+    """A Location for a recorded position."""
+    return Location(pos[0], pos[1], pos[2])
 
 
-class Positions(Mapping[KeyPath, "Location"]):
+class Positions(Mapping[KeyPath, Location]):
     """Key path -> Location, made from the recorded (file, line, column) only when asked for.
 
     A big snapshot or compose project has one position per key, and a finding needs a few.
@@ -57,6 +69,17 @@ class Positions(Mapping[KeyPath, "Location"]):
         made = self._made.get(key)
         if made is None:
             made = self._made[key] = location(self._raw[key])
+        return made
+
+    def get(self, key: KeyPath, default: Location | None = None) -> Location | None:  # type: ignore[override]
+        # NOTE: one lookup instead of Mapping.get's __getitem__ + KeyError: ``locate`` asks
+        # for one key per measurement and finding.
+        made = self._made.get(key)
+        if made is None:
+            raw = self._raw.get(key)
+            if raw is None:
+                return default
+            made = self._made[key] = location(raw)
         return made
 
     def __contains__(self, key: object) -> bool:
@@ -86,34 +109,155 @@ def load_yaml(
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise error(f"cannot read {what} {file}: {exc.strerror}; check the path", None) from exc
-    loader = _LOADER(text)
+    loader = _Loader(text)
+    reader = _Reader(loader, file, error, what)
     try:
         node = loader.get_single_node()
-        data = None if node is None else loader.construct_document(node)
+        data = None if node is None else reader.read_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = location((file, mark.line + 1, mark.column + 1)) if mark else None
         raise error(f"{what} is not valid YAML: {exc.problem}; fix the syntax", loc) from exc
     except yaml.YAMLError as exc:
         raise error(f"{what} is not valid YAML: {exc}; fix the syntax", None) from exc
+    except RecursionError as exc:
+        raise error(f"{what} nests too deeply; flatten it", location((file, 1, 1))) from exc
     finally:
         loader.dispose()
-    raw: dict[KeyPath, Pos] = {(): (file, 1, 1)}
-    if node is not None:
-        if _expanded_size(node) > MAX_EXPANDED_NODES:
-            raise error(
-                f"{what} expands to more than {MAX_EXPANDED_NODES:,} values through its aliases;"
-                " write the values out instead of nesting aliases",
-                location(_mark(file, node)),
+    return data, Positions(reader.positions)
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE_TAGS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+
+
+class _Reader:
+    """Builds the data and records every key's position in one pass over the nodes.
+
+    Scalars are built by PyYAML's own constructors and merge keys flattened by its own
+    ``flatten_mapping``, so the data is what ``yaml.safe_load`` gives; anything unusual (other
+    tags, non-scalar keys) is left to PyYAML's constructor. A collection node met twice means
+    aliases: then, once, the document's expanded size is checked before going on.
+    """
+
+    def __init__(
+        self,
+        loader: yaml.SafeLoader,
+        file: str,
+        error: Callable[[str, Location | None], ArchcheckError],
+        what: str,
+    ) -> None:
+        self.loader = loader
+        self.file = file
+        self.error = error
+        self.what = what
+        self.positions: dict[KeyPath, Pos] = {(): (file, 1, 1)}
+        self._constructors: dict[Any, Any] = loader.yaml_constructors
+        self._root: yaml.Node | None = None
+        self._seen: set[int] | None = set()
+        """Ids of the collection nodes read so far; None once the aliases were checked."""
+
+    def read_document(self, root: yaml.Node) -> Any:
+        """The value of the document's root node."""
+        self._root = root
+        return self.read(root, ())
+
+    def read(self, node: yaml.Node, path: KeyPath) -> Any:
+        """The value of ``node``, recording the positions of everything under ``path``."""
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            if node.tag == _STR:
+                return node.value
+            constructor = self._constructors.get(node.tag)
+            if constructor is None:
+                return self.loader.construct_object(node, deep=True)
+            return constructor(self.loader, node)
+        if self._seen is not None:
+            if id(node) in self._seen:
+                self._check_aliases()
+            else:
+                self._seen.add(id(node))
+        if kind is yaml.SequenceNode and node.tag == _SEQ:
+            return [self._item(item, (*path, index)) for index, item in enumerate(node.value)]
+        if kind is yaml.MappingNode and node.tag == _MAP:
+            return self._mapping(node, path)
+        data = self.loader.construct_object(node, deep=True)
+        self._children(node, path)
+        return data
+
+    def _item(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.positions[path] = (self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        return self.read(node, path)
+
+    def _entry(self, key_node: yaml.Node, value_node: yaml.Node, path: KeyPath) -> Any:
+        mark = key_node.start_mark
+        self.positions[path] = (self.file, mark.line + 1, mark.column + 1)
+        return self.read(value_node, path)
+
+    def _mapping(self, node: yaml.Node, path: KeyPath) -> Any:
+        pairs = node.value
+        for key_node, _ in pairs:
+            if key_node.tag in _MERGE_TAGS:
+                self.loader.flatten_mapping(cast("yaml.MappingNode", node))
+                pairs = node.value
+                break
+            if type(key_node) is not yaml.ScalarNode:
+                data = self.loader.construct_object(node, deep=True)
+                self._children(node, path)
+                return data
+        mapping: dict[Any, Any] = {}
+        seen: set[str] = set()
+        for key_node, value_node in pairs:
+            key = self.read(key_node, ())
+            name = str(key_node.value)
+            if name == "<<":
+                mapping[key] = self.loader.construct_object(value_node, deep=True)
+                continue
+            self._unique(name, seen, key_node)
+            mapping[key] = self._entry(key_node, value_node, (*path, name))
+        return mapping
+
+    def _children(self, node: yaml.Node, path: KeyPath) -> None:
+        """Record the positions under a node PyYAML's constructor built (its values unused)."""
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                name = str(key_node.value)
+                if name != "<<":
+                    self._unique(name, seen, key_node)
+                    self._entry(key_node, value_node, (*path, name))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._item(item, (*path, index))
+
+    def _unique(self, name: str, seen: set[str], key_node: yaml.Node) -> None:
+        if name in seen:
+            raise self.error(
+                f"duplicate key {name!r} in {self.what}; keep one of them",
+                location(_mark(self.file, key_node)),
             )
-        _walk(file, node, (), raw, error, what)
-    return data, Positions(raw)
+        seen.add(name)
+
+    def _check_aliases(self) -> None:
+        """Refuse a document whose aliases expand beyond ``MAX_EXPANDED_NODES``."""
+        self._seen = None
+        assert self._root is not None
+        if _expanded_size(self._root) > MAX_EXPANDED_NODES:
+            raise self.error(
+                f"{self.what} expands to more than {MAX_EXPANDED_NODES:,} values through its"
+                " aliases; write the values out instead of nesting aliases",
+                location(_mark(self.file, self._root)),
+            )
 
 
 def _expanded_size(root: yaml.Node) -> int:
     """How many nodes the document has once every alias is expanded, in time linear in the
-    number of distinct nodes (each node's size is computed once)."""
+    number of distinct nodes (each node's size is computed once). An alias inside its own
+    anchor expands without end: more than ``MAX_EXPANDED_NODES``."""
     sizes: dict[int, int] = {}
+    pending: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -126,49 +270,24 @@ def _expanded_size(root: yaml.Node) -> int:
         else:
             children = []
         if children_done or not children:
+            pending.discard(id(node))
             sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
             continue
+        if id(node) in pending:
+            return MAX_EXPANDED_NODES + 1
+        pending.add(id(node))
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
     return sizes[id(root)]
-
-
-def _walk(
-    file: str,
-    node: yaml.Node,
-    prefix: KeyPath,
-    positions: dict[KeyPath, Pos],
-    error: Callable[[str, Location | None], ArchcheckError],
-    what: str,
-) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key == "<<":
-                continue
-            if key in seen:
-                raise error(
-                    f"duplicate key {key!r} in {what}; keep one of them",
-                    location(_mark(file, key_node)),
-                )
-            seen.add(key)
-            path = (*prefix, key)
-            positions[path] = _mark(file, key_node)
-            _walk(file, value_node, path, positions, error, what)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            path = (*prefix, index)
-            positions[path] = _mark(file, item)
-            _walk(file, item, path, positions, error, what)
 
 
 def locate(positions: Mapping[KeyPath, Location], path: KeyPath) -> Location | None:
     """The Location of ``path`` or of its nearest written ancestor."""
     key = tuple(path)
     while key:
-        if key in positions:
-            return positions[key]
+        found = positions.get(key)
+        if found is not None:
+            return found
         key = key[:-1]
     return positions.get(())
 
@@ -189,7 +308,8 @@ def validation_error(
     loc = tuple(part for part in first["loc"] if not _is_union_tag(part))
     dotted = ".".join(str(part) for part in loc) or "(top level)"
     message = first["msg"]
-    if first["type"] == "extra_forbidden":
+    # NOTE: a Location (a dataclass) reports an unknown key as an unexpected keyword argument.
+    if first["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
         message = "unknown key"
     at = locate(where, loc) if isinstance(where, Mapping) else where(loc)
     return error(f"{what}: {dotted}: {message}; {hint}", at)

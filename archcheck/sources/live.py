@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from archcheck.errors import UsageError
 from archcheck.model import Measurement
-from archcheck.sources.prometheus import PrometheusOptions
+
+if TYPE_CHECKING:  # NOTE: prometheus imports http.client and ssl; only --prometheus needs them.
+    from archcheck.sources.prometheus import PrometheusOptions
 
 
 @dataclass(frozen=True)
