@@ -370,19 +370,6 @@ class Resolver:
         anon_imports: list[str],
     ) -> str:
         """wire_gen.go for one injector returning ``(out, func(), error)``."""
-        return self._emit(here, injector, doc, params, out, calls, scope, anon_imports)
-
-    def _emit(
-        self,
-        here: Package,
-        injector: str,
-        doc: str,
-        params: list[GoType],
-        out: GoType,
-        calls: list[tuple[Provider, list[int]]],
-        scope: set[str],
-        anon_imports: list[str],
-    ) -> str:
         imports: dict[str, str] = {}
 
         def qualify(path: str, name: str) -> None:
