@@ -457,21 +457,16 @@ class _Normalizer:
                 entries.append(_ordered(port, _PORT_ORDER))
             else:
                 entries.extend(v.parse_port(item))
-        index: dict[str, int] = {}
-        unique: list[dict[str, Any]] = []
-        for port in entries:
-            key = (f"{port.get('host_ip', '0.0.0.0')}:{port.get('published', '')}:"
-                   f"{port.get('target')}/{port.get('protocol')}")  # fmt: skip
-            if key in index:
-                unique[index[key]] = port
-                continue
-            index[key] = len(unique)
-            unique.append(port)
-        return unique
+        return _last_by_key(
+            entries,
+            lambda port: (
+                f"{port.get('host_ip', '0.0.0.0')}:{port.get('published', '')}:"
+                f"{port.get('target')}/{port.get('protocol')}"
+            ),
+        )
 
     def volumes(self, value: Any) -> list[dict[str, Any]]:
-        index: dict[str, int] = {}
-        unique: list[dict[str, Any]] = []
+        volumes: list[dict[str, Any]] = []
         for item in value or []:
             if isinstance(item, str):
                 volume = v.parse_volume(item)
@@ -488,32 +483,21 @@ class _Normalizer:
                 and not v.is_windows_path(source)
             ):
                 volume["source"] = absolute(source, self.working_dir, self.env)
-            key = str(volume.get("target"))
-            if key in index:
-                unique[index[key]] = volume
-                continue
-            index[key] = len(unique)
-            unique.append(volume)
-        return unique
+            volumes.append(volume)
+        return _last_by_key(volumes, lambda volume: str(volume.get("target")))
 
     def networks(self, value: Any) -> dict[str, Any]:
         mapping = as_mapping(value)
         return {name: _plain(item) for name, item in sorted(mapping.items())}
 
     def mounts(self, items: Any, default_dir: str | None) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        index: dict[str, int] = {}
+        mounts: list[dict[str, Any]] = []
         for item in items or []:
             mount = {"source": item} if isinstance(item, str) else _plain(item)
             if default_dir and "target" not in mount:
                 mount["target"] = default_dir + str(mount.get("source"))
-            key = str(mount.get("target") or mount.get("source"))
-            if key in index:
-                out[index[key]] = mount
-                continue
-            index[key] = len(out)
-            out.append(mount)
-        return out
+            mounts.append(mount)
+        return _last_by_key(mounts, lambda mount: str(mount.get("target") or mount.get("source")))
 
     def ulimits(self, value: Any) -> dict[str, Any]:
         return {
@@ -610,3 +594,11 @@ def _key_value_unique(items: Any) -> list[Any]:
 
 def _unique(items: list[Any]) -> list[Any]:
     return list(dict.fromkeys(items))
+
+
+def _last_by_key(
+    entries: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
+) -> list[dict[str, Any]]:
+    """Entries with one per key: a later entry replaces an earlier one in its place, as Compose
+    merges ports, volumes, secrets and configs (a dict keeps first-insertion order)."""
+    return list({key(entry): entry for entry in entries}.values())
