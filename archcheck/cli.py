@@ -539,11 +539,10 @@ def analyze(
 ) -> None:
     """Decide per service: keep event handlers and cron jobs inline, or split them out."""
     from archcheck.baseline import gating
-    from archcheck.engine import load_ruleset
     from archcheck.errors import UsageError
-    from archcheck.gate import judge, only_changes
+    from archcheck.gate import only_changes
     from archcheck.outputs import plan_outputs, write_outputs
-    from archcheck.pipeline import AnalyzeOptions, build_system, config_path
+    from archcheck.pipeline import AnalyzeOptions, run_analysis
     from archcheck.reporters import FORMATS, renderer
     from archcheck.sources.discovery import DiscoveryOptions, parse_since, parse_source_option
 
@@ -562,14 +561,13 @@ def analyze(
         ),
         live=live,
     )
-    system = build_system(options)
-    ruleset = load_ruleset(config_path(options, system))
+    system, ruleset, judged = run_analysis(options)
     if write_baseline is not None:
         target = Path(write_baseline) if write_baseline else None
-        _write_baseline(judge(system, ruleset), system, target)
+        _write_baseline(judged, system, target)
         return
     report = only_changes(
-        judge(system, ruleset),
+        judged,
         options=options,
         system=system,
         ruleset=ruleset,

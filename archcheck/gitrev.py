@@ -218,7 +218,7 @@ def report_at(
             return empty, f"the compose files did not exist at {ref}: everything counts as new"
         base = dataclasses.replace(base, compose=dataclasses.replace(base.compose, files=files))
         try:
-            _, report = run_analysis(base)
+            report = run_analysis(base).report
         except ArchcheckError as exc:
             return empty, f"could not analyse {ref} ({exc}): everything counts as new"
     # NOTE: paths inside messages name the temporary copy; point them back at the checkout.

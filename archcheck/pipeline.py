@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
 from archcheck.errors import UsageError
 from archcheck.model import Environment, Measurement, Report, Service, System, Workload
+from archcheck.sources.discovery import Discovery, DiscoveryOptions
 
 if TYPE_CHECKING:
+    from archcheck.engine.ruleset import Ruleset
     from archcheck.sources.live import LiveOptions
-from archcheck.sources.discovery import Discovery, DiscoveryOptions
 
 SNAPSHOT_NAMES = ("metrics.yaml", "metrics.yml", "metrics.json")
 """Snapshot files found by convention next to the first compose file."""
@@ -47,13 +48,14 @@ class AnalyzeOptions:
 def build_system(options: AnalyzeOptions) -> System:
     """Load the compose project and every metrics input into one ``System``."""
     from archcheck.sources.compose_system import describe
+    from archcheck.sources.discovery import discover
 
     project = load_project(options.compose)
     facts = describe(project)
     notes: list[str] = [*project.warnings, *facts.notes]
     services = {s.name: s for s in facts.services}
     workloads = list(facts.workloads)
-    discovered = _discover(options.discovery, project, facts.services, workloads)
+    discovered = discover(project, facts.services, workloads, options.discovery)
     workloads = list(discovered.workloads)
     notes.extend(discovered.notes)
     kinds: dict[tuple[str, str], str] = {(w.service, w.name): w.kind for w in workloads}
@@ -81,18 +83,6 @@ def build_system(options: AnalyzeOptions) -> System:
     )
 
 
-def _discover(
-    options: DiscoveryOptions,
-    project: ComposeProject,
-    services: Iterable[Service],
-    declared: list[Workload],
-) -> Discovery:
-    """Workloads found in Go source and Dapr resources, merged into the declared ones."""
-    from archcheck.sources.discovery import discover
-
-    return discover(project, tuple(services), declared, options)
-
-
 def _deploy_history(
     options: DiscoveryOptions,
     discovered: Discovery,
@@ -108,14 +98,22 @@ def _deploy_history(
     return found
 
 
-def run_analysis(options: AnalyzeOptions) -> tuple[System, Report]:
+class Analysis(NamedTuple):
+    """One analysis: what the sources knew, the rules that judged it, and the verdicts."""
+
+    system: System
+    ruleset: Ruleset
+    report: Report
+
+
+def run_analysis(options: AnalyzeOptions) -> Analysis:
     """Build the System, load the rules (with the project's config) and evaluate them."""
     from archcheck.engine import load_ruleset
     from archcheck.gate import judge
 
     system = build_system(options)
     ruleset = load_ruleset(config_path(options, system))
-    return system, judge(system, ruleset)
+    return Analysis(system, ruleset, judge(system, ruleset))
 
 
 def compose_dir(system_or_files: System | Iterable[str]) -> Path:

@@ -388,7 +388,7 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
         metrics=options.metrics,
         discovery=DiscoveryOptions(sources=sources),
     )
-    system, report = run_analysis(analysis)
+    system, _, report = run_analysis(analysis)
     request, target = build_request(options, project, report, err)
     request = replace(request, concurrency=concurrency_for(system, service, request.events))
     rendered = render(request, target)

@@ -201,7 +201,7 @@ def test_both_sides_read_the_same_git_history(repo: Path, monkeypatch: pytest.Mo
     _commit(repo, "deploy frequency from git")
     monkeypatch.chdir(repo)
     options = AnalyzeOptions(compose=ComposeOptions(files=(Path("deploy/docker-compose.yml"),)))
-    system, head = run_analysis(options)
+    system, _, head = run_analysis(options)
     base, why = report_at("HEAD", options, system.compose_files, None)
     assert why is None
 

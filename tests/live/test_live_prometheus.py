@@ -350,9 +350,9 @@ def test_verdicts_from_prometheus_equal_verdicts_from_the_snapshot(
         )
     )
     compose = ComposeOptions(files=(SHOP / "docker-compose.yml",))
-    _, offline = run_analysis(AnalyzeOptions(compose=compose, metrics=(equivalent,)))
+    offline = run_analysis(AnalyzeOptions(compose=compose, metrics=(equivalent,))).report
     live = LiveOptions(prometheus=PrometheusOptions(url=prometheus_server.url, at=AT))
-    _, online = run_analysis(AnalyzeOptions(compose=compose, live=live))
+    online = run_analysis(AnalyzeOptions(compose=compose, live=live)).report
     assert verdicts(online) == verdicts(offline)
     decisions = {v[2] for v in verdicts(online)}
     assert {"separate", "inline"} <= decisions  # the data decides something both ways
