@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Literal
@@ -169,19 +167,6 @@ def baseline_of(report: Report) -> Baseline:
 def dump_baseline(baseline: Baseline) -> str:
     """The baseline as JSON text, stable for the same findings whatever their line numbers."""
     return json.dumps(baseline.model_dump(mode="json", exclude_none=True), indent=2) + "\n"
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a failure never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_baseline(path: Path) -> Baseline:

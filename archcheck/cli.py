@@ -432,12 +432,9 @@ def metrics_snapshot(
     if output is None:
         typer.echo(text, nl=False)
         return
-    from archcheck.baseline import write_text_atomic
+    from archcheck.atomic import write_text_atomic
 
-    try:
-        write_text_atomic(output, text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}; check the path") from exc
+    write_text_atomic(output, text, what="the snapshot")
     _progress(f"wrote {len(measurements)} measurement(s) to {output}")
 
 
@@ -630,17 +627,15 @@ def baseline_command(
 
 def _write_baseline(report: Report, system: System, output: Path | None) -> None:
     """Write the baseline of ``report`` (``archcheck baseline``)."""
-    from archcheck.baseline import BASELINE_FILE, baseline_of, dump_baseline, write_text_atomic
+    from archcheck.atomic import write_text_atomic
+    from archcheck.baseline import BASELINE_FILE, baseline_of, dump_baseline
     from archcheck.pipeline import compose_dir
 
     path = output or compose_dir(system) / BASELINE_FILE
     if path.is_absolute() and path.is_relative_to(Path.cwd()):
         path = path.relative_to(Path.cwd())
     baseline = baseline_of(report)
-    try:
-        write_text_atomic(path, dump_baseline(baseline))
-    except OSError as exc:
-        raise ArchcheckError(f"cannot write {path}: {exc.strerror}; check the path") from exc
+    write_text_atomic(path, dump_baseline(baseline), what="the baseline")
     _progress(
         f"wrote {len(baseline.entries)} finding(s) and verdict(s) to {path}; commit it and run "
         f"`archcheck analyze --baseline {path}`"

@@ -81,7 +81,7 @@ def write_outputs(plan: Sequence[Output], render: Callable[[str], str]) -> str:
     ``render(format)`` renders the report in one format. Everything is rendered before the
     first file is written, so a rendering error writes nothing.
     """
-    from archcheck.baseline import write_text_atomic
+    from archcheck.atomic import write_text_atomic
 
     texts = [(output, render(output.format)) for output in plan]
     stdout: list[str] = []
@@ -89,11 +89,5 @@ def write_outputs(plan: Sequence[Output], render: Callable[[str], str]) -> str:
         if output.path is None:
             stdout.append(text)
         else:
-            try:
-                write_text_atomic(output.path, text)
-            except OSError as exc:
-                raise UsageError(
-                    f"cannot write the {output.format} report to {output.path}: {exc.strerror}; "
-                    "check the folder exists and is writable"
-                ) from exc
+            write_text_atomic(output.path, text, what=f"the {output.format} report")
     return "".join(stdout)

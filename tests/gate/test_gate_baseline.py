@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from archcheck.atomic import write_text_atomic
 from archcheck.baseline import (
     baseline_of,
     compare,
@@ -15,7 +16,6 @@ from archcheck.baseline import (
     is_gating,
     load_baseline,
     normalise_message,
-    write_text_atomic,
 )
 from archcheck.errors import ArchcheckError, UsageError
 from archcheck.model import Finding, Location, Report, Suppression, Verdict
