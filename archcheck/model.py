@@ -230,6 +230,69 @@ class InlineLimits(_Frozen):
     processing_ms: float
 
 
+class ChartThreshold(_Frozen):
+    """A rule limit drawn on a chart axis (``inline up to 100``, ``high above 1000``)."""
+
+    value: float
+    label: str
+
+
+class ChartAxis(_Frozen):
+    """One axis of a decision chart: what it measures and the rule limits drawn on it."""
+
+    label: str
+    unit: str
+    thresholds: tuple[ChartThreshold, ...] = ()
+
+
+class ChartPoint(_Frozen):
+    """One workload on a decision chart; ``x``/``y`` are None when not measured."""
+
+    service: str
+    workload: str
+    x: float | None
+    y: float | None
+    decision: Decision
+    priority: Priority
+    x_source: str | None = None
+    """Where ``x`` came from (a metric source, ``file:line:col``), or how to provide it."""
+    y_source: str | None = None
+    location: Location | None = None
+    """Where the workload is declared."""
+
+
+class Chart(_Frozen):
+    """The decision chart of one workload kind: one point per workload."""
+
+    kind: WorkloadKind
+    title: str
+    x: ChartAxis
+    y: ChartAxis
+    points: tuple[ChartPoint, ...] = ()
+    diagonal: str | None = None
+    """A label for the ``x == y`` line when it means something (a job running as long as its
+    interval overlaps its next run); None to draw none."""
+
+
+class MigrationPhase(_Frozen):
+    """One step of the migration path: split one service, most urgent first."""
+
+    service: str
+    priority: Priority
+    kinds: tuple[WorkloadKind, ...]
+    steps: tuple[str, ...]
+    """Instructions in order; commands and names in backticks."""
+
+
+class Fixed(_Frozen):
+    """A finding or verdict of the ``--diff-base`` revision that is gone or better now."""
+
+    service: str | None
+    what: str
+    """The rule id or ``verdict.<kind>``."""
+    summary: str
+
+
 class Report(_Frozen):
     """What the engine decided; the only input of reporters and the scaffold."""
 
@@ -248,6 +311,16 @@ class Report(_Frozen):
     """Event verdicts with both volume and processing time measured (the markdown chart)."""
     inline_limits: InlineLimits | None = Field(default=None, exclude=True)
     """The limits ``event_loads`` were judged against; None without the two criteria."""
+    charts: tuple[Chart, ...] = Field(default=(), exclude=True)
+    """The decision charts (events, cron): one point per workload, thresholds from the rules."""
+    services: tuple[Service, ...] = Field(default=(), exclude=True)
+    """Every service of the system (roles, owners, sidecars): the before/after diagram."""
+    migration: tuple[MigrationPhase, ...] = Field(default=(), exclude=True)
+    """The migration path, shared by every report that shows one."""
+    excerpts: dict[str, str] = Field(default_factory=dict, exclude=True)
+    """``file:line`` -> that source line (secrets masked), for the lines locations point at."""
+    fixed: tuple[Fixed, ...] = Field(default=(), exclude=True)
+    """With ``--diff-base``: what the base revision had that is gone or better now."""
 
 
 def gate_level(item: Finding | Verdict) -> int:

@@ -132,7 +132,42 @@ def judge(system: System, ruleset: Ruleset) -> Report:
     from archcheck.engine.suppress import apply_suppressions
 
     report = with_keys(system, evaluate(system, ruleset))
-    return apply_suppressions(report, ruleset.suppressions)
+    return with_excerpts(apply_suppressions(report, ruleset.suppressions))
+
+
+def with_excerpts(report: Report) -> Report:
+    """``report`` with the source line of every location its findings and evidence point at.
+
+    Each file is read once; lines are passed through ``redact_line`` so no secret value of a
+    compose file reaches a report. A file that cannot be read just has no excerpt.
+    """
+    from archcheck.files.redact import redact_line
+
+    wanted: dict[str, set[int]] = {}
+    for location in _locations(report):
+        wanted.setdefault(location.file, set()).add(location.line)
+    excerpts: dict[str, str] = {}
+    for file, lines in wanted.items():
+        try:
+            text = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if line <= len(text):
+                excerpts[f"{file}:{line}"] = redact_line(text[line - 1].rstrip())
+    return report.model_copy(update={"excerpts": excerpts})
+
+
+def _locations(report: Report) -> Iterable[Location]:
+    for f in report.findings:
+        if f.location is not None:
+            yield f.location
+    for v in report.verdicts:
+        if v.location is not None:
+            yield v.location
+        for e in v.evidence:
+            if e.location is not None:
+                yield e.location
 
 
 def with_keys(system: System, report: Report) -> Report:

@@ -6,8 +6,10 @@ Reads no files; linear in services, workloads and measurements.
 from __future__ import annotations
 
 from archcheck import __version__
+from archcheck.engine.chart import charts
 from archcheck.engine.criteria import EventVolumeParams, ProcessingTimeParams
 from archcheck.engine.facts import Facts, KindContext
+from archcheck.engine.migration import migration_path
 from archcheck.engine.registry import CHECKS
 from archcheck.engine.ruleset import Ruleset, RuleSpec
 from archcheck.metrics import format_quantity
@@ -93,6 +95,9 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
         rules=tuple(map(_doc, ruleset.rules)),
         event_loads=tuple(sorted(loads, key=lambda load: load.service)),
         inline_limits=_inline_limits(ruleset),
+        charts=charts(facts, ruleset, verdicts),
+        services=system.services,
+        migration=migration_path(verdicts),
     )
 
 

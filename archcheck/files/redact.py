@@ -38,3 +38,15 @@ def redact_value(name: str, value: str | None) -> str | None:
 def redact_environment(env: Mapping[str, str | None]) -> dict[str, str | None]:
     """A copy of ``env`` that is safe to print."""
     return {name: redact_value(name, value) for name, value in env.items()}
+
+
+_ASSIGNMENT = re.compile(r"^(?P<head>\s*(?:-\s*)?[\"']?(?P<name>[A-Za-z_][\w.-]*)[\"']?\s*[:=]\s*)(?P<value>\S.*)$")
+
+
+def redact_line(line: str) -> str:
+    """A source line as it may be shown: the value of a secret-named key hidden, URL passwords
+    masked (``DB_PASSWORD: x``, ``- API_TOKEN=x``, ``url: postgres://u:pw@h``)."""
+    found = _ASSIGNMENT.match(line)
+    if found is not None and is_secret_name(found["name"]):
+        return found["head"] + REDACTED
+    return _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", line)

@@ -136,37 +136,14 @@ def _findings(report: Report) -> list[str]:
     return out
 
 
-_STEP_2 = (
-    "2. Move the workloads listed above out of the API process; set `WORKER_MODE=api` "
-    "on the API service."
-)
-_STEP_3 = (
-    "3. Give each worker its own resource limits and restart policy "
-    "(one replica for cron workers)."
-)
-_STEP_4 = (
-    "4. Update the compose file, deploy, and watch `worker_jobs_total`, "
-    "`worker_job_duration_seconds` and `worker_queue_size`."
-)
-
-
 def _migration_path(report: Report) -> list[str]:
-    separate = [s for s in service_summaries(report) if s.decision == "separate"]
-    if not separate:
+    if not report.migration:
         return []
     out = ["## Migration path", ""]
-    for phase, s in enumerate(separate, start=1):
-        kinds = [k for k, (d, _) in s.kinds.items() if d == "separate"]
-        workers = " and ".join(_KIND[k].lower() for k in kinds)
-        out += [
-            f"### Phase {phase}: {s.service} ({s.priority} priority)",
-            "",
-            f"1. Scaffold the {workers}: `archcheck scaffold {s.service}`.",
-            _STEP_2,
-            _STEP_3,
-            _STEP_4,
-            "",
-        ]
+    for number, phase in enumerate(report.migration, start=1):
+        out += [f"### Phase {number}: {phase.service} ({phase.priority} priority)", ""]
+        out += [f"{step}. {text}" for step, text in enumerate(phase.steps, start=1)]
+        out.append("")
     return out
 
 
