@@ -280,6 +280,8 @@ class MigrationPhase(_Frozen):
     service: str
     priority: Priority
     kinds: tuple[WorkloadKind, ...]
+    workers: tuple[str, ...]
+    """The compose services ``archcheck scaffold`` adds for ``kinds`` (``pricing-event-worker``)."""
     steps: tuple[str, ...]
     """Instructions in order; commands and names in backticks."""
 

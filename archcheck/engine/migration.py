@@ -6,9 +6,12 @@ shows the same one: services with a ``separate`` verdict, most urgent first.
 
 from __future__ import annotations
 
+import re
+
 from archcheck.model import PRIORITY_RANK, MigrationPhase, Priority, Verdict, WorkloadKind
 
 _WORKER = {"events": "event worker", "cron": "cron worker"}
+_SERVICE_SUFFIX = re.compile(r"[-_](service|api|svc)$")
 _STEPS = (
     (
         "Move the workloads listed above out of the API process; set `WORKER_MODE=api` "
@@ -39,8 +42,19 @@ def migration_path(verdicts: list[Verdict] | tuple[Verdict, ...]) -> tuple[Migra
                 service=service,
                 priority=priority,
                 kinds=kinds,
+                workers=tuple(worker_service(service, k) for k in kinds),
                 steps=(f"Scaffold the {workers}: `archcheck scaffold {service}`.", *_STEPS),
             )
         )
     phases.sort(key=lambda p: (-PRIORITY_RANK[p.priority], p.service))
     return tuple(phases)
+
+
+def app_name(service: str) -> str:
+    """``pricing-service`` -> ``pricing``: what the scaffold names the workers after."""
+    return _SERVICE_SUFFIX.sub("", service) or service
+
+
+def worker_service(service: str, kind: WorkloadKind) -> str:
+    """The compose service the scaffold adds for ``kind``: ``pricing-event-worker``."""
+    return f"{app_name(service)}-{_WORKER.get(kind, kind).replace(' ', '-')}"

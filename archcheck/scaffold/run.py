@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
+from archcheck.engine.migration import app_name
 from archcheck.errors import ExitCode, ScaffoldError
 from archcheck.model import Report, System, Verdict, Workload
 from archcheck.scaffold.gotarget import (
@@ -103,11 +104,6 @@ def resolve_service(project: ComposeProject, name: str) -> str:
         f"no service {name!r} in {', '.join(str(f) for f in project.files)}; services:"
         f" {', '.join(sorted(services)) or '(none)'}"
     )
-
-
-def app_name(service: str) -> str:
-    """``pricing-service`` -> ``pricing``."""
-    return re.sub(r"[-_](service|api|svc)$", "", service) or service
 
 
 def _source_dir(
