@@ -153,6 +153,9 @@ def _group(
             after_workers[existing] = Box(b.name, b.role, b.state, (*b.feeds, *moving), b.replicas)
         elif moving:
             after_workers.append(Box(separate[kind], _NEW_ROLE[kind], "recommended", moving))
+            if kind == "events" and any(b.role == "sidecar" for b in side_boxes):
+                # NOTE: each event worker needs its own Dapr sidecar (one app-id per consumer).
+                after_workers.append(Box(f"{separate[kind]}-dapr", "sidecar", "recommended"))
     after = (
         Box(app.name, app.role, "existing", tuple(map(_feed, kept)), app.replicas),
         *after_workers,
