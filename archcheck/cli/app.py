@@ -139,7 +139,7 @@ def analyze(
     config_file: ConfigOpt = None,
     output_format: Annotated[
         str,
-        typer.Option("--format", help="text, json, markdown, sarif, github, junit or codeclimate."),
+        typer.Option("--format", help="text, json, markdown, sarif, github, junit, codeclimate or html."),
     ] = "text",
     output: Annotated[
         list[str] | None,
