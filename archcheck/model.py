@@ -215,21 +215,6 @@ class RuleDoc(_Frozen):
     fix: str = ""
 
 
-class EventLoad(_Frozen):
-    """One event verdict's volume and processing time, as the decision matrix measured them."""
-
-    service: str
-    events_per_minute: float
-    processing_ms: float
-
-
-class InlineLimits(_Frozen):
-    """The decision matrix's inline limits for event workloads (``rules/`` or the config)."""
-
-    events_per_minute: float
-    processing_ms: float
-
-
 class ChartThreshold(_Frozen):
     """A rule limit drawn on a chart axis (``inline up to 100``, ``high above 1000``)."""
 
@@ -309,10 +294,6 @@ class Report(_Frozen):
     rules: tuple[RuleDoc, ...] = Field(default=(), exclude=True)
     """The docs of every rule that judged the system. Not in ``--format json``: the docs are
     data of archcheck, not of the system (``archcheck rules explain ID``)."""
-    event_loads: tuple[EventLoad, ...] = Field(default=(), exclude=True)
-    """Event verdicts with both volume and processing time measured (the markdown chart)."""
-    inline_limits: InlineLimits | None = Field(default=None, exclude=True)
-    """The limits ``event_loads`` were judged against; None without the two criteria."""
     charts: tuple[Chart, ...] = Field(default=(), exclude=True)
     """The decision charts (events, cron): one point per workload, thresholds from the rules."""
     services: tuple[Service, ...] = Field(default=(), exclude=True)

@@ -58,7 +58,7 @@ class LogScale:
 
 
 _TIME_TICKS = (0.01, 0.1, 1, 10, 60, 600, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400)
-_TIME_UNITS = ((7 * 86400, "w"), (86400, "d"), (3600, "h"), (60, "min"), (1, "s"))
+_TIME_UNITS = ((86400, "d"), (3600, "h"), (60, "min"), (1, "s"))
 
 
 def _tick(value: float, unit: str) -> str:

@@ -120,42 +120,46 @@ def _group(
     summary: ServiceSummary | None,
 ) -> Group:
     """``separate``: workload kind -> the worker the report recommends for it."""
-    # NOTE: a workload whose code only a worker binary reaches (runs_in) already runs there.
-    inline = [w for w in loads if w.runs_in is None]
     workers = [s for s in owned if s.role not in ("sidecar", "migration")]
-    sidecars = [s for s in owned if s.role in ("sidecar", "migration")]
-    worker_boxes = [Box(s.name, s.role, "separated", (), s.replicas) for s in workers]
-    side_boxes = [Box(s.name, s.role, "existing", (), s.replicas) for s in sidecars]
-    moved_by_worker: dict[str, list[Feed]] = {}
+    side_boxes = [Box(s.name, s.role, "existing", (), s.replicas) for s in owned if s not in workers]
+    runs: dict[str, list[Feed]] = {s.name: [] for s in workers}
+    inline: list[Workload] = []
     for w in loads:
-        if w.runs_in is not None and workers:
-            moved_by_worker.setdefault(workers[0].name, []).append(_feed(w))
-    before_workers = [
-        Box(b.name, b.role, b.state, tuple(moved_by_worker.get(b.name, ())), b.replicas)
-        for b in worker_boxes
-    ]
+        worker = _runs_in(app, w, workers)
+        if worker is None:
+            inline.append(w)
+        else:
+            runs[worker].append(_feed(w))
+    today = {name: tuple(feeds) for name, feeds in runs.items()}
+    for kind in ("events", "cron"):
+        if kind not in separate:
+            continue
+        moving = [w for w in inline if w.kind == kind]
+        target = next((s.name for s in workers if s.role in _WORKER_ROLES[kind]), None)
+        if moving and target is None:
+            target = separate[kind]
+            runs[target] = []
+        if target is not None:
+            runs[target].extend(_feed(w) for w in moving)
+    existing = {s.name: s for s in workers}
+    before_workers = [Box(s.name, s.role, "separated", today[s.name], s.replicas) for s in workers]
     before = (
         Box(app.name, app.role, "existing", tuple(map(_feed, inline)), app.replicas),
         *before_workers,
         *side_boxes,
     )
-    kept = [w for w in inline if w.kind not in separate]
-    after_workers = list(before_workers)
-    for kind in ("events", "cron"):
-        if kind not in separate:
+    after_workers: list[Box] = []
+    for name, feeds in runs.items():
+        if name in existing:
+            after_workers.append(Box(name, existing[name].role, "separated", tuple(feeds),
+                                     existing[name].replicas))  # fmt: skip
             continue
-        moving = tuple(_feed(w) for w in inline if w.kind == kind)
-        existing = next(
-            (i for i, b in enumerate(after_workers) if b.role in _WORKER_ROLES[kind]), None
-        )
-        if existing is not None:
-            b = after_workers[existing]
-            after_workers[existing] = Box(b.name, b.role, b.state, (*b.feeds, *moving), b.replicas)
-        elif moving:
-            after_workers.append(Box(separate[kind], _NEW_ROLE[kind], "recommended", moving))
-            if kind == "events" and any(b.role == "sidecar" for b in side_boxes):
-                # NOTE: each event worker needs its own Dapr sidecar (one app-id per consumer).
-                after_workers.append(Box(f"{separate[kind]}-dapr", "sidecar", "recommended"))
+        kind = next(k for k, worker in separate.items() if worker == name)
+        after_workers.append(Box(name, _NEW_ROLE[kind], "recommended", tuple(feeds)))
+        if kind == "events" and any(b.role == "sidecar" for b in side_boxes):
+            # NOTE: each event worker needs its own Dapr sidecar (one app-id per consumer).
+            after_workers.append(Box(f"{name}-dapr", "sidecar", "recommended"))
+    kept = [w for w in inline if w.kind not in separate]
     after = (
         Box(app.name, app.role, "existing", tuple(map(_feed, kept)), app.replicas),
         *after_workers,
@@ -164,3 +168,18 @@ def _group(
     if summary is None:
         return Group(app.name, None, None, before, after)
     return Group(app.name, summary.decision, summary.priority, before, after)
+
+
+def _runs_in(app: Service, w: Workload, workers: list[Service]) -> str | None:
+    """The worker that runs ``w`` today, or None for the application's own process.
+
+    A workload runs in a worker when the code shows only a worker binary reaches it
+    (``runs_in``), or when the application serves requests only (``WORKER_MODE=api``) and a
+    worker of the workload's kind exists.
+    """
+    matching = [s.name for s in workers if s.role in _WORKER_ROLES.get(w.kind, ())]
+    if w.runs_in is not None and workers:
+        return (matching or [workers[0].name])[0]
+    if (app.worker_mode or "").lower() == "api" and matching:
+        return matching[0]
+    return None
