@@ -43,6 +43,9 @@ _CSP = (
 )
 _CODE = re.compile(r"`([^`]+)`")
 _ASSETS = Path(__file__).with_name("html_assets")
+UNFOLD_UP_TO = 50
+"""With up to this many services, the evidence of every verdict that asks for a change is
+unfolded; larger reports fold it (``--verbose`` unfolds it all)."""
 
 
 @cache
@@ -384,7 +387,8 @@ def _evidence_row(report: Report, e: Evidence) -> str:
     )
 
 
-def _verdict(report: Report, v: Verdict, verbose: bool) -> str:
+def _verdict(report: Report, v: Verdict, unfold: bool) -> str:
+    """One verdict; its evidence table unfolded when ``unfold``."""
     suppressed = (
         f'<p class="suppressed">Accepted: {_code(v.suppression.reason)}</p>' if v.suppression else ""
     )
@@ -394,7 +398,7 @@ def _verdict(report: Report, v: Verdict, verbose: bool) -> str:
     return (
         f'<div class="verdict"><h4>{_KIND_TITLE.get(v.kind, v.kind)} {_badge(v.decision, v.priority)}'
         f"{_change(v.change)}</h4><p>{names}</p><p>{_code(v.summary)}</p>{suppressed}"
-        f"<details{' open' if verbose or v.decision != 'inline' else ''}><summary>Evidence: "
+        f"<details{' open' if unfold else ''}><summary>Evidence: "
         f"{measured} of {len(v.evidence)} criteria measured</summary>"
         '<div class="scroll"><table class="evidence"><thead><tr><th>criterion</th><th>value</th>'
         "<th>threshold</th><th>unit</th><th>outcome</th><th>source</th><th>where</th></tr></thead>"
@@ -438,6 +442,8 @@ def _services(report: Report, summaries: list[ServiceSummary], verbose: bool) ->
         findings.setdefault(f.service, []).append(f)
     phases = {p.service: (n, p) for n, p in enumerate(report.migration, start=1)}
     docs = {r.id: r for r in report.rules}
+    # NOTE: folded evidence is not laid out: 2,000 services open in seconds, not a minute.
+    small = len(summaries) <= UNFOLD_UP_TO
     out = ['<section id="services"><h2>Services</h2>']
     for s in summaries:
         own = findings.get(s.service, [])
@@ -452,7 +458,9 @@ def _services(report: Report, summaries: list[ServiceSummary], verbose: bool) ->
             f'<article class="service" id="{_anchor(s.service)}" data-service="{attr(s.service)}">'
             f"<h3>{escape(s.service)} {_badge(s.decision, s.priority)}"
             f' <a class="to-diagram" href="#diagram-{_anchor(s.service)}">diagram</a></h3>'
-            + "".join(_verdict(report, v, verbose) for v in verdicts)
+            + "".join(
+                _verdict(report, v, verbose or (small and v.decision != "inline")) for v in verdicts
+            )
             + (f'<h4>Findings</h4><ul class="findings">{found}</ul>' if found else "")
             + (f'<h4>Migration</h4><ol class="phases">{_phase(*phase)}</ol>' if phase else "")
             + f'<p class="coverage">Coverage: {measured} of {criteria} criteria measured; '
