@@ -100,7 +100,9 @@ class Page:
             )
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             entry = params["entry"]
-            self.console_errors.append(f"{entry.get('source')}: {entry.get('text')} {entry.get('url', '')}")
+            self.console_errors.append(
+                f"{entry.get('source')}: {entry.get('text')} {entry.get('url', '')}"
+            )
         elif method == "Network.requestWillBeSent":
             self.requests.append(params["request"]["url"])
 
@@ -127,6 +129,26 @@ class Page:
                   "modifiers": 8 if shift else 0}  # fmt: skip
         self.send("Input.dispatchKeyEvent", type="keyDown", **common)
         self.send("Input.dispatchKeyEvent", type="keyUp", **common)
+
+    def tab(self, times: int) -> None:
+        """Press Tab ``times`` times, as fast as the page takes them (the answers are awaited
+        together, so a long run costs one round trip, not one per key)."""
+        common = {"key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9, "modifiers": 0}
+        first = self._next + 1
+        for _ in range(times):
+            for kind in ("keyDown", "keyUp"):
+                self._next += 1
+                self.ws.send(json.dumps({"id": self._next, "method": "Input.dispatchKeyEvent",
+                                         "params": {"type": kind, **common}}))  # fmt: skip
+        waiting = set(range(first, self._next + 1))
+        while waiting:
+            message = json.loads(self.ws.recv())
+            if message.get("id") in waiting:
+                if "error" in message:
+                    raise RuntimeError(f"Input.dispatchKeyEvent: {message['error']}")
+                waiting.discard(message["id"])
+            else:
+                self._event(message)
 
     def screenshot(self, target: Path, *, full_page: bool = True, width: int = 1280) -> Path:
         """A PNG of the page (the whole page when ``full_page``) written to ``target``."""
@@ -205,7 +227,7 @@ def _page_url(port: str) -> str:
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"http://{port}/json/list", timeout=10) as answer:  # noqa: S310
+        with urllib.request.urlopen(f"http://{port}/json/list", timeout=10) as answer:
             targets = json.load(answer)
         pages = [t for t in targets if t.get("type") == "page"]
         if pages:

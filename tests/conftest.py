@@ -24,9 +24,12 @@ SLOW_MODULES: dict[str, str] = {
     "tests/test_readme.py": "readme",
     "tests/test_packaging.py": "packaging",
     "tests/test_tooling.py": "tooling",
+    "tests/reporters/test_reporters_browser.py": "browser",
 }
 """Module -> marker. Keep in step with the tree (``pytest_collection_modifyitems`` checks)."""
-SLOW_MARKERS = ("go", "prometheus", "differential", "fuzz", "readme", "packaging", "tooling")
+SLOW_MARKERS = (
+    "go", "prometheus", "differential", "fuzz", "readme", "packaging", "tooling", "browser",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -45,7 +45,11 @@ def charts(facts: Facts, ruleset: Ruleset, verdicts: list[Verdict]) -> tuple[Cha
     events = [w for w in facts.system.workloads if w.kind == "events"]
     cron = [w for w in facts.system.workloads if w.kind == "cron"]
     volume, latency = params.get("event_volume"), params.get("processing_time")
-    if events and isinstance(volume, EventVolumeParams) and isinstance(latency, ProcessingTimeParams):
+    if (
+        events
+        and isinstance(volume, EventVolumeParams)
+        and isinstance(latency, ProcessingTimeParams)
+    ):
         out.append(_events_chart(facts, events, by_key, volume, latency))
     run_time = params.get("cron_run_time")
     if cron and isinstance(run_time, CronRunTimeParams):

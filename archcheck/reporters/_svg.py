@@ -69,7 +69,9 @@ def _tick(value: float, unit: str) -> str:
     return f"{value:g}{_UNIT_SUFFIX.get(unit, ' ' + unit)}"
 
 
-def chart_svg(chart: Chart, tip: Callable[[ChartPoint], str], change: Callable[[ChartPoint], str | None]) -> str:
+def chart_svg(
+    chart: Chart, tip: Callable[[ChartPoint], str], change: Callable[[ChartPoint], str | None]
+) -> str:
     """One chart: log axes, the rule thresholds as lines, one focusable point per measured workload.
 
     ``tip`` gives a point's evidence text (hover and focus); ``change`` its ``--diff-base``
@@ -81,10 +83,14 @@ def chart_svg(chart: Chart, tip: Callable[[ChartPoint], str], change: Callable[[
     sx = LogScale(xs, _LEFT, _W - _RIGHT)
     sy = LogScale(ys, _H - _BOTTOM, _TOP)
     out = [
-        (f'<svg class="chart" viewBox="0 0 {_W} {_H}" role="group" '
-        f'aria-label="{attr(chart.title)}" data-kind="{chart.kind}">'),
-        (f'<rect class="plot" x="{_LEFT}" y="{_TOP}" width="{_W - _LEFT - _RIGHT}" '
-        f'height="{_H - _TOP - _BOTTOM}"/>'),
+        (
+            f'<svg class="chart" viewBox="0 0 {_W} {_H}" role="group" '
+            f'aria-label="{attr(chart.title)}" data-kind="{chart.kind}">'
+        ),
+        (
+            f'<rect class="plot" x="{_LEFT}" y="{_TOP}" width="{_W - _LEFT - _RIGHT}" '
+            f'height="{_H - _TOP - _BOTTOM}"/>'
+        ),
     ]
     out += _zones(chart, sx, sy)
     for value in sx.ticks(chart.x.unit):
@@ -110,12 +116,16 @@ def chart_svg(chart: Chart, tip: Callable[[ChartPoint], str], change: Callable[[
             )
     for i, t in enumerate(chart.x.thresholds):
         x = sx(t.value)
-        out.append(f'<line class="threshold t{i}" x1="{x}" y1="{_TOP}" x2="{x}" y2="{_H - _BOTTOM}"/>')
+        out.append(
+            f'<line class="threshold t{i}" x1="{x}" y1="{_TOP}" x2="{x}" y2="{_H - _BOTTOM}"/>'
+        )
         out.append(f'<text class="threshold-label" x="{x + 4}" y="{_TOP + 12 + 12 * i}">'
                    f"{escape(t.label)}</text>")  # fmt: skip
     for i, t in enumerate(chart.y.thresholds):
         y = sy(t.value)
-        out.append(f'<line class="threshold t{i}" x1="{_LEFT}" y1="{y}" x2="{_W - _RIGHT}" y2="{y}"/>')
+        out.append(
+            f'<line class="threshold t{i}" x1="{_LEFT}" y1="{y}" x2="{_W - _RIGHT}" y2="{y}"/>'
+        )
         out.append(f'<text class="threshold-label" x="{_W - _RIGHT - 4}" y="{y - 4}" '
                    f'text-anchor="end">{escape(t.label)}</text>')  # fmt: skip
     out.append(f'<text class="axis" x="{(_LEFT + _W - _RIGHT) / 2}" y="{_H - 12}" '
@@ -126,7 +136,9 @@ def chart_svg(chart: Chart, tip: Callable[[ChartPoint], str], change: Callable[[
         assert p.x is not None and p.y is not None
         mark = change(p)
         cx, cy = sx(p.x), sy(p.y)
-        label = f"{p.service} {p.workload}: {p.decision} ({p.priority})" + (f", {mark}" if mark else "")
+        label = f"{p.service} {p.workload}: {p.decision} ({p.priority})" + (
+            f", {mark}" if mark else ""
+        )
         halo = f'<circle class="halo c-{mark}" cx="{cx}" cy="{cy}" r="11"/>' if mark else ""
         out.append(
             f'<g class="pt {point_class(p)}" tabindex="0" role="img" aria-label="{attr(label)}" '
@@ -207,11 +219,15 @@ def _column(boxes: tuple[Box, ...], x0: int, y0: int) -> tuple[list[str], int]:
                    f"{escape(_clip(box.name, 38))}{replicas}</text>")  # fmt: skip
         out.append(f'<text class="role" x="{bx + 10}" y="{y + 32}">{escape(role)}</text>')
         if box.role == "api" and not box.feeds:
-            out.append(f'<text class="empty" x="{bx + 10}" y="{y + _HEAD + 14}">requests only</text>')
+            out.append(
+                f'<text class="empty" x="{bx + 10}" y="{y + _HEAD + 14}">requests only</text>'
+            )
         out.append("</g>")
         for i, feed in enumerate(box.feeds):
             ly = y + _HEAD + i * _LINE + 14
-            out.append(f'<text class="workload" x="{bx + 10}" y="{ly}">{escape(_clip(feed.workload, 40))}</text>')
+            out.append(
+                f'<text class="workload" x="{bx + 10}" y="{ly}">{escape(_clip(feed.workload, 40))}</text>'
+            )
             out.append(_feed_pill(feed, x0, ly - 13, bx))
         y += h + 10
     return out, y
@@ -238,8 +254,10 @@ def diagram_svg(group: Group) -> str:
     width = 2 * _COL + 60
     return "\n".join(
         [
-            (f'<svg class="diagram" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="{attr(group.service)} before and after the split">'),
+            (
+                f'<svg class="diagram" viewBox="0 0 {width} {height}" role="img" '
+                f'aria-label="{attr(group.service)} before and after the split">'
+            ),
             '<text class="col-title" x="10" y="18">Before</text>',
             f'<text class="col-title" x="{_COL + 50}" y="18">After</text>',
             f'<line class="divider" x1="{_COL + 25}" y1="8" x2="{_COL + 25}" y2="{height - 4}"/>',

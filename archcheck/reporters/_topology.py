@@ -121,7 +121,9 @@ def _group(
 ) -> Group:
     """``separate``: workload kind -> the worker the report recommends for it."""
     workers = [s for s in owned if s.role not in ("sidecar", "migration")]
-    side_boxes = [Box(s.name, s.role, "existing", (), s.replicas) for s in owned if s not in workers]
+    side_boxes = [
+        Box(s.name, s.role, "existing", (), s.replicas) for s in owned if s not in workers
+    ]
     runs: dict[str, list[Feed]] = {s.name: [] for s in workers}
     inline: list[Workload] = []
     for w in loads:

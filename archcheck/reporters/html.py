@@ -36,7 +36,11 @@ from archcheck.reporters._svg import DEFS, attr, chart_svg, diagram_svg, point_c
 from archcheck.reporters._topology import Topology, topology
 
 _KIND_TITLE = {"events": "Event handlers", "cron": "Cron jobs", "migration": "Migrations"}
-_DECISION_WORDS = {"separate": "separate", "inline": "keep inline", "insufficient-data": "not decided"}
+_DECISION_WORDS = {
+    "separate": "separate",
+    "inline": "keep inline",
+    "insufficient-data": "not decided",
+}
 _CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
     "img-src data:; font-src data:"
@@ -204,9 +208,12 @@ def _point_change(report: Report) -> dict[tuple[str, str], str]:
 def _tip(chart: Chart, p: ChartPoint, change: str | None) -> str:
     lines = [
         f"{p.service} · {p.workload}",
-        f"{_DECISION_WORDS[p.decision]} ({p.priority})" + (f" · {change} since base" if change else ""),
-        f"{chart.x.label}: {quantity(p.x, chart.x.unit)}" + (f" ({p.x_source})" if p.x_source else ""),
-        f"{chart.y.label}: {quantity(p.y, chart.y.unit)}" + (f" ({p.y_source})" if p.y_source else ""),
+        f"{_DECISION_WORDS[p.decision]} ({p.priority})"
+        + (f" · {change} since base" if change else ""),
+        f"{chart.x.label}: {quantity(p.x, chart.x.unit)}"
+        + (f" ({p.x_source})" if p.x_source else ""),
+        f"{chart.y.label}: {quantity(p.y, chart.y.unit)}"
+        + (f" ({p.y_source})" if p.y_source else ""),
     ]
     if p.location is not None:
         lines.append(f"declared at {_where(p.location)}")
@@ -219,8 +226,10 @@ def _charts(report: Report) -> str:
     marks = _point_change(report)
     out = [
         '<section id="charts"><h2>Decision charts</h2>',
-        ('<p class="lede">One point per workload, coloured by its verdict; the lines are the rule '
-        "thresholds the verdicts were judged by. Hover or focus (Tab) a point for its evidence.</p>"),
+        (
+            '<p class="lede">One point per workload, coloured by its verdict; the lines are the rule '
+            "thresholds the verdicts were judged by. Hover or focus (Tab) a point for its evidence.</p>"
+        ),
         _legend(bool(marks)),
         '<div class="chart-grid">',
     ]
@@ -270,8 +279,10 @@ def _missing(chart: Chart) -> str:
     if not missing:
         return ""
     out = [
-        (f'<details class="missing" open><summary>{len(missing)} workload(s) not plotted: '
-        "data missing</summary><ul>")
+        (
+            f'<details class="missing" open><summary>{len(missing)} workload(s) not plotted: '
+            "data missing</summary><ul>"
+        )
     ]
     for p in missing:
         what = []
@@ -290,7 +301,8 @@ def _missing(chart: Chart) -> str:
 
 def _changes(report: Report) -> str:
     changed: list[Finding | Verdict] = [
-        *(v for v in report.verdicts if v.change), *(f for f in report.findings if f.change)
+        *(v for v in report.verdicts if v.change),
+        *(f for f in report.findings if f.change),
     ]
     if not changed and not report.fixed:
         return ""
@@ -315,10 +327,12 @@ def _diagram(topo: Topology) -> str:
         return ""
     out = [
         '<section id="system"><h2>The system before and after the split</h2>',
-        ('<p class="lede">Each application service with its containers: on the left as it runs '
-        "today, on the right with the workers the verdicts recommend (dashed) and the ones it "
-        "already has (marked <em>already separate</em>). Pills are the topics and schedules "
-        "that trigger each workload.</p>"),
+        (
+            '<p class="lede">Each application service with its containers: on the left as it runs '
+            "today, on the right with the workers the verdicts recommend (dashed) and the ones it "
+            "already has (marked <em>already separate</em>). Pills are the topics and schedules "
+            "that trigger each workload.</p>"
+        ),
     ]
     if topo.infrastructure:
         names = "".join(f"<li>{escape(n)}</li>" for n in topo.infrastructure)
@@ -352,7 +366,9 @@ def _migration(phases: tuple[MigrationPhase, ...]) -> str:
     if not phases:
         return ""
     items = "".join(_phase(n, p) for n, p in enumerate(phases, start=1))
-    return f'<section id="migration"><h2>Migration path</h2><ol class="phases">{items}</ol></section>'
+    return (
+        f'<section id="migration"><h2>Migration path</h2><ol class="phases">{items}</ol></section>'
+    )
 
 
 def _where(location: Location) -> str:
@@ -374,7 +390,9 @@ def _location(report: Report, location: Location | None) -> str:
 def _evidence_row(report: Report, e: Evidence) -> str:
     value = "<em>missing</em>" if e.value is None else escape(format_quantity(e.value, e.unit))
     outcome = (
-        _badge(e.outcome, e.priority or "low") if e.outcome != "neutral" else '<span class="muted">-</span>'
+        _badge(e.outcome, e.priority or "low")
+        if e.outcome != "neutral"
+        else '<span class="muted">-</span>'
     )
     source = _code(e.source or "")
     if e.value is None and e.how_to_get:
@@ -390,7 +408,9 @@ def _evidence_row(report: Report, e: Evidence) -> str:
 def _verdict(report: Report, v: Verdict, unfold: bool) -> str:
     """One verdict; its evidence table unfolded when ``unfold``."""
     suppressed = (
-        f'<p class="suppressed">Accepted: {_code(v.suppression.reason)}</p>' if v.suppression else ""
+        f'<p class="suppressed">Accepted: {_code(v.suppression.reason)}</p>'
+        if v.suppression
+        else ""
     )
     rows = "".join(_evidence_row(report, e) for e in v.evidence)
     names = ", ".join(f"<code>{escape(w)}</code>" for w in v.workloads)
@@ -422,7 +442,9 @@ def _finding(report: Report, f: Finding, docs: dict[str, RuleDoc]) -> str:
             + "</dl></details>"
         )
     suppressed = (
-        f'<p class="suppressed">Accepted: {_code(f.suppression.reason)}</p>' if f.suppression else ""
+        f'<p class="suppressed">Accepted: {_code(f.suppression.reason)}</p>'
+        if f.suppression
+        else ""
     )
     return (
         f'<li class="finding"><span class="sev s-{f.severity}">{f.severity}</span> '
@@ -474,7 +496,11 @@ def _other_findings(report: Report) -> str:
     judged = {v.service for v in report.verdicts}
     rest = [f for f in report.findings if f.service not in judged]
     if not rest:
-        return "" if report.findings else '<section id="findings"><h2>Findings</h2><p>No compose hygiene findings.</p></section>'
+        return (
+            ""
+            if report.findings
+            else '<section id="findings"><h2>Findings</h2><p>No compose hygiene findings.</p></section>'
+        )
     docs = {r.id: r for r in report.rules}
     items = "".join(_finding(report, f, docs) for f in rest)
     return (
@@ -489,7 +515,9 @@ def _coverage(report: Report, topo: Topology) -> str:
     evidence = [e for v in report.verdicts for e in v.evidence]
     measured = sum(1 for e in evidence if e.value is not None)
     missing = Counter(e.criterion for e in evidence if e.value is None)
-    files = "".join(f"<li><code>{escape(display_path(f))}</code></li>" for f in report.compose_files)
+    files = "".join(
+        f"<li><code>{escape(display_path(f))}</code></li>" for f in report.compose_files
+    )
     role_text = ", ".join(f"{n} {r}" for r, n in sorted(roles.items()))
     kind_text = ", ".join(f"{n} {k} from {o}" for (k, o), n in sorted(kinds.items()))
     missing_text = ", ".join(f"{c} ({n})" for c, n in missing.most_common())

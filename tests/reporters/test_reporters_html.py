@@ -78,7 +78,9 @@ def test_one_point_per_workload_with_data(ledger: Report) -> None:
     page = html.render(ledger)
     for chart in ledger.charts:
         measured = [p for p in chart.points if p.x is not None and p.y is not None]
-        box = re.search(rf'<figure class="chart-box" data-kind="{chart.kind}"(.*?)</figure>', page, re.S)
+        box = re.search(
+            rf'<figure class="chart-box" data-kind="{chart.kind}"(.*?)</figure>', page, re.DOTALL
+        )
         assert box is not None
         points = re.findall(r'<g class="pt [^"]+"[^>]*data-workload="([^"]+)"', box.group(1))
         assert sorted(points) == sorted(p.workload for p in measured)
@@ -93,7 +95,7 @@ def test_missing_data_is_listed_not_plotted_at_zero(ledger: Report) -> None:
     assert missing.workload == "match-entry" and missing.y == 35
     page = html.render(ledger)
     assert 'data-workload="match-entry"' not in page
-    listed = re.search(r'<details class="missing" open>.*?</details>', page, re.S)
+    listed = re.search(r'<details class="missing" open>.*?</details>', page, re.DOTALL)
     assert listed is not None and "match-entry" in listed.group(0)
     assert "events_per_minute" in listed.group(0)
 
@@ -112,7 +114,7 @@ def test_thresholds_come_from_the_report(tmp_path: Path) -> None:
 
 def test_the_diagram_draws_recommended_and_existing_workers(ledger: Report, shop: Report) -> None:
     page = html.render(ledger)
-    diagram = re.search(r'id="diagram-svc-ledger-api">(.*?)</figure>', page, re.S)
+    diagram = re.search(r'id="diagram-svc-ledger-api">(.*?)</figure>', page, re.DOTALL)
     assert diagram is not None
     svg = diagram.group(1)
     assert 'class="box r-cron-worker s-recommended"' in svg and "ledger-cron-worker" in svg
@@ -138,18 +140,23 @@ def test_markdown_and_html_share_one_migration_path(shop: Report) -> None:
 
 def test_per_service_sections_show_evidence_with_excerpts(shop: Report) -> None:
     page = html.render(shop)
-    section = re.search(r'<article class="service" id="svc-pricing-service".*?</article>', page, re.S)
+    section = re.search(
+        r'<article class="service" id="svc-pricing-service".*?</article>', page, re.DOTALL
+    )
     assert section is not None
     text = section.group(0)
     for cell in ("event volume", "1800/min", "&gt; 1000", "1/min", "metrics.yaml:"):
         assert cell in text, cell
-    assert '<pre class="excerpt"><span class="ln">14</span>        events_per_minute: 1500</pre>' in text
+    assert (
+        '<pre class="excerpt"><span class="ln">14</span>        events_per_minute: 1500</pre>'
+        in text
+    )
     assert "Coverage:" in text and "Phase 1" in text
 
 
 def test_findings_carry_their_rule_docs(ledger: Report) -> None:
     page = html.render(ledger)
-    (finding,) = re.findall(r'<li class="finding">.*?</li>', page, re.S)
+    (finding,) = re.findall(r'<li class="finding">.*?</li>', page, re.DOTALL)
     assert "AC109" in finding and "docs/rules/AC109-" in finding
     assert "<dt>Fix</dt>" in finding
 
