@@ -100,7 +100,7 @@ class Catalog:
 
 
 def default_path() -> Path:
-    from archcheck.bundled import rules_dir
+    from archcheck.files.bundled import rules_dir
 
     return rules_dir() / "sources" / "go-libraries.yaml"
 
