@@ -288,6 +288,15 @@ def discover_dapr(
                             scopes=scopes,
                         )
                     )
+                elif kind == "Component" and spec.get("type") == "bindings.cron":
+                    found = _cron_binding(file, node, metadata, spec, scopes, apps, names, app_ids)
+                    if isinstance(found, str):
+                        notes.append(found)
+                    else:
+                        workloads.extend(
+                            w for w in found if (w.service, w.name) not in seen_workloads
+                        )
+                        seen_workloads.update((w.service, w.name) for w in found)
                 elif kind == "Resiliency":
                     retries.extend(_inbound_retries(spec, file, node))
                 elif kind == "Subscription":
@@ -331,6 +340,73 @@ def discover_dapr(
         notes=tuple(notes),
         folders=tuple(folder for folder, _ in folders),
     )
+
+
+def _cron_binding(
+    file: str,
+    node: yaml.Node,
+    metadata: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    scopes: tuple[str, ...],
+    apps: tuple[str, ...],
+    names: Mapping[str, Service],
+    app_ids: Mapping[str, str] | None,
+) -> list[Workload] | str:
+    """A ``bindings.cron`` input binding: Dapr POSTs ``/<name>`` (or its ``route``) on the
+    app on every tick, so it is a cron workload of each app that loads it."""
+    from archcheck.sources.go.join import is_schedule
+
+    component = str(metadata.get("name") or "")
+    raw_items = spec.get("metadata")
+    items: list[Any] = raw_items if isinstance(raw_items, list) else []
+    values = {
+        str(item.get("name")): str(item.get("value"))
+        for item in items
+        if isinstance(item, Mapping) and item.get("name") is not None
+    }
+    index = next((i for i, item in enumerate(items) if _map(item).get("name") == "schedule"), None)
+    where = _where(file, node, "spec", "metadata")
+    meta_node = _child(node, "spec", "metadata")
+    if (
+        index is not None
+        and isinstance(meta_node, yaml.SequenceNode)
+        and index < len(meta_node.value)
+    ):
+        item = meta_node.value[index]
+        where = Location(
+            file=file, line=item.start_mark.line + 1, column=item.start_mark.column + 1
+        )
+    schedule = values.get("schedule")
+    if values.get("direction", "input") not in ("input", "input, output", "output, input"):
+        return []
+    if schedule is None or not is_schedule(schedule):
+        return (
+            f"{where}: Dapr cron binding {component!r} has no valid schedule ({schedule!r});"
+            " not counted (use '@every 10s' or a cron spec)"
+        )
+    route = values.get("route") or f"/{component}"
+    targets = _targets(scopes, apps, names, app_ids or {})
+    return [
+        Workload(
+            service=target,
+            kind="cron",
+            name=component,
+            schedule=schedule,
+            route=route,
+            origin="dapr",
+            location=where,
+        )
+        for target in targets
+    ]
+
+
+def _child(node: yaml.Node, *keys: str) -> yaml.Node | None:
+    current: yaml.Node | None = node
+    for key in keys:
+        if not isinstance(current, yaml.MappingNode):
+            return None
+        current = next((v for k, v in current.value if k.value == key), None)
+    return current
 
 
 def _targets(

@@ -159,7 +159,7 @@ IN_PROCESS_METHODS = frozenset(
      "Info", "Infof", "Infow", "Debug", "Debugf", "Debugw", "Warn", "Warnf", "Warnw", "Warning",
      "Error", "Errorf", "Errorw", "Print", "Printf", "Println", "Log", "Logf", "Trace", "Tracef",
      "With", "WithField", "WithFields", "WithError", "Msg", "Msgf", "Str", "Int", "Dur", "Err",
-     "Gauge", "Counter", "Histogram", "Timer", "Tagged", "WithLabelValues", "With", "Done",
+     "Gauge", "Counter", "Histogram", "Timer", "Tagged", "WithLabelValues", "Done",
      "Value", "String", "Seconds", "Milliseconds", "Minutes", "Hours", "Wait", "Signal",
      "Broadcast", "Front", "Back", "Remove", "PushBack", "PushFront", "Next", "Prev", "Key",
      "Emit", "RecordDuration", "UpdateGauge", "IncCounter"}
@@ -397,7 +397,9 @@ class _Extractor:
                         return None, None
         return None
 
-    def _declared_in(self, body: Node, name: str, use: Node) -> tuple[Node | None, Node | None] | None:
+    def _declared_in(
+        self, body: Node, name: str, use: Node
+    ) -> tuple[Node | None, Node | None] | None:
         best: tuple[Node | None, Node | None] | None = None
         for node in walk(body):
             if node.start_byte > use.start_byte:
@@ -437,6 +439,8 @@ class _Extractor:
             binding = self.binding(inner, text(inner))
             if binding is not None and binding[0] is not None:
                 literal = syntax.unwrap(binding[0])
+            elif binding is None and text(inner) in self.vars:
+                literal = syntax.unwrap(self.vars[text(inner)])
         fields: tuple[tuple[str, Expr], ...] = ()
         items: tuple[Expr, ...] = ()
         if literal.type == "composite_literal":
@@ -548,7 +552,9 @@ class _Extractor:
                     worker_mode = self.pos(node)
                 continue
             if package in ("flag", "github.com/spf13/pflag") and name in _FLAG_CALLS and args:
-                flag_name = self.expr(args[1] if name.startswith("StringVar") and len(args) > 1 else args[0])
+                flag_name = self.expr(
+                    args[1] if name.startswith("StringVar") and len(args) > 1 else args[0]
+                )
                 if flag_name in (Lit("mode"), Lit("worker-mode")) and worker_mode is None:
                     worker_mode = self.pos(node)
                 continue
@@ -603,8 +609,17 @@ class _Extractor:
             if inner is None or inner.type != "selector_expression":
                 break
             inner_args = operand.child_by_field_name("arguments")
-            first = inner_args.named_children[0] if inner_args and inner_args.named_child_count else None
-            chain.append((text(inner.child_by_field_name("field")), None if first is None else self.argument(first)))
+            first = (
+                inner_args.named_children[0]
+                if inner_args and inner_args.named_child_count
+                else None
+            )
+            chain.append(
+                (
+                    text(inner.child_by_field_name("field")),
+                    None if first is None else self.argument(first),
+                )
+            )
             operand = inner.child_by_field_name("operand")
         declared = syntax.declared_function(node)
         return Call(
@@ -725,7 +740,9 @@ class _Extractor:
                     continue
                 target, value = left.named_children[0], right.named_children[0]
                 if target.type == "selector_expression" and text(value) in names:
-                    found.setdefault(text(target.child_by_field_name("field")), syntax.name_of(child) or "")
+                    found.setdefault(
+                        text(target.child_by_field_name("field")), syntax.name_of(child) or ""
+                    )
         return found
 
     def topic_literals(self) -> Iterator[TopicLiteral]:
@@ -746,7 +763,9 @@ class _Extractor:
 
 # --- tree helpers ---------------------------------------------------------------------------
 
-_NOISE_OPERANDS = frozenset({"log", "fmt", "logger", "l", "ticker", "t", "timer", "slog", "zap", "lo"})
+_NOISE_OPERANDS = frozenset(
+    {"log", "fmt", "logger", "l", "ticker", "t", "timer", "slog", "zap", "lo"}
+)
 _NOISE_METHODS = IN_PROCESS_METHODS - {"Update", "Record", "Emit", "Add", "Set", "Store", "Load"}
 
 
@@ -858,7 +877,12 @@ def drives_loop(call: Node, variable: str | None) -> list[Node] | None:
             parent.type == "unary_expression" and text(parent).startswith("<-")
         ):
             continue
-        if parent.type in ("block", "function_declaration", "method_declaration", "expression_list"):
+        if parent.type in (
+            "block",
+            "function_declaration",
+            "method_declaration",
+            "expression_list",
+        ):
             break
     scope = syntax.enclosing_function(call)
     if variable is None or scope is None:
@@ -867,7 +891,9 @@ def drives_loop(call: Node, variable: str | None) -> list[Node] | None:
     for node in walk(scope):
         if node.type == "communication_clause":
             communication = node.child_by_field_name("communication")
-            if communication is not None and text(communication).replace(" ", "").endswith(f"<-{channel}"):
+            if communication is not None and text(communication).replace(" ", "").endswith(
+                f"<-{channel}"
+            ):
                 work = _case_work(node)
                 if work is not None:
                     return work
@@ -879,7 +905,11 @@ def drives_loop(call: Node, variable: str | None) -> list[Node] | None:
                 return None if body is None else list(body.named_children)
         elif node.type == "unary_expression" and text(node).replace(" ", "") == f"<-{channel}":
             statement = node.parent
-            while statement is not None and statement.parent is not None and statement.parent.type != "block":
+            while (
+                statement is not None
+                and statement.parent is not None
+                and statement.parent.type != "block"
+            ):
                 statement = statement.parent
             block = None if statement is None else statement.parent
             loop = None if block is None else block.parent

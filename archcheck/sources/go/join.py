@@ -166,7 +166,11 @@ def join_service(
         if found is not None or not isinstance(expr, FieldRef):
             return found
         setter = next(
-            (f.setters[expr.name] for f in package.by_dir.get(directory, ()) if expr.name in f.setters),
+            (
+                f.setters[expr.name]
+                for f in package.by_dir.get(directory, ())
+                if expr.name in f.setters
+            ),
             None,
         )
         if setter is None:
@@ -186,7 +190,9 @@ def join_service(
         for route in facts.routes:
             path = package.text(route.path, directory)
             if path is not None and route.handler is not None:
-                joined.routes.setdefault(path if path.startswith("/") else "/" + path, route.handler)
+                joined.routes.setdefault(
+                    path if path.startswith("/") else "/" + path, route.handler
+                )
         if facts.worker_mode is not None and worker is None and joined.worker_mode is None:
             joined.worker_mode = location(file, facts.worker_mode)
         imported = catalog.imported(facts.imports)
@@ -194,7 +200,9 @@ def join_service(
             origin = call.origin
             if origin is None and call.pending is not None:
                 origin = package.pending(call.pending, directory)
-            matches = list(catalog.find(origin, call.name, function=call.function)) if origin else []
+            matches = (
+                list(catalog.find(origin, call.name, function=call.function)) if origin else []
+            )
             if not matches and origin is None:
                 matches = [
                     m
@@ -208,6 +216,8 @@ def join_service(
             workload = _workload(
                 service, call, library, spec, file, directory, resolve, worker, package
             )
+            if workload is None:
+                continue
             if isinstance(workload, str):
                 note(file, call.pos, workload)
                 continue
@@ -229,8 +239,11 @@ def join_service(
             name = name or name_from_handler(tick.handler)
             name = name or next((n for n in map(job_name, tick.names[2:]) if n), None)
             if name is None:
-                note(file, tick.pos, f"{what} with nothing in the code to name it by; not "
-                     "counted (declare it under x-archcheck cron: to have it judged)")  # fmt: skip
+                note(
+                    file,
+                    tick.pos,
+                    _skipped(f"{what} with nothing in the code to name it by", "cron"),
+                )
                 continue
             add(Workload(service=service, kind="cron", name=name, schedule=schedule,
                          handler=tick.handler, runs_in=worker, origin="go",
@@ -238,6 +251,13 @@ def join_service(
     for file in files:
         _subscribe_literals(service, file, package, joined, events, add, runs_in)
     return joined
+
+
+def _skipped(what: str, kind: str) -> str:
+    return (
+        f"{what}; not counted as a workload (declare it under x-archcheck {kind}: of the service"
+        " to have it judged)"
+    )
 
 
 def _arg(call: Call, position: int | None) -> Arg | None:
@@ -262,28 +282,41 @@ def _workload(
     resolve: Resolve,
     worker: str | None,
     package: Package,
-) -> Workload | str:
-    """The workload a recognised call registers, or a note saying why it is not one."""
+) -> Workload | str | None:
+    """The workload a recognised call registers, a note saying why it is not one, or None
+    when it is plainly not recurring work (a Dapr job with a due time and no schedule)."""
     config = _arg(call, spec.config)
     where = Location(file=file.path, line=call.pos.line, column=call.pos.column)
     handler_arg = _arg(call, spec.handler)
     handler = None
     if handler_arg is not None:
-        handler = handler_arg.first_handler if handler_arg.call in library.arguments and library.arguments[handler_arg.call] == "handler" else handler_arg.handler
-    declare = f"x-archcheck {library.kind}:"
+        handler = (
+            handler_arg.first_handler
+            if handler_arg.call in library.arguments
+            and library.arguments[handler_arg.call] == "handler"
+            else handler_arg.handler
+        )
     if library.kind == "cron":
+        wanted = spec.fields.get("schedule")
+        if config is not None and wanted and config.fields and _field(config, wanted) is None:
+            return None
         schedule, job = _schedule(call, library, spec, config, directory, resolve, package)
         if schedule is not None and not is_schedule(schedule):
-            return f"{library.title} call whose schedule {schedule!r} is not a cron spec or interval; not counted"
-        if handler_arg is not None and handler_arg.call in library.arguments and library.arguments[handler_arg.call] == "name":
+            return _skipped(f"{library.title} whose schedule {schedule!r} is not a cron spec or"
+                            " interval", "cron")  # fmt: skip
+        if (
+            handler_arg is not None
+            and handler_arg.call in library.arguments
+            and library.arguments[handler_arg.call] == "name"
+        ):
             job = job or name_from_text(resolve(handler_arg.first, directory))
         name = job or name_from_handler(handler, call.bound)
         if schedule is None and call.in_loop:
-            return (f"{library.title} job whose schedule is known only at run time, registered in a "
-                    f"loop; not counted as a workload (declare it under {declare})")  # fmt: skip
+            return _skipped(f"{library.title} whose schedule is known only at run time,"
+                            " registered in a loop", "cron")  # fmt: skip
         if name is None:
-            return (f"{library.title} job" + (f" ({schedule})" if schedule else "")
-                    + f" with nothing in the code to name it by; not counted (declare it under {declare})")  # fmt: skip
+            what = library.title + (f" ({schedule})" if schedule else "")
+            return _skipped(f"{what} with nothing in the code to name it by", "cron")
         return Workload(service=service, kind="cron", name=name, schedule=schedule, handler=handler,
                         runs_in=worker, origin="go", location=where)  # fmt: skip
     topic_arg = _arg(call, spec.topic)
@@ -301,8 +334,8 @@ def _workload(
     name = name_from_text(topic) or name_from_text(named) or name_from_handler(handler, call.bound)
     if topic is None and (call.in_loop or name is None):
         why = "registered in a loop" if call.in_loop else "with no handler name in the code"
-        return (f"{library.title} consumer whose topic or queue is known only at run time, {why}; "
-                f"not counted as a workload (declare it under x-archcheck events:)")  # fmt: skip
+        return _skipped(f"{library.title} whose topic or queue is known only at run time, {why}",
+                        "events")  # fmt: skip
     assert name is not None
     return Workload(service=service, kind="events", name=name, topic=topic, pubsub=pubsub,
                     route=route, handler=handler, dead_letter_topic=dead_letter, runs_in=worker,
@@ -343,7 +376,7 @@ _UNITS = {"Second": 1e9, "Seconds": 1e9, "Minute": 60e9, "Minutes": 60e9, "Hour"
 
 def _chain_schedule(call: Call, directory: str, resolve: Resolve) -> str | None:
     """gocron v1: ``Every(5).Minutes()``, ``Every("5m")``, ``Cron("*/5 * * * *")``."""
-    names = {name: arg for name, arg in call.chain}
+    names = dict(call.chain)
     for key in ("Cron", "CronWithSeconds"):
         arg = names.get(key)
         if arg is not None:
@@ -379,8 +412,8 @@ def _subscribe_literals(
         topic = package.text(fields.get("topic"), file.directory)
         if topic is None:
             joined.notes.append(
-                f"{file.path}:{literal.pos.line}:{literal.pos.column}: {service}: /dapr/subscribe "
-                "returns a topic known only at run time; not counted (declare it under x-archcheck events:)"
+                f"{file.path}:{literal.pos.line}:{literal.pos.column}: {service}: "
+                + _skipped("/dapr/subscribe returns a topic known only at run time", "events")
             )
             continue
         pubsub = package.text(fields.get("pubsubname"), file.directory)

@@ -80,7 +80,9 @@ class Catalog:
             names.update(library.methods, library.functions)
         return frozenset(names)
 
-    def find(self, import_path: str, name: str, *, function: bool) -> Iterator[tuple[str, Library, CallSpec]]:
+    def find(
+        self, import_path: str, name: str, *, function: bool
+    ) -> Iterator[tuple[str, Library, CallSpec]]:
         """The libraries of ``import_path`` that register work with ``name``."""
         for key, library in self.libraries.items():
             table = library.functions if function else library.methods

@@ -13,7 +13,7 @@ GENERIC = frozenset(
      "do", "handle", "process", "func", "main", "init", "job", "task", "sync", "worker", "f",
      "fn", "go", "new", "subject", "stop", "loop", "serve", "listen", "consume", "consumer",
      "handler", "callback", "cb", "h", "work", "runner", "scheduler", "schedule", "daemon",
-     "background", "periodic", "tick", "every", "interval", "wrap", "wrapper", "next", "msg",
+     "background", "periodic", "every", "interval", "wrap", "wrapper", "next", "msg",
      "message", "event", "events", "sub", "subscribe", "subscriber", "subscription", "call",
      "exec", "invoke", "apply", "step", "once", "closure", "lambda", "anon", "self", "this"}
 )  # fmt: skip
@@ -33,9 +33,7 @@ def kebab(identifier: str) -> str:
             current = ""
             continue
         nxt = identifier[index + 1] if index + 1 < len(identifier) else ""
-        starts_word = (
-            char.isupper() and current and (not current[-1].isupper() or nxt.islower())
-        )
+        starts_word = char.isupper() and current and (not current[-1].isupper() or nxt.islower())
         if starts_word:
             words.append(current)
             current = ""
