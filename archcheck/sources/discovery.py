@@ -148,7 +148,10 @@ class _Plan:
 
 
 def plan_go(
-    project: ComposeProject, services: Sequence[Service], sources: Mapping[str, Path]
+    project: ComposeProject,
+    services: Sequence[Service],
+    sources: Mapping[str, Path],
+    display: Path | None = None,
 ) -> _Plan:
     """Which Go code each service runs: the Dockerfile's ``go build`` target when it can be
     read, else the build context (with a note saying how to be exact)."""
@@ -196,9 +199,7 @@ def plan_go(
             entrypoint=_words(raw.get("entrypoint")),
         )
         plan.roots[name] = source_root(service, working_dir) or context
-        dockerfile = (
-            _relative(reading.dockerfile, working_dir) if reading.dockerfile else "Dockerfile"
-        )
+        dockerfile = _relative(reading.dockerfile, display) if reading.dockerfile else "Dockerfile"
         if reading.mains:
             plan.targets[name] = GoTarget(mains=tuple(reading.mains))
             plan.how[name] = f"go build in {dockerfile}"
@@ -222,20 +223,23 @@ def plan_go(
         plan.how[name] = "the build context"
         plan.notes.append(
             f"{dockerfile}: {name}: could not tell which Go main package the container runs"
-            f" ({reading.why}); read all Go code under {_relative(root, working_dir)} instead."
+            f" ({reading.why}); read all Go code under {_relative(root, display)} instead."
             f" To be exact, set x-archcheck: {{main: ./cmd/<binary>}} on the service or pass"
             f" --source {name}=DIR"
         )
     return plan
 
 
-def _relative(path: Path | None, base: Path) -> str:
+def _relative(path: Path | None, base: Path | None) -> str:
+    """As locations show paths: relative to ``base`` when under it, else absolute."""
     if path is None:
         return ""
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix() or "."
-    except ValueError:
-        return str(path)
+    if base is not None:
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix() or "."
+        except ValueError:
+            pass
+    return str(path.resolve())
 
 
 def discover(
@@ -259,10 +263,10 @@ def discover(
             f"--source {unknown[0]}=...: no service {unknown[0]!r} in the project; services are "
             + ", ".join(sorted(s.name for s in services))
         )
-    plan = plan_go(project, services, options.sources)
-    notes: list[str] = list(plan.notes)
     if relative_to is None and not working_dir.is_absolute():
         relative_to = Path.cwd()  # the compose file was named relatively: so are locations
+    plan = plan_go(project, services, options.sources, relative_to)
+    notes: list[str] = list(plan.notes)
     go = discover_go_workloads(plan.targets, relative_to=relative_to, jobs=options.jobs)
     notes.extend(go.notes)
     for name, where in go.worker_entrypoints.items():

@@ -148,7 +148,7 @@ def discover_go_workloads(
     coverage: dict[str, tuple[tuple[str, ...], int]] = {}
     partly: set[str] = set()
     for service, files in per_service.items():
-        resolved = [p.resolve() for p in files]
+        resolved = sorted({p.resolve() for p in files})  # path order: stable names and picks
         modules = modules_of[service]
         paths = {
             path: folder

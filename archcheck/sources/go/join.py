@@ -183,18 +183,20 @@ def join_service(
         values.discard(None)
         return values.pop() if len(values) == 1 else None
 
-    for file in files:
-        directory = file.directory
-        facts = file.facts
-        worker = runs_in.get(directory)
-        for route in facts.routes:
-            path = package.text(route.path, directory)
+    for file in files:  # routes first: /dapr/subscribe's handler decides which literals count
+        for route in file.facts.routes:
+            path = package.text(route.path, file.directory)
             if path is not None and route.handler is not None:
                 joined.routes.setdefault(
                     path if path.startswith("/") else "/" + path, route.handler
                 )
+    for file in files:
+        directory = file.directory
+        facts = file.facts
+        worker = runs_in.get(directory)
         if facts.worker_mode is not None and worker is None and joined.worker_mode is None:
             joined.worker_mode = location(file, facts.worker_mode)
+        _subscribe_literals(service, file, package, joined, events, add, runs_in)
         imported = catalog.imported(facts.imports)
         for call in facts.calls:
             origin = call.origin
@@ -203,7 +205,7 @@ def join_service(
             matches = (
                 list(catalog.find(origin, call.name, function=call.function)) if origin else []
             )
-            if not matches and origin is None:
+            if not matches and origin is None and call.pending is not None:
                 matches = [
                     m
                     for key in imported
@@ -248,8 +250,6 @@ def join_service(
             add(Workload(service=service, kind="cron", name=name, schedule=schedule,
                          handler=tick.handler, runs_in=worker, origin="go",
                          location=location(file, tick.pos)))  # fmt: skip
-    for file in files:
-        _subscribe_literals(service, file, package, joined, events, add, runs_in)
     return joined
 
 
@@ -385,6 +385,12 @@ def _chain_schedule(call: Call, directory: str, resolve: Resolve) -> str | None:
     if every is None:
         return None
     unit = next((u for u in _UNITS if u in names), None)
+    at = names.get("At")
+    at_time = resolve(at.expr, directory) if at is not None else None
+    if at_time and unit in ("Day", "Days") and every.expr == Lit(1.0):
+        hour, _, minute = at_time.partition(":")
+        if hour.isdigit() and minute[:2].isdigit():
+            return f"{int(minute[:2])} {int(hour)} * * *"
     if isinstance(every.expr, Lit) and isinstance(every.expr.value, float):
         return f"@every {format_duration(every.expr.value * _UNITS[unit])}" if unit else None
     text = resolve(every.expr, directory)
