@@ -173,7 +173,7 @@ def plan_go(
             plan.roots[name] = folder
             plan.how[name] = "x-archcheck main"
             continue
-        if service.role not in _CODE_ROLES:
+        if service.role not in (*_CODE_ROLES, "infrastructure"):
             continue
         context = _context(service, working_dir)
         if context is None:
@@ -187,6 +187,8 @@ def plan_go(
                     f"image-only ({image}): point archcheck at its source with --source {name}=DIR"
                     f" or x-archcheck: {{main: DIR}} on the service"
                 )
+            continue
+        if service.role not in _CODE_ROLES:
             continue
         raw_build = raw.get("build")
         build: Mapping[str, Any] = raw_build if isinstance(raw_build, Mapping) else {}

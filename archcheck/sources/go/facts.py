@@ -81,6 +81,9 @@ class Tick:
     """Candidate names, best first: the ticker variable, the function, the work, the type."""
     in_process: bool
     """The work calls only in-process code (caches, gauges, locks), as far as this file shows."""
+    event_loop: bool = False
+    """The ticker is one case of a ``select`` whose other cases handle events: a timer that
+    serves an event loop (flushes, reaping, heartbeats), not scheduled work of its own."""
     callees: tuple[str, ...] = ()
     """Functions of the same package the work calls: they decide ``in_process`` at join."""
 
@@ -645,6 +648,16 @@ class _Extractor:
             return None
         calls = [n for stmt in work for n in walk(stmt) if n.type == "call_expression"]
         in_process, callees = self.classify(calls)
+        case = work[0].parent if work else None
+        event_loop = (
+            case is not None
+            and case.type == "communication_clause"
+            and any(
+                _does_work(other)
+                for other in (case.parent.named_children if case.parent else ())
+                if other.type == "communication_clause" and other != case
+            )
+        )
         handler = next((h for stmt in work for h in (first_call(stmt),) if h), None)
         declared = syntax.declared_function(call)
         names = tuple(
@@ -665,6 +678,7 @@ class _Extractor:
             names=names,
             in_process=in_process,
             callees=callees,
+            event_loop=event_loop,
         )
 
     def classify(self, calls: list[Node]) -> tuple[bool, tuple[str, ...]]:
@@ -816,6 +830,18 @@ def in_loop(node: Node) -> bool:
     return False
 
 
+def enclosing_loop(node: Node) -> Node | None:
+    """The ``for`` whose body runs ``node`` each iteration, within its function."""
+    child = node
+    for parent in syntax.ancestors(node):
+        if parent.type == "for_statement" and child == parent.child_by_field_name("body"):
+            return parent
+        if parent.type in syntax.FUNCTIONS:
+            return None
+        child = parent
+    return None
+
+
 def receiver_type(declared: Node | None) -> str | None:
     if declared is None or declared.type != "method_declaration":
         return None
@@ -922,8 +948,9 @@ def _case_work(case: Node) -> list[Node] | None:
     """A ``select`` case's statements, when the select runs in a loop and the case does more
     than leave it."""
     select = case.parent
-    if select is None or not in_loop(select):
-        return None
+    loop = None if select is None else enclosing_loop(select)
+    if loop is None or any(c.type == "range_clause" for c in loop.named_children):
+        return None  # no loop, or one driven by what it ranges over: the timer is a timeout
     communication = case.child_by_field_name("communication")
     statements = [c for c in case.named_children if c != communication and c.type != "comment"]
     if not statements or all(s.type in _EXITS for s in statements):
@@ -933,6 +960,17 @@ def _case_work(case: Node) -> list[Node] | None:
     ):
         return None
     return statements
+
+
+def _does_work(case: Node) -> bool:
+    """Whether a ``select`` case calls something (beyond leaving, logging or cancelling)."""
+    communication = case.child_by_field_name("communication")
+    return any(
+        n.type == "call_expression" and first_call(n)
+        for child in case.named_children
+        if child != communication
+        for n in walk(child)
+    )
 
 
 def _number(value: str) -> Expr:

@@ -15,7 +15,7 @@ from archcheck.model import Location, Workload
 from archcheck.sources.go.consts import Expr, FieldRef, Lit, Ref, evaluate, format_duration
 from archcheck.sources.go.facts import Arg, Call, FileFacts, Pos
 from archcheck.sources.go.libraries import CallSpec, Catalog, Library
-from archcheck.sources.go.names import job_name, name_from_handler, name_from_text
+from archcheck.sources.go.names import job_name, kebab, name_from_handler, name_from_text
 
 
 @dataclass(frozen=True)
@@ -233,6 +233,15 @@ def join_service(
             every = package.value(tick.every, directory)
             schedule = f"@every {format_duration(every)}" if isinstance(every, float) else None
             what = f"{tick.via} loop" + (f" ({schedule})" if schedule else "")
+            if tick.event_loop:
+                note(file, tick.pos, f"{what} is one case of a select that handles events: a"
+                     " timer serving that loop, not scheduled work of its own; not a workload")  # fmt: skip
+                continue
+            housekeeping = _housekeeping_word(tick.names, tick.handler)
+            if housekeeping is not None:
+                note(file, tick.pos, f"{what} does in-process housekeeping ({housekeeping}):"
+                     " not a workload")  # fmt: skip
+                continue
             if tick.in_process and package.in_process(tick.callees, directory):
                 note(file, tick.pos, f"{what} only touches in-process state (in-process "
                      "housekeeping such as cache eviction or gauges): not a workload")  # fmt: skip
@@ -251,6 +260,20 @@ def join_service(
                          handler=tick.handler, runs_in=worker, origin="go",
                          location=location(file, tick.pos)))  # fmt: skip
     return joined
+
+
+_HOUSEKEEPING = ("evict", "reap", "heartbeat", "keepalive", "keep-alive", "metric", "gauge",
+                 "stats", "emit", "gc", "ping", "health", "membership", "rotate")  # fmt: skip
+"""Words in a ticker's variable, function or work that say it tends the process itself."""
+
+
+def _housekeeping_word(names: Sequence[str], handler: str | None) -> str | None:
+    for candidate in (*names, handler or ""):
+        words = kebab(candidate.rsplit(".", 1)[-1]).split("-")
+        for word in _HOUSEKEEPING:
+            if word in words or (len(word) > 4 and any(w.startswith(word) for w in words)):
+                return f"{word}: {candidate}"
+    return None
 
 
 def _skipped(what: str, kind: str) -> str:
