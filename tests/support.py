@@ -74,9 +74,7 @@ def openmetrics_lines(
     times = list(range(end - span_s - 2 * step_s, end + 1, step_s))
     lines: list[str] = []
 
-    def series(
-        name: str, labels: dict[str, str], per_step: float = 0.0, level: float = 0.0
-    ) -> None:
+    def series(name: str, labels: dict[str, str], per_step: float = 0.0, level: float = 0.0) -> None:
         text = ",".join(f'{k}="{v}"' for k, v in {**labels, **(extra_labels or {})}.items())
         for i, t in enumerate(times):
             lines.append(f"{name}{{{text}}} {level + per_step * i!r} {t}")
@@ -90,19 +88,14 @@ def openmetrics_lines(
             if "cpu_cores" in v or "cpu_usage_ratio" in v:
                 series("container_cpu_usage_seconds_total", container, cores * step_s, 1000.0)
             if "cpu_usage_ratio" in v and v["cpu_usage_ratio"] > 0:
-                series(
-                    "container_spec_cpu_quota", container, level=cores / v["cpu_usage_ratio"] * 1e5
-                )
+                series("container_spec_cpu_quota", container, level=cores / v["cpu_usage_ratio"] * 1e5)
                 series("container_spec_cpu_period", container, level=1e5)
             memory = v.get("memory_bytes", v.get("memory_usage_ratio", 0.0) * 2**30)
             if "memory_bytes" in v or "memory_usage_ratio" in v:
                 series("container_memory_working_set_bytes", container, level=memory)
             if "memory_usage_ratio" in v and v["memory_usage_ratio"] > 0:
-                series(
-                    "container_spec_memory_limit_bytes",
-                    container,
-                    level=memory / v["memory_usage_ratio"],
-                )
+                series("container_spec_memory_limit_bytes", container,
+                       level=memory / v["memory_usage_ratio"])
             if "oom_kills" in v:
                 series("container_oom_events_total", container, v["oom_kills"] / steps_per_window)
             continue
@@ -120,10 +113,8 @@ def openmetrics_lines(
         quantiles = sorted(
             (q, v[name] / scale)
             for name, q, scale in (
-                ("processing_ms_p50", 0.5, 1000.0),
-                ("processing_ms_p95", 0.95, 1000.0),
-                ("processing_ms_p99", 0.99, 1000.0),
-                ("cron_duration_s_p95", 0.95, 1.0),
+                ("processing_ms_p50", 0.5, 1000.0), ("processing_ms_p95", 0.95, 1000.0),
+                ("processing_ms_p99", 0.99, 1000.0), ("cron_duration_s_p95", 0.95, 1.0),
                 ("cron_duration_s_max", 1.0, 1.0),
             )
             if name in v
@@ -133,9 +124,7 @@ def openmetrics_lines(
             if bounds[-1][0] < 1.0:
                 bounds.append((1.0, bounds[-1][1] * 2))
             for share, le in bounds:
-                series(
-                    "worker_job_duration_seconds_bucket", {**labels, "le": repr(le)}, jobs * share
-                )
+                series("worker_job_duration_seconds_bucket", {**labels, "le": repr(le)}, jobs * share)
             series("worker_job_duration_seconds_bucket", {**labels, "le": "+Inf"}, jobs)
         if "queue_size" in v:
             series("worker_queue_size", labels, level=v["queue_size"])
@@ -158,18 +147,8 @@ class PrometheusServer:
             data = workdir / f"data-{index}.om"
             data.write_text("\n".join([*lines, "# EOF"]) + "\n")
             subprocess.run(
-                [
-                    promtool,
-                    "tsdb",
-                    "create-blocks-from",
-                    "openmetrics",
-                    "-q",
-                    str(data),
-                    str(storage),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=300,
+                [promtool, "tsdb", "create-blocks-from", "openmetrics", "-q", str(data), str(storage)],
+                check=True, capture_output=True, timeout=300,
             )
         config = workdir / "prometheus.yml"
         config.write_text("global: {scrape_interval: 1h}\n")
@@ -180,16 +159,9 @@ class PrometheusServer:
         self.log = workdir / "prometheus.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [
-                    prometheus,
-                    f"--config.file={config}",
-                    f"--storage.tsdb.path={storage}",
-                    f"--web.listen-address=127.0.0.1:{port}",
-                    "--storage.tsdb.retention.time=100y",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                [prometheus, f"--config.file={config}", f"--storage.tsdb.path={storage}",
+                 f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=100y"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
         deadline = time.monotonic() + 60
         while True:
@@ -231,14 +203,8 @@ def fleet_measurements(count: int) -> list[object]:
             ("memory_bytes", 2.0**27, None),
         ):
             result.append(
-                Measurement(
-                    service=service,
-                    metric=metric,
-                    value=value,
-                    unit="",
-                    workload=workload,
-                    source="fleet",
-                )
+                Measurement(service=service, metric=metric, value=value, unit="", workload=workload,
+                            source="fleet")
             )
     return result
 

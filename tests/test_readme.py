@@ -25,21 +25,14 @@ def test_readme_has_exactly_two_setup_commands() -> None:
 
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
     ci_lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    command_lines = [
-        line for line in ci_lines if line and not line.startswith(("#", "set ", "cd "))
-    ]
+    command_lines = [line for line in ci_lines if line and not line.startswith(("#", "set ", "cd "))]
     assert command_lines == [_readme_commands()[1]]
 
 
 def test_readme_main_command_runs_the_bundled_example() -> None:
     main_command = _readme_commands()[0]
     result = subprocess.run(
-        ["bash", "-c", main_command],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+        ["bash", "-c", main_command], cwd=REPO, capture_output=True, text=True, timeout=600, check=False
     )
     # Exit 1 is the documented answer for the shop: pricing is a high-priority split.
     assert result.returncode == 1, result.stderr

@@ -342,3 +342,5 @@ LIVE_OPTIONS = OptionGroup(
     ),
     _live_options,
 )
+
+

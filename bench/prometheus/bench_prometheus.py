@@ -25,15 +25,11 @@ def main(fleet: int = 500, repeats: int = 5) -> None:
         started = time.perf_counter()
         lines = openmetrics_lines(fleet_measurements(fleet), end=PROM_END, span_s=3600, step_s=60)
         server = PrometheusServer(Path(tmp), [lines])
-        print(
-            f"backfilled {len(lines)} samples and started in {time.perf_counter() - started:.1f}s"
-        )
+        print(f"backfilled {len(lines)} samples and started in {time.perf_counter() - started:.1f}s")
         try:
             for size in (5, fleet):
                 services = [f"fleet-{i:03d}" for i in range(1, size + 1)]
-                options = prometheus.PrometheusOptions(
-                    url=server.url, at=str(PROM_END), window="1h"
-                )
+                options = prometheus.PrometheusOptions(url=server.url, at=str(PROM_END), window="1h")
                 sent = []
                 times = []
                 for _ in range(repeats):

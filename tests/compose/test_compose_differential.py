@@ -90,7 +90,7 @@ def service_body(draw: st.DrawFn, name: str, earlier: list[str], first: bool) ->
                                      "7000-7001:7000-7001")))  # fmt: skip
         lines += ["    ports:", f"      - {_q(port)}"]
         if draw(st.booleans()):
-            lines += ["      - target: 443", '        published: "8443"']
+            lines += ["      - target: 443", "        published: \"8443\""]
     if draw(st.booleans()):
         replicas = draw(st.sampled_from(("1", "3", '"${REPLICAS:-2}"')))
         lines += ["    deploy:", f"      replicas: {replicas}"]

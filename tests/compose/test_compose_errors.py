@@ -12,21 +12,14 @@ import pytest
 
 from archcheck.cli import main
 
-BOMB = (
-    "x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
-    + "".join(
-        f"x-{name}: &{name} [{', '.join(['*' + prev] * 9)}]\n"
-        for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
-    )
-    + "services:\n  web:\n    image: x\n"
-)
+BOMB = "x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"x-{name}: &{name} [{', '.join(['*' + prev] * 9)}]\n"
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+) + "services:\n  web:\n    image: x\n"
 
-DEEP_BLOCK = (
-    "services:\n  web:\n    image: x\n    x-deep:\n"
-    + "".join("  " * (3 + i) + "k:\n" for i in range(300))
-    + "  " * 303
-    + "v\n"
-)
+DEEP_BLOCK = "services:\n  web:\n    image: x\n    x-deep:\n" + "".join(
+    "  " * (3 + i) + "k:\n" for i in range(300)
+) + "  " * 303 + "v\n"
 
 # name -> (files {relative path: text or bytes}, extra argv, expected (line, col), message part)
 CASES: dict[str, tuple[dict[str, str | bytes], list[str], tuple[int, int], str]] = {
@@ -109,9 +102,7 @@ def test_bad_input_gives_located_error_and_exit_2(
         main(["config", *args])
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    match = re.match(
-        r"error: (?P<file>[^\n]+?):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)", err, re.DOTALL
-    )
+    match = re.match(r"error: (?P<file>[^\n]+?):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)", err, re.DOTALL)
     assert match, err
     assert Path(match["file"]).parent == tmp_path or match["file"].startswith(str(tmp_path))
     # a 0 in the expectation means "any": the exact spot inside a generated file is incidental

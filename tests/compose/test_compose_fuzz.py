@@ -38,9 +38,8 @@ SCALARS = st.one_of(
 TREES = st.recursive(
     SCALARS,
     lambda children: st.one_of(
-        st.lists(children, max_size=4),
-        st.dictionaries(KEYS | st.text(max_size=6), children, max_size=4),
-    ),
+        st.lists(children, max_size=4), st.dictionaries(KEYS | st.text(max_size=6), children,
+                                                        max_size=4)),
     max_leaves=20,
 )
 

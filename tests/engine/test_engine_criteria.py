@@ -48,9 +48,7 @@ def system(
     names = [f"{kind}-{i}" for i in range(workloads)]
     wl = [
         Workload(
-            service="svc",
-            kind=kind,
-            name=name,  # type: ignore[arg-type]
+            service="svc", kind=kind, name=name,  # type: ignore[arg-type]
             schedule=schedules[i % len(schedules)] if kind == "cron" else None,
             topic=name if kind == "events" else None,
             dead_letter_topic=dead_letter_topic,
@@ -58,34 +56,20 @@ def system(
         for i, name in enumerate(names)
     ]
     measurements = [
-        Measurement(
-            service="svc",
-            workload=name,
-            metric=metric,
-            value=float(value),  # type: ignore[arg-type]
-            unit=METRICS[metric].unit,
-            source="test",
-        )
+        Measurement(service="svc", workload=name, metric=metric, value=float(value),  # type: ignore[arg-type]
+                    unit=METRICS[metric].unit, source="test")
         for name in names
         for metric, value in base.items()
         if value is not REMOVE
     ] + [
-        Measurement(
-            service="svc",
-            metric=metric,
-            value=float(value),
-            unit=METRICS[metric].unit,  # type: ignore[arg-type]
-            source="test",
-        )
+        Measurement(service="svc", metric=metric, value=float(value), unit=METRICS[metric].unit,  # type: ignore[arg-type]
+                    source="test")
         for metric, value in svc_values.items()
         if value is not REMOVE
     ]
     return System(
-        project="t",
-        services=(Service(name="svc", role="api"),),
-        workloads=tuple(wl),
-        measurements=tuple(measurements),
-        environment=environment,
+        project="t", services=(Service(name="svc", role="api"),), workloads=tuple(wl),
+        measurements=tuple(measurements), environment=environment,
     )
 
 
@@ -134,12 +118,7 @@ TIERED = [
     ids=[f"{c[2]}={c[3]}" for c in TIERED],
 )
 def test_threshold_boundaries(
-    ruleset: Ruleset,
-    criterion: str,
-    kind: str,
-    metric: str,
-    value: float,
-    expected: str,
+    ruleset: Ruleset, criterion: str, kind: str, metric: str, value: float, expected: str,
     priority: str | None,
 ) -> None:
     v = verdict(ruleset, system(kind, {metric: value}))
@@ -196,9 +175,8 @@ def test_missing_retry_signals_is_insufficient_data(ruleset: Ruleset) -> None:
 def test_declared_dead_letter_topic_means_retry_is_needed(ruleset: Ruleset) -> None:
     v = verdict(
         ruleset,
-        system(
-            "events", {"retry_rate": REMOVE, "dead_letter_count": REMOVE}, dead_letter_topic="t.dlq"
-        ),
+        system("events", {"retry_rate": REMOVE, "dead_letter_count": REMOVE},
+               dead_letter_topic="t.dlq"),
     )
     assert outcome(v, "retry / dead-letter queue") == ("separate", "medium")
 
@@ -219,8 +197,7 @@ def test_event_volume_sums_subscriptions(ruleset: Ruleset) -> None:
 def test_one_workload_missing_a_value_is_not_inline(ruleset: Ruleset) -> None:
     s = system("events", workloads=2)
     kept = tuple(
-        m
-        for m in s.measurements
+        m for m in s.measurements
         if not (m.workload == "events-1" and m.metric == "processing_ms_p95")
     )
     v = verdict(ruleset, s.model_copy(update={"measurements": kept}))
@@ -238,11 +215,8 @@ def test_service_level_value_stands_in_for_workloads(ruleset: Ruleset) -> None:
 
 @pytest.mark.parametrize(
     ("schedules", "expected"),
-    [
-        (("*/5 * * * *",), "inline"),
-        (("*/5 * * * *", "*/5 * * * *"), "inline"),
-        (("*/5 * * * *", "0 2 * * *"), "separate"),
-    ],
+    [(("*/5 * * * *",), "inline"), (("*/5 * * * *", "*/5 * * * *"), "inline"),
+     (("*/5 * * * *", "0 2 * * *"), "separate")],
 )
 def test_distinct_schedules(ruleset: Ruleset, schedules: tuple[str, ...], expected: str) -> None:
     v = verdict(ruleset, system("cron", workloads=len(schedules), schedules=schedules))

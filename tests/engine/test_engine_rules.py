@@ -47,15 +47,12 @@ def config(tmp_path: Path, text: str) -> Path:
 
 
 def test_config_overrides_params_severity_and_enabled(tmp_path: Path) -> None:
-    path = config(
-        tmp_path,
-        (
-            "version: 1\nfail_on: medium\nrules:\n"
-            "  AC001: {params: {inline_max: 200}}\n"
-            "  AC103: {severity: low}\n"
-            "  AC110: {enabled: false}\n"
-        ),
-    )
+    path = config(tmp_path, (
+        "version: 1\nfail_on: medium\nrules:\n"
+        "  AC001: {params: {inline_max: 200}}\n"
+        "  AC103: {severity: low}\n"
+        "  AC110: {enabled: false}\n"
+    ))
     ruleset = load_ruleset(path)
     assert ruleset.fail_on == "medium"
     assert ruleset.by_id["AC001"].params.inline_max == 200  # type: ignore[attr-defined]
@@ -96,15 +93,12 @@ def test_config_next_to_the_compose_file_is_used(
     code, out, _ = run_cli(["analyze", compose, "--format", "json", "--no-discover"], capsys)
     assert code == 1
     # raise the thresholds so pricing's events stay below "high"
-    config(
-        tmp_path,
-        (
-            "rules:\n"
-            "  AC001: {params: {inline_max: 5000, high_above: 10000}}\n"
-            "  AC002: {params: {inline_max_ms: 500, high_above_ms: 1000}}\n"
-            "  AC003: {enabled: false}\n"
-        ),
-    )
+    config(tmp_path, (
+        "rules:\n"
+        "  AC001: {params: {inline_max: 5000, high_above: 10000}}\n"
+        "  AC002: {params: {inline_max_ms: 500, high_above_ms: 1000}}\n"
+        "  AC003: {enabled: false}\n"
+    ))
     code, out, _ = run_cli(["analyze", compose, "--format", "json", "--no-discover"], capsys)
     doc = json.loads(out)
     pricing = {v["kind"]: v for v in doc["verdicts"] if v["service"] == "pricing-service"}
@@ -122,9 +116,7 @@ def test_bad_config_through_the_cli(capsys: pytest.CaptureFixture[str], tmp_path
     assert err.startswith(f"error: {path}:3:5: ") and "unknown key" in err
 
 
-def test_missing_config_file_is_an_error(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_missing_config_file_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run_cli(
         ["analyze", str(SHOP / "docker-compose.yml"), "--config", str(tmp_path / "nope.yaml")],
         capsys,
@@ -141,9 +133,9 @@ def test_broken_rule_file_names_its_line(tmp_path: Path) -> None:
         load_ruleset(rules_dir=folder)
     assert caught.value.location is not None and caught.value.location.line == 7
     target.write_text(
-        target.read_text()
-        .replace("inline_max: -1", "inline_max: 100")
-        .replace('message: "{service}', 'message: "{servise}')
+        target.read_text().replace("inline_max: -1", "inline_max: 100").replace(
+            'message: "{service}', 'message: "{servise}'
+        )
     )
     with pytest.raises(RuleDefinitionError, match=r"unknown field.*servise"):
         load_ruleset(rules_dir=folder)
@@ -154,9 +146,8 @@ def test_rules_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("AC001  event-volume-over-inline-limit")
-    assert any(
-        line.startswith("AC103  container-name-with-replicas") and "high" in line for line in lines
-    )
+    assert any(line.startswith("AC103  container-name-with-replicas") and "high" in line
+               for line in lines)
 
 
 def test_rules_list_shows_disabled(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

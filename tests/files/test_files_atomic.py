@@ -22,9 +22,7 @@ def test_writes_the_text_and_leaves_no_temporary_file(tmp_path: Path) -> None:
 def test_an_unwritable_target_is_a_usage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(
-        UsageError, match=r"cannot write the baseline to .*file/b\.json: .*writable"
-    ):
+    with pytest.raises(UsageError, match=r"cannot write the baseline to .*file/b\.json: .*writable"):
         write_text_atomic(blocker / "b.json", "{}", what="the baseline")
     assert blocker.read_text() == "not a folder"
 

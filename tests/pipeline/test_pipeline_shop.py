@@ -66,9 +66,8 @@ def test_shop_reaches_the_reviews_verdicts(capsys: pytest.CaptureFixture[str]) -
 
 def test_shop_evidence_points_at_the_snapshot_lines(capsys: pytest.CaptureFixture[str]) -> None:
     _, doc = as_json(capsys, str(SHOP / "docker-compose.yml"))
-    [events] = [
-        v for v in doc["verdicts"] if v["service"] == "pricing-service" and v["kind"] == "events"
-    ]
+    [events] = [v for v in doc["verdicts"] if v["service"] == "pricing-service"
+                and v["kind"] == "events"]
     volume = next(e for e in events["evidence"] if e["criterion"] == "event volume")
     assert volume["value"] == 1800 and volume["unit"] == "1/min"
     assert volume["location"]["file"].endswith("metrics.yaml")
@@ -105,9 +104,7 @@ def test_snapshot_found_by_convention(capsys: pytest.CaptureFixture[str], tmp_pa
     assert verdicts(doc)[("pricing-service", "events")] == ("separate", "high")
 
 
-def test_without_metrics_nothing_is_inline(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_without_metrics_nothing_is_inline(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     compose = copy_shop(tmp_path)
     compose.write_text(compose.read_text().replace("  metrics: metrics.yaml\n", ""))
     (tmp_path / "metrics.yaml").unlink()
@@ -137,12 +134,8 @@ def test_later_metrics_win_and_the_report_says_so(
         "      order-created: {events_per_minute: 2000}\n"
     )
     _, doc = as_json(
-        capsys,
-        str(SHOP / "docker-compose.yml"),
-        "--metrics",
-        str(SHOP / "metrics.yaml"),
-        "--metrics",
-        str(later),
+        capsys, str(SHOP / "docker-compose.yml"),
+        "--metrics", str(SHOP / "metrics.yaml"), "--metrics", str(later),
     )
     assert verdicts(doc)[("warehouse-service", "events")] == ("separate", "high")
     assert any("later input wins" in n and "2000" in n and "40" in n for n in doc["notes"])
@@ -154,12 +147,8 @@ def test_metrics_for_unknown_services_are_a_warning(
     extra = tmp_path / "extra.yaml"
     extra.write_text("version: 1\nservices:\n  billing-service: {cpu_usage_ratio: 0.5}\n")
     code, doc = as_json(
-        capsys,
-        str(SHOP / "docker-compose.yml"),
-        "--metrics",
-        str(SHOP / "metrics.yaml"),
-        "--metrics",
-        str(extra),
+        capsys, str(SHOP / "docker-compose.yml"),
+        "--metrics", str(SHOP / "metrics.yaml"), "--metrics", str(extra),
     )
     assert code == 1
     assert any("billing-service" in n and "not in the compose project" in n for n in doc["notes"])
@@ -176,15 +165,10 @@ def test_review_example_defects_are_flagged(capsys: pytest.CaptureFixture[str]) 
     assert name_clash["service"] == "pricing-event-worker"
     assert name_clash["severity"] == "high"
     assert name_clash["location"]["file"] == str(compose)
-    assert name_clash["location"]["line"] == line_of(
-        compose, "container_name: pricing-event-worker"
-    )
+    assert name_clash["location"]["line"] == line_of(compose, "container_name: pricing-event-worker")
     [short_dep] = by_rule["AC102"]
     assert short_dep["service"] == "pricing-service"
-    assert {f["service"] for f in by_rule["AC110"]} == {
-        "pricing-event-worker",
-        "pricing-cron-worker",
-    }
+    assert {f["service"] for f in by_rule["AC110"]} == {"pricing-event-worker", "pricing-cron-worker"}
     assert "AC105" not in by_rule  # the API sets WORKER_MODE=api
     # no metrics: the events verdict is not silently inline
     assert verdicts(doc)[("pricing-service", "events")][0] == "insufficient-data"
@@ -194,10 +178,8 @@ def test_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = analyze(capsys, str(SHOP / "docker-compose.yml"))
     assert code == 1
     assert "Recommendations by service" in out
-    order = [
-        out.index(s)
-        for s in ("pricing-service [HIGH]", "catalog-service [MEDIUM]", "warehouse-service [LOW]")
-    ]
+    order = [out.index(s) for s in ("pricing-service [HIGH]", "catalog-service [MEDIUM]",
+                                    "warehouse-service [LOW]")]
     assert order == sorted(order)
     assert "\x1b[" not in out  # no colours when not a terminal
     assert "--fail-on high" in err and "--fail-on" not in out
@@ -211,13 +193,8 @@ def test_verbose_text_shows_the_evidence(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_markdown_report(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = analyze(capsys, str(SHOP / "docker-compose.yml"), "--format", "markdown")
-    for heading in (
-        "## Summary",
-        "## Decision matrix",
-        "## Recommendations by service",
-        "## Migration path",
-        "quadrantChart",
-    ):
+    for heading in ("## Summary", "## Decision matrix", "## Recommendations by service",
+                    "## Migration path", "quadrantChart"):
         assert heading in out
     points = dict(re.findall(r"^\s+(\S+): \[([\d.]+, [\d.]+)\]$", out, re.MULTILINE))
     x, y = (float(p) for p in points["pricing-service"].split(", "))

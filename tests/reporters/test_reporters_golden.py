@@ -24,9 +24,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden_report(
-    name: str,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     update_golden: bool,
 ) -> None:
     monkeypatch.chdir(REPO)

@@ -30,35 +30,23 @@ def test_shop_report_points_at_go_and_dapr_lines(capsys: pytest.CaptureFixture[s
     }
     assert where == {
         ("pricing-service", "stock-updated"): (
-            "go",
-            str(SHOP / "pricing/internal/event/handler.go"),
-            32,
+            "go", str(SHOP / "pricing/internal/event/handler.go"), 32
         ),
         ("pricing-service", "price-changed"): (
-            "go",
-            str(SHOP / "pricing/internal/event/handler.go"),
-            35,
+            "go", str(SHOP / "pricing/internal/event/handler.go"), 35
         ),
         ("pricing-service", "price-sync"): (
-            "go",
-            str(SHOP / "pricing/internal/cron/scheduler.go"),
-            38,
+            "go", str(SHOP / "pricing/internal/cron/scheduler.go"), 38
         ),
         ("pricing-service", "cache-warmup"): (
-            "go",
-            str(SHOP / "pricing/internal/cron/scheduler.go"),
-            41,
+            "go", str(SHOP / "pricing/internal/cron/scheduler.go"), 41
         ),
         ("catalog-service", "stock-sync"): ("go", str(SHOP / "catalog/cmd/catalog/main.go"), 40),
         ("catalog-service", "product-price-changed"): (
-            "dapr",
-            str(SHOP / "dapr/components/subscription-catalog.yaml"),
-            9,
+            "dapr", str(SHOP / "dapr/components/subscription-catalog.yaml"), 9
         ),
         ("warehouse-service", "order-created"): (
-            "go",
-            str(SHOP / "warehouse/internal/event/handler.go"),
-            15,
+            "go", str(SHOP / "warehouse/internal/event/handler.go"), 15
         ),
     }
     verdicts = {(v["service"], v["kind"]): v for v in report["verdicts"]}  # type: ignore[attr-defined]
@@ -84,8 +72,7 @@ def test_no_discover_keeps_compose_locations(capsys: pytest.CaptureFixture[str])
 def write_project(root: Path) -> Path:
     (root / "svc" / "cmd" / "svc").mkdir(parents=True)
     (root / "compose.yaml").write_text("services:\n  orders:\n    build: ./svc\n")
-    (root / "svc" / "cmd" / "svc" / "main.go").write_text(
-        textwrap.dedent("""\
+    (root / "svc" / "cmd" / "svc" / "main.go").write_text(textwrap.dedent("""\
         package main
 
         import "time"
@@ -97,8 +84,7 @@ def write_project(root: Path) -> Path:
         		}
         	}()
         }
-        """)
-    )
+        """))
     return root / "compose.yaml"
 
 
@@ -109,14 +95,10 @@ def test_code_only_workload_is_insufficient_data_at_its_go_line(
     report = analyze_json(capsys, str(compose))
     [verdict] = report["verdicts"]  # type: ignore[misc]
     assert (verdict["kind"], verdict["decision"], verdict["workloads"]) == (
-        "cron",
-        "insufficient-data",
-        ["sync-orders"],
+        "cron", "insufficient-data", ["sync-orders"]
     )
     assert verdict["location"] == {
-        "file": str(tmp_path / "svc" / "cmd" / "svc" / "main.go"),
-        "line": 7,
-        "column": 13,
+        "file": str(tmp_path / "svc" / "cmd" / "svc" / "main.go"), "line": 7, "column": 13
     }
     missing = [e for e in verdict["evidence"] if e["outcome"] == "insufficient-data"]
     assert [e["source"] for e in missing] == ["cron_duration_s_p95"]
@@ -133,19 +115,8 @@ def test_git_history_fills_deploy_frequency_when_no_metrics_give_it(
         (tmp_path / "svc" / f"f{i}.go").write_text("package svc\n")
         subprocess.run([git, "-C", str(tmp_path), "add", "-A"], check=True)
         subprocess.run(
-            [
-                git,
-                "-C",
-                str(tmp_path),
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "commit",
-                "-q",
-                "-m",
-                f"c{i}",
-            ],
+            [git, "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com",
+             "commit", "-q", "-m", f"c{i}"],
             check=True,
         )
     report = analyze_json(capsys, str(tmp_path / "compose.yaml"), "--since", "3w")
@@ -165,10 +136,7 @@ def test_git_history_fills_deploy_frequency_when_no_metrics_give_it(
     ],
 )
 def test_bad_discovery_flags_exit_2(
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    args: list[str],
-    message: str,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     compose = write_project(tmp_path)
@@ -191,6 +159,4 @@ def test_source_root_narrows_a_shared_context_to_the_dockerfile_folder(tmp_path:
     assert source_root(shared, tmp_path / "deploy") == tmp_path / "deploy" / ".." / "pricing"
     plain = Service(name="catalog", build_context="./catalog", dockerfile="Dockerfile")
     assert source_root(plain, tmp_path) == tmp_path / "catalog"
-    assert (
-        source_root(Service(name="x", build_context="https://github.com/a/b.git"), tmp_path) is None
-    )
+    assert source_root(Service(name="x", build_context="https://github.com/a/b.git"), tmp_path) is None

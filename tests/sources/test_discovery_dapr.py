@@ -40,9 +40,8 @@ def test_sidecars_map_resource_flags_back_to_host_folders(tmp_path: Path) -> Non
         "billing-dapr": {
             "image": "daprio/daprd:1.14.4",
             "command": "./daprd -app-id=billing -components-path=/components -config /c.yaml",
-            "volumes": [
-                {"type": "bind", "source": str(tmp_path / "billing-dapr"), "target": "/components"}
-            ],
+            "volumes": [{"type": "bind", "source": str(tmp_path / "billing-dapr"),
+                         "target": "/components"}],
         },
         "lonely-dapr": {
             "image": "daprio/daprd:1.14.4",
@@ -64,9 +63,7 @@ def test_sidecars_map_resource_flags_back_to_host_folders(tmp_path: Path) -> Non
 
 def test_subscriptions_components_and_resiliency(tmp_path: Path) -> None:
     folder = tmp_path / "components"
-    write(
-        folder / "pubsub.yaml",
-        """
+    write(folder / "pubsub.yaml", """
         apiVersion: dapr.io/v1alpha1
         kind: Component
         metadata:
@@ -74,11 +71,8 @@ def test_subscriptions_components_and_resiliency(tmp_path: Path) -> None:
         spec:
           type: pubsub.kafka
           version: v1
-        """,
-    )
-    write(
-        folder / "subs.yaml",
-        """
+        """)
+    write(folder / "subs.yaml", """
         apiVersion: dapr.io/v1alpha1
         kind: Subscription
         metadata:
@@ -112,11 +106,8 @@ def test_subscriptions_components_and_resiliency(tmp_path: Path) -> None:
           pubsubname: orders-pubsub
           topic: orders.audited
         scopes: [auditor]
-        """,
-    )
-    write(
-        folder / "resiliency.yml",
-        """
+        """)
+    write(folder / "resiliency.yml", """
         apiVersion: dapr.io/v1alpha1
         kind: Resiliency
         metadata:
@@ -130,27 +121,22 @@ def test_subscriptions_components_and_resiliency(tmp_path: Path) -> None:
               orders-pubsub:
                 inbound:
                   retry: eventRetry
-        """,
-    )
+        """)
     write(folder / "not-dapr.yaml", "apiVersion: v1\nkind: ConfigMap\n")
     write(folder / "broken.yaml", "apiVersion: dapr.io/v1alpha1\nkind: [unclosed\n")
-    found = discover_dapr([(folder, ("orders-service",))], SERVICES, relative_to=tmp_path)
+    found = discover_dapr(
+        [(folder, ("orders-service",))], SERVICES, relative_to=tmp_path
+    )
     table = {
         (w.service, w.name): (w.route, w.dead_letter_topic, w.pubsub, str(w.location))
         for w in found.workloads
     }
     assert table == {
         ("billing", "orders.created"): (
-            "/events/created",
-            "orders.created.dlq",
-            "orders-pubsub",
-            "components/subs.yaml:7:3",
+            "/events/created", "orders.created.dlq", "orders-pubsub", "components/subs.yaml:7:3"
         ),
         ("orders-service", "orders.refunded"): (
-            "/events/refunds",
-            None,
-            "orders-pubsub",
-            "components/subs.yaml:19:3",
+            "/events/refunds", None, "orders-pubsub", "components/subs.yaml:19:3"
         ),
     }
     assert all(w.origin == "dapr" and w.kind == "events" for w in found.workloads)
@@ -172,12 +158,8 @@ def test_shop_dapr_resources() -> None:
     services = (Service(name="catalog", role="api"), Service(name="pricing", role="api"))
     found = discover_dapr([(SHOP_DAPR, ("catalog", "pricing"))], services, relative_to=REPO)
     assert [(w.service, w.name, w.route, str(w.location)) for w in found.workloads] == [
-        (
-            "catalog",
-            "pricing.price.changed",
-            "/events/price-changed",
-            "fixtures/shop/dapr/components/subscription-catalog.yaml:9:3",
-        )
+        ("catalog", "pricing.price.changed", "/events/price-changed",
+         "fixtures/shop/dapr/components/subscription-catalog.yaml:9:3")
     ]
     assert [c.name for c in found.components] == ["pubsub"]
     assert [(r.component, r.max_retries) for r in found.retries] == [("pubsub", 5)]
@@ -186,9 +168,7 @@ def test_shop_dapr_resources() -> None:
 def test_scopes_match_sidecar_app_ids_exactly(tmp_path: Path) -> None:
     """Dapr compares scopes with app-ids verbatim: `orders` does not reach app-id `orders-svc`."""
     folder = tmp_path / "res"
-    write(
-        folder / "subs.yaml",
-        """
+    write(folder / "subs.yaml", """
         apiVersion: dapr.io/v1alpha1
         kind: Subscription
         metadata: {name: a}
@@ -200,8 +180,7 @@ def test_scopes_match_sidecar_app_ids_exactly(tmp_path: Path) -> None:
         metadata: {name: b}
         spec: {pubsubname: p, topic: near-miss, route: /b}
         scopes: [orders]
-        """,
-    )
+        """)
     found = discover_dapr(
         [(folder, ("orders-service",))], SERVICES, app_ids={"orders-svc": "orders-service"}
     )

@@ -25,21 +25,9 @@ def commit(repo: Path, files: list[str], days_ago: float) -> None:
     env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
     subprocess.run(
-        [
-            "git",
-            "-C",
-            str(repo),
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-q",
-            "-m",
-            f"change {files}",
-        ],
-        check=True,
-        env=env,
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com",
+         "commit", "-q", "-m", f"change {files}"],
+        check=True, env=env,
     )
 
 
@@ -68,21 +56,14 @@ def test_commits_per_week_per_build_context_in_one_git_log(
 
     monkeypatch.setattr(git_history, "_git", counting)
     history = deploy_frequency(
-        {
-            "pricing": repo / "pricing",
-            "catalog": repo / "catalog",
-            "whole": repo,
-            "api": repo / "pricing",
-        },
-        since_days=91,
-        now=NOW,
+        {"pricing": repo / "pricing", "catalog": repo / "catalog", "whole": repo,
+         "api": repo / "pricing"},
+        since_days=91, now=NOW,
     )
     values = {m.service: m.value for m in history.measurements}
     assert values == {
-        "pricing": round(15 / 13, 3),
-        "api": round(15 / 13, 3),
-        "catalog": round(1 / 13, 3),
-        "whole": round(17 / 13, 3),
+        "pricing": round(15 / 13, 3), "api": round(15 / 13, 3),
+        "catalog": round(1 / 13, 3), "whole": round(17 / 13, 3),
     }
     m = history.measurements[0]
     assert (m.metric, m.unit, m.source, m.window) == ("deploys_per_week", "1/week", "git", "91d")
@@ -98,16 +79,16 @@ def test_not_a_repository_gives_no_measurement(tmp_path: Path) -> None:
     assert "not in a git repository" in history.notes[0]
 
 
-def test_no_git_installed_gives_no_measurement(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_git_installed_gives_no_measurement(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(repo / "no-bin"))
     history = deploy_frequency({"pricing": repo / "pricing"}, now=NOW)
     assert history.measurements == ()
     assert "git is not installed" in history.notes[0]
 
 
-def test_context_outside_the_repository(
-    repo: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_context_outside_the_repository(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     history = deploy_frequency({"pricing": repo / "pricing", "x": elsewhere}, now=NOW)
     assert [m.service for m in history.measurements] == ["pricing"]

@@ -97,9 +97,7 @@ def test_roles_and_owners(tmp_path: Path) -> None:
 
 
 def test_x_archcheck_declares_workloads_and_environment(tmp_path: Path) -> None:
-    path = compose(
-        tmp_path,
-        """
+    path = compose(tmp_path, """
         x-archcheck: {environment: staging}
         services:
           app:
@@ -116,8 +114,7 @@ def test_x_archcheck_declares_workloads_and_environment(tmp_path: Path) -> None:
             x-archcheck:
               cron:
                 - {name: report, schedule: "0 3 * * *"}
-    """,
-    )
+    """)
     facts = describe(load_project(ComposeOptions(files=(path,))))
     assert facts.environment == "staging"
     workloads = {(w.service, w.kind, w.name): w for w in facts.workloads}
@@ -131,10 +128,8 @@ def test_x_archcheck_declares_workloads_and_environment(tmp_path: Path) -> None:
 
 
 BAD_EXTENSIONS = [
-    (
-        "    x-archcheck:\n      cron:\n        - {name: sync, schedule: every minute}\n",
-        "is not a cron schedule",
-    ),
+    ("    x-archcheck:\n      cron:\n        - {name: sync, schedule: every minute}\n",
+     "is not a cron schedule"),
     ("    x-archcheck:\n      events: [{name: x}]\n", "topic"),
     ("    x-archcheck:\n      evnts: []\n", "evnts: unknown key"),
     ("    x-archcheck:\n      environment: prod\n", "environment"),
@@ -163,16 +158,8 @@ def test_bad_top_level_x_archcheck(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("schedule", "ok"),
-    [
-        ("*/5 * * * *", True),
-        ("0 2 * * *", True),
-        ("0 0 2 * * *", True),
-        ("@daily", True),
-        ("@every 1m30s", True),
-        ("every 5 minutes", False),
-        ("* * *", False),
-        ("", False),
-    ],
+    [("*/5 * * * *", True), ("0 2 * * *", True), ("0 0 2 * * *", True), ("@daily", True),
+     ("@every 1m30s", True), ("every 5 minutes", False), ("* * *", False), ("", False)],
 )
 def test_schedules(schedule: str, ok: bool) -> None:
     assert valid_schedule(schedule) is ok
@@ -372,14 +359,8 @@ services:
 @pytest.mark.parametrize(
     ("rate", "replicas", "concurrency", "fires"),
     # 600/min = 10/s x 0.2 s = exactly 2 handlers needed; 601/min needs just over 2
-    [
-        (600, 1, 1, True),
-        (600, 1, 2, False),
-        (600, 2, 1, False),
-        (601, 1, 2, True),
-        (601, 2, 1, True),
-        (601, 1, 3, False),
-    ],
+    [(600, 1, 1, True), (600, 1, 2, False), (600, 2, 1, False), (601, 1, 2, True),
+     (601, 2, 1, True), (601, 1, 3, False)],
 )
 def test_little_law_capacity(
     tmp_path: Path, ruleset: Ruleset, rate: int, replicas: int, concurrency: int, fires: bool
@@ -397,17 +378,14 @@ def test_little_law_capacity(
 
 
 def test_secrets_never_reach_the_system(tmp_path: Path) -> None:
-    path = compose(
-        tmp_path,
-        """
+    path = compose(tmp_path, """
         services:
           app:
             build: .
             environment:
               DB_PASSWORD: hunter2-very-secret
               WORKER_MODE: api
-    """,
-    )
+    """)
     system = build_system(AnalyzeOptions(compose=ComposeOptions(files=(path,))))
     assert "hunter2-very-secret" not in system.model_dump_json()
     assert "DB_PASSWORD" in system.services[0].environment_keys

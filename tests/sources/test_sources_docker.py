@@ -92,9 +92,7 @@ def test_snapshot_from_docker(
 ) -> None:
     out = tmp_path / "metrics.yaml"
     with pytest.raises(SystemExit) as info:
-        main(
-            ["metrics", "snapshot", "--docker-host", engine.base_url, "-p", "shop", "-o", str(out)]
-        )
+        main(["metrics", "snapshot", "--docker-host", engine.base_url, "-p", "shop", "-o", str(out)])
     assert info.value.code == 0, capsys.readouterr().err
     snap = {(m.service, m.metric): m.value for m in load_snapshot(out)}
     assert snap == pytest.approx(values(collect(DockerOptions("shop", base_url=engine.base_url))))
@@ -142,15 +140,5 @@ def test_real_engine_when_one_is_reachable() -> None:
     project = min(projects)
     result = collect(DockerOptions(project=project))
     assert result, f"no measurements for compose project {project}"
-    assert all(
-        m.metric
-        in {
-            "restart_count",
-            "oom_kills",
-            "cpu_cores",
-            "cpu_usage_ratio",
-            "memory_bytes",
-            "memory_usage_ratio",
-        }
-        for m in result
-    )
+    assert all(m.metric in {"restart_count", "oom_kills", "cpu_cores", "cpu_usage_ratio",
+                            "memory_bytes", "memory_usage_ratio"} for m in result)

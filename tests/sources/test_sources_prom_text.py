@@ -19,16 +19,9 @@ T0 = 1_730_000_000_000  # ms
 
 
 def scrape(
-    success: float,
-    retry: float,
-    dead: float,
-    buckets: tuple[float, float, float],
-    *,
-    queue: float = 0,
-    t_ms: int | None = T0,
-    service: str | None = "pricing-service",
-    worker: str = "stock-updated",
-    start: float | None = None,
+    success: float, retry: float, dead: float, buckets: tuple[float, float, float], *,
+    queue: float = 0, t_ms: int | None = T0, service: str | None = "pricing-service",
+    worker: str = "stock-updated", start: float | None = None,
 ) -> str:
     labels = f'service="{service}",' if service else ""
     stamp = f" {t_ms}" if t_ms is not None else ""
@@ -65,7 +58,9 @@ def pair(tmp_path: Path) -> tuple[Path, Path]:
     after = tmp_path / "after.prom"
     before.write_text(scrape(1000, 0, 0, (0, 0, 0)))
     # 300 s later: +7200 ok, +300 retried, +12 dead-lettered; 7512 observations
-    after.write_text(scrape(8200, 300, 12, (1000, 7000, 7512), queue=450, t_ms=T0 + 300_000))
+    after.write_text(
+        scrape(8200, 300, 12, (1000, 7000, 7512), queue=450, t_ms=T0 + 300_000)
+    )
     return before, after
 
 
@@ -77,11 +72,8 @@ def test_scrapes_are_valid_exposition_text(tmp_path: Path) -> None:
     promtool = require_tool("promtool")
     for path in pair(tmp_path):
         result = subprocess.run(
-            [promtool, "check", "metrics"],
-            input=path.read_text(),
-            capture_output=True,
-            text=True,
-            check=False,
+            [promtool, "check", "metrics"], input=path.read_text(), capture_output=True,
+            text=True, check=False,
         )
         # exit 0 (clean) or 3 (lint warnings only); 1 would be a parse error
         assert result.returncode in (0, 3), result.stdout + result.stderr
@@ -97,12 +89,10 @@ def test_two_scrapes_give_rates_over_the_window(tmp_path: Path) -> None:
     assert found[(*key, "dead_letter_count")] == 12
     assert found[(*key, "queue_size")] == 450
     # histogram_quantile: p95 rank 7136.4 lies in (0.1, 0.25]: 0.1 + 0.15 * 136.4 / 512
-    assert math.isclose(
-        found[(*key, "processing_ms_p95")], 1000 * (0.1 + 0.15 * 136.4 / 512), rel_tol=1e-5
-    )
-    assert math.isclose(
-        found[(*key, "processing_ms_p50")], 1000 * (0.05 + 0.05 * 2756 / 6000), rel_tol=1e-5
-    )
+    assert math.isclose(found[(*key, "processing_ms_p95")], 1000 * (0.1 + 0.15 * 136.4 / 512),
+                        rel_tol=1e-5)
+    assert math.isclose(found[(*key, "processing_ms_p50")], 1000 * (0.05 + 0.05 * 2756 / 6000),
+                        rel_tol=1e-5)
 
 
 def test_single_scrape_uses_process_start_time(tmp_path: Path) -> None:
@@ -132,11 +122,12 @@ def test_service_from_file_name_when_unlabelled(tmp_path: Path) -> None:
 def test_cron_workers_give_run_times(tmp_path: Path) -> None:
     path = tmp_path / "s.prom"
     path.write_text(scrape(10, 0, 0, (0, 0, 10), worker="price-sync", start=T0 / 1000 - 60))
-    found = values(load_scrapes([path], {("pricing-service", "price-sync"): "cron"}).measurements)
-    assert ("pricing-service", "price-sync", "events_per_minute") not in found
-    assert math.isclose(
-        found[("pricing-service", "price-sync", "cron_duration_s_p95")], 0.1 + 0.15 * 0.95
+    found = values(
+        load_scrapes([path], {("pricing-service", "price-sync"): "cron"}).measurements
     )
+    assert ("pricing-service", "price-sync", "events_per_minute") not in found
+    assert math.isclose(found[("pricing-service", "price-sync", "cron_duration_s_p95")],
+                        0.1 + 0.15 * 0.95)
 
 
 @pytest.mark.parametrize(
@@ -185,25 +176,15 @@ def test_scrapes_override_the_snapshot_in_analyze(
 ) -> None:
     before, after = pair(tmp_path)
     code, out, err = run_cli(
-        [
-            "analyze",
-            str(SHOP / "docker-compose.yml"),
-            "--format",
-            "json",
-            "--metrics",
-            str(SHOP / "metrics.yaml"),
-            "--metrics",
-            str(before),
-            "--metrics",
-            str(after),
-        ],
+        ["analyze", str(SHOP / "docker-compose.yml"), "--format", "json",
+         "--metrics", str(SHOP / "metrics.yaml"), "--metrics", str(before),
+         "--metrics", str(after)],
         capsys,
     )
     assert code == 1, err
     doc = json.loads(out)
-    [events] = [
-        v for v in doc["verdicts"] if v["service"] == "pricing-service" and v["kind"] == "events"
-    ]
+    [events] = [v for v in doc["verdicts"]
+                if v["service"] == "pricing-service" and v["kind"] == "events"]
     p95 = next(e for e in events["evidence"] if e["criterion"] == "processing time")
     assert p95["location"]["file"] == str(after)
     assert any("later input wins" in n and "processing_ms_p95" in n for n in doc["notes"])

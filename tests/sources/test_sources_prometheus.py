@@ -83,14 +83,11 @@ def test_measurements_equal_the_snapshot_they_were_backfilled_from(
 
 
 def test_service_label_is_configurable(prometheus_server: PrometheusServer) -> None:
-    default = keyed(
-        collect(PrometheusOptions(url=prometheus_server.url, at=AT), services=SHOP_SERVICES)
-    )
+    default = keyed(collect(PrometheusOptions(url=prometheus_server.url, at=AT), services=SHOP_SERVICES))
     cadvisor = keyed(
         collect(
             PrometheusOptions(
-                url=prometheus_server.url,
-                at=AT,
+                url=prometheus_server.url, at=AT,
                 service_label="container_label_com_docker_compose_service",
             ),
             services=SHOP_SERVICES,
@@ -130,18 +127,8 @@ def test_snapshot_command_writes_what_analyze_would_use(
 ) -> None:
     out_file = tmp_path / "metrics.yaml"
     code, out, err = run_cli(
-        [
-            "metrics",
-            "snapshot",
-            "--prometheus",
-            prometheus_server.url,
-            "--at",
-            "2026-01-01T00:00:00Z",
-            "-p",
-            "shop",
-            "-o",
-            str(out_file),
-        ],
+        ["metrics", "snapshot", "--prometheus", prometheus_server.url,
+         "--at", "2026-01-01T00:00:00Z", "-p", "shop", "-o", str(out_file)],
         capsys,
     )
     assert code == 0, err
@@ -173,20 +160,10 @@ def test_token_is_sent_and_never_printed(
     monkeypatch.delenv("ARCHCHECK_PROMETHEUS_TOKEN")
     token_file = tmp_path / "token"
     token_file.write_text(SECRET + "\n")
-    with CannedServer(
-        401, b'{"status":"error","errorType":"unauthorized","error":"bad token"}'
-    ) as server:
+    with CannedServer(401, b'{"status":"error","errorType":"unauthorized","error":"bad token"}') as server:
         code, out, err = run_cli(
-            [
-                "metrics",
-                "snapshot",
-                "--prometheus",
-                server.url,
-                "--prometheus-token-file",
-                str(token_file),
-                "-p",
-                "shop",
-            ],
+            ["metrics", "snapshot", "--prometheus", server.url, "--prometheus-token-file",
+             str(token_file), "-p", "shop"],
             capsys,
         )
         assert server.requests[0][2]["Authorization"] == f"Bearer {SECRET}"
@@ -205,18 +182,8 @@ def test_basic_auth_password_comes_from_the_environment(
     monkeypatch.setenv("ARCHCHECK_PROMETHEUS_PASSWORD", SECRET)
     with CountingProxy(prometheus_server.url) as proxy:
         code, out, err = run_cli(
-            [
-                "metrics",
-                "snapshot",
-                "--prometheus",
-                proxy.url,
-                "--at",
-                AT,
-                "-p",
-                "shop",
-                "--prometheus-user",
-                "archcheck",
-            ],
+            ["metrics", "snapshot", "--prometheus", proxy.url, "--at", AT, "-p", "shop",
+             "--prometheus-user", "archcheck"],
             capsys,
         )
     assert code == 0, err
@@ -239,18 +206,8 @@ def test_a_stalled_server_times_out(capsys: pytest.CaptureFixture[str]) -> None:
     with StallServer() as server:
         started = time.monotonic()
         code, _, err = run_cli(
-            [
-                "metrics",
-                "snapshot",
-                "--prometheus",
-                server.url,
-                "-p",
-                "shop",
-                "--prometheus-timeout",
-                "0.3",
-                "--prometheus-retries",
-                "1",
-            ],
+            ["metrics", "snapshot", "--prometheus", server.url, "-p", "shop",
+             "--prometheus-timeout", "0.3", "--prometheus-retries", "1"],
             capsys,
         )
     assert code == ExitCode.USAGE
@@ -275,53 +232,26 @@ def test_a_refused_connection_is_reported(capsys: pytest.CaptureFixture[str]) ->
     ("status", "body", "raw", "message", "attempts"),
     [
         (500, b"oops", None, "answered HTTP 500", 3),
-        (
-            503,
-            b'{"status":"error","errorType":"unavailable","error":"overloaded"}',
-            None,
-            "answered HTTP 503: unavailable: overloaded",
-            3,
-        ),
+        (503, b'{"status":"error","errorType":"unavailable","error":"overloaded"}', None,
+         "answered HTTP 503: unavailable: overloaded", 3),
         (404, b"404 page not found", None, "has no /api/v1/query (HTTP 404)", 1),
-        (
-            400,
-            b'{"status":"error","errorType":"bad_data","error":"parse error"}',
-            None,
-            "rejected the query (HTTP 400): bad_data: parse error",
-            1,
-        ),
+        (400, b'{"status":"error","errorType":"bad_data","error":"parse error"}', None,
+         "rejected the query (HTTP 400): bad_data: parse error", 1),
         (200, b"<html>login</html>", None, "did not answer with a Prometheus API response", 1),
-        (
-            200,
-            b'{"status":"success","data":{"resultType":"vector","result":[{"x":1}]}}',
-            None,
-            "malformed result",
-            1,
-        ),
+        (200, b'{"status":"success","data":{"resultType":"vector","result":[{"x":1}]}}', None,
+         "malformed result", 1),
         (200, b"", b"SSH-2.0-OpenSSH_9.6\r\n", "did not answer with HTTP (got 'SSH-2.0", 1),
     ],
     ids=["500", "503", "404", "400", "html", "bad-vector", "not-http"],
 )
 def test_error_answers_exit_2_with_a_clear_message(
-    status: int,
-    body: bytes,
-    raw: bytes | None,
-    message: str,
-    attempts: int,
+    status: int, body: bytes, raw: bytes | None, message: str, attempts: int,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with CannedServer(status, body, raw=raw) as server:
         code, out, err = run_cli(
-            [
-                "metrics",
-                "snapshot",
-                "--prometheus",
-                server.url,
-                "-p",
-                "shop",
-                "--prometheus-retries",
-                "2",
-            ],
+            ["metrics", "snapshot", "--prometheus", server.url, "-p", "shop",
+             "--prometheus-retries", "2"],
             capsys,
         )
         sent = len(server.requests)
@@ -362,16 +292,8 @@ def test_a_bad_queries_file_points_at_the_line(
     override = tmp_path / "queries.yaml"
     override.write_text("version: 1\nqueries:\n  queue_size:\n    promql: sum(x[$windw])\n")
     code, _, err = run_cli(
-        [
-            "metrics",
-            "snapshot",
-            "--prometheus",
-            "http://127.0.0.1:9",
-            "-p",
-            "shop",
-            "--prometheus-queries",
-            str(override),
-        ],
+        ["metrics", "snapshot", "--prometheus", "http://127.0.0.1:9", "-p", "shop",
+         "--prometheus-queries", str(override)],
         capsys,
     )
     assert code == ExitCode.USAGE
@@ -380,16 +302,8 @@ def test_a_bad_queries_file_points_at_the_line(
 
 def test_a_bad_window_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(
-        [
-            "metrics",
-            "snapshot",
-            "--prometheus",
-            "http://127.0.0.1:9",
-            "--window",
-            "7 days",
-            "-p",
-            "shop",
-        ],
+        ["metrics", "snapshot", "--prometheus", "http://127.0.0.1:9", "--window", "7 days",
+         "-p", "shop"],
         capsys,
     )
     assert code == ExitCode.USAGE
@@ -403,10 +317,9 @@ def test_series_without_the_service_label_are_an_error(prometheus_server: Promet
 
 def test_a_non_vector_result_is_an_error() -> None:
     body = json.dumps({"status": "success", "data": {"resultType": "scalar", "result": [1, "2"]}})
-    with (
-        CannedServer(200, body.encode()) as server,
-        pytest.raises(Exception, match="must return an instant vector") as info,
-    ):
+    with CannedServer(200, body.encode()) as server, pytest.raises(
+        Exception, match="must return an instant vector"
+    ) as info:
         collect(PrometheusOptions(url=server.url))
     assert info.value.location is not None  # type: ignore[attr-defined]
     assert info.value.location.file.endswith("prometheus.yaml")  # type: ignore[attr-defined]
@@ -433,8 +346,7 @@ def test_verdicts_from_prometheus_equal_verdicts_from_the_snapshot(
     equivalent.write_text(
         dump_snapshot(
             [m for m in load_snapshot(SHOP / "metrics.yaml") if m.metric in queried],
-            source="test",
-            window="7d",
+            source="test", window="7d",
         )
     )
     compose = ComposeOptions(files=(SHOP / "docker-compose.yml",))
@@ -452,33 +364,14 @@ def test_analyze_on_a_snapshot_equals_analyze_on_the_server(
     compose = str(SHOP / "docker-compose.yml")
     snap = tmp_path / "snap.yaml"
     code, _, err = run_cli(
-        [
-            "metrics",
-            "snapshot",
-            compose,
-            "--prometheus",
-            prometheus_server.url,
-            "--at",
-            AT,
-            "-o",
-            str(snap),
-        ],
+        ["metrics", "snapshot", compose, "--prometheus", prometheus_server.url, "--at", AT,
+         "-o", str(snap)],
         capsys,
     )
     assert code == 0, err
     code_live, out_live, err_live = run_cli(
-        [
-            "analyze",
-            compose,
-            "--prometheus",
-            prometheus_server.url,
-            "--at",
-            AT,
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ],
+        ["analyze", compose, "--prometheus", prometheus_server.url, "--at", AT,
+         "--format", "json", "--fail-on", "never"],
         capsys,
     )
     code_snap, out_snap, _ = run_cli(
@@ -506,27 +399,10 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
     )
     return cert, key
 
