@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from archcheck import __version__
+from archcheck import __version__, links
 from archcheck.model import Evidence, Report
 from archcheck.reporters._items import (
     Item,
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from archcheck.engine.ruleset import Ruleset
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/archcheck/"
 FINGERPRINT_KEY = "archcheck/v1"
 
 _LEVEL = {0: "none", 1: "note", 2: "warning", 3: "error"}
@@ -137,7 +136,7 @@ def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = Fa
                     "driver": {
                         "name": "archcheck",
                         "version": report.tool_version or __version__,
-                        "informationUri": INFORMATION_URI,
+                        "informationUri": links.PYPI_URL,
                         "rules": [_descriptor(doc) for doc in docs],
                     }
                 },
