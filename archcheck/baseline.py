@@ -82,11 +82,12 @@ def gate_level(item: Finding | Verdict) -> int:
     """How much an item weighs for ``--fail-on``: 0 never fails, 1-3 = low, medium, high.
 
     A finding weighs its severity; a verdict weighs its priority only when it says
-    ``separate`` (an ``inline`` or ``insufficient-data`` verdict asks for no change).
+    ``separate`` and the split is not done yet (an ``inline`` or ``insufficient-data`` verdict,
+    or a met one, asks for no change).
     """
     if isinstance(item, Finding):
         return PRIORITY_RANK[item.severity]
-    return PRIORITY_RANK[item.priority] if item.decision == "separate" else 0
+    return PRIORITY_RANK[item.priority] if item.decision == "separate" and not item.met else 0
 
 
 def is_gating(item: Finding | Verdict, fail_on: str) -> bool:

@@ -572,6 +572,7 @@ def analyze(
         diff_base=diff_base,
     )
     threshold = fail_on or ruleset.fail_on or "high"
+    report = report.model_copy(update={"fail_on": threshold})
 
     def render(name: str) -> str:
         if name == "text" and plan[0].path is None and sys.stdout.isatty():

@@ -13,8 +13,13 @@ DISTRIBUTION = "archcheck-compose"
 
 REPOSITORY_URL = "https://github.com/archcheck-compose/archcheck"
 PYPI_URL = f"https://pypi.org/project/{DISTRIBUTION}/"
-RULE_DOCS_URL = f"{REPOSITORY_URL}/blob/main/docs/rules"
+DOCS_URL = f"{REPOSITORY_URL}/blob/main/docs"
+RULE_DOCS_URL = f"{DOCS_URL}/rules"
 """Folder of the rule pages, ``docs/rules/<ID>-<name>.md``, generated from ``rules/*.yaml``."""
+
+
+DECISION_MATRIX_URL = f"{DOCS_URL}/rules.md"
+"""Where the verdicts' pseudo-rules (``verdict.events``, ``verdict.cron``) are explained."""
 
 
 def rule_doc_path(rule_id: str, name: str) -> str:

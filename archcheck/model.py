@@ -29,6 +29,9 @@ Severity = Literal["high", "medium", "low"]
 Environment = Literal["production", "staging", "development"]
 Origin = Literal["compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git"]
 
+FailOn = Literal["high", "medium", "low", "never"]
+"""``analyze --fail-on``: the lowest severity or priority that fails the run."""
+
 PRIORITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 """Order of priorities and severities, for ``--fail-on`` and sorting."""
 
@@ -174,9 +177,17 @@ class Verdict(_Frozen):
     summary: str
     evidence: tuple[Evidence, ...] = ()
     location: Location | None = None
+    separated_in: tuple[str, ...] = ()
+    """For ``separate``: the worker services that already run these workloads. Not empty means
+    the split is done and the recommendation met: the verdict passes the gate."""
     suppression: Suppression | None = None
     change: Change | None = None
     """Set only when compared with a baseline or ``--diff-base``."""
+
+    @property
+    def met(self) -> bool:
+        """Whether the verdict asks for a split that is already there."""
+        return self.decision == "separate" and bool(self.separated_in)
 
 
 class Finding(_Frozen):
@@ -208,3 +219,6 @@ class Report(_Frozen):
     findings: tuple[Finding, ...] = ()
     workloads: tuple[Workload, ...] = ()
     notes: tuple[str, ...] = ()
+    fail_on: FailOn = "high"
+    """The ``--fail-on`` level the report was gated at: what is at or above it fails the run,
+    and CI formats (SARIF levels, annotations, JUnit failures, CodeClimate severities) say so."""

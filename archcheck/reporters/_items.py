@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archcheck.baseline import fingerprint, gate_level
+from archcheck import links
+from archcheck.baseline import fingerprint, gate_level, is_gating
 from archcheck.model import PRIORITY_RANK, Finding, Location, Report, Suppression, Verdict
 from archcheck.suppress import VERDICT_PREFIX
 
@@ -61,7 +62,9 @@ class Item:
     rule_id: str
     rule_name: str
     level: int
-    """0 = no action asked (inline, insufficient data), 1-3 = low, medium, high."""
+    """0 = no action asked (inline, insufficient data, split done), 1-3 = low, medium, high."""
+    gating: bool
+    """At or above the report's ``--fail-on`` (and not suppressed): it fails the run."""
     title: str
     message: str
     service: str | None
@@ -82,11 +85,12 @@ class Item:
         return display_path(self.location.file) if self.location else None
 
 
-def _finding_item(finding: Finding) -> Item:
+def _finding_item(finding: Finding, fail_on: str) -> Item:
     return Item(
         rule_id=finding.rule_id,
         rule_name=finding.rule_name,
         level=gate_level(finding),
+        gating=is_gating(finding, fail_on),
         title=f"{finding.rule_id} {finding.rule_name}",
         message=finding.message,
         service=finding.service,
@@ -97,20 +101,26 @@ def _finding_item(finding: Finding) -> Item:
     )
 
 
+def shown_decision(verdict: Verdict) -> str:
+    """The decision as reports show it: ``separated`` when the split it asks for is done."""
+    return "separated" if verdict.met else verdict.decision
+
+
 def verdict_message(verdict: Verdict) -> str:
     """One line saying what the verdict asks for, for formats without structured evidence."""
-    decision: str = verdict.decision
+    decision = shown_decision(verdict)
     if decision == "separate":
         decision += f", {verdict.priority} priority"
     return f"{verdict.service} {_KIND_WORDS.get(verdict.kind, verdict.kind)}: {decision}: {verdict.summary}"
 
 
-def _verdict_item(verdict: Verdict) -> Item:
+def _verdict_item(verdict: Verdict, fail_on: str) -> Item:
     return Item(
         rule_id=verdict_rule_id(verdict.kind),
         rule_name=f"{verdict.kind}-workload-placement",
         level=gate_level(verdict),
-        title=f"{verdict.service} {verdict.kind}: {verdict.decision}",
+        gating=is_gating(verdict, fail_on),
+        title=f"{verdict.service} {verdict.kind}: {shown_decision(verdict)}",
         message=verdict_message(verdict),
         service=verdict.service,
         location=verdict.location,
@@ -123,7 +133,16 @@ def _verdict_item(verdict: Verdict) -> Item:
 
 def report_items(report: Report) -> list[Item]:
     """Verdicts first (the answer archcheck exists for), then findings, in report order."""
-    return [*map(_verdict_item, report.verdicts), *map(_finding_item, report.findings)]
+    return [
+        *(_verdict_item(v, report.fail_on) for v in report.verdicts),
+        *(_finding_item(f, report.fail_on) for f in report.findings),
+    ]
+
+
+def quiet(item: Item) -> bool:
+    """A verdict that asks for no change (inline, or a split already done): annotation
+    formats leave it out unless ``-v``."""
+    return item.verdict is not None and (item.verdict.decision == "inline" or item.verdict.met)
 
 
 def suppressed_text(suppression: Suppression) -> str:
@@ -152,6 +171,8 @@ class RuleDoc:
     why: str = ""
     example: str = ""
     fix: str = ""
+    url: str | None = None
+    """The rule's documentation page (``archcheck.links``)."""
 
     def help_markdown(self) -> str:
         """The rule's docs as markdown: what, why, example, fix."""
@@ -162,7 +183,8 @@ class RuleDoc:
             parts.append(f"**Example.**\n\n```yaml\n{self.example.rstrip()}\n```")
         if self.fix:
             parts.append(f"**Fix.** {self.fix}")
-        parts.append(f"Run `archcheck rules explain {self.id}` for the full text.")
+        more = f"[the rule's page]({self.url}) or " if self.url else ""
+        parts.append(f"See {more}`archcheck rules explain {self.id}` for the full text.")
         return "\n\n".join(parts)
 
     def help_text(self) -> str:
@@ -199,6 +221,7 @@ def _verdict_doc(kind: str) -> RuleDoc:
         what=_KIND_WHAT.get(kind, f"Where a service's {kind} workloads should run."),
         why=_VERDICT_WHY,
         fix=_VERDICT_FIX,
+        url=links.DECISION_MATRIX_URL,
     )
 
 
@@ -230,6 +253,7 @@ def ruleset_docs(ruleset: Ruleset | None) -> list[RuleDoc]:
             why=rule.docs.why.strip(),
             example=rule.docs.example,
             fix=rule.docs.fix.strip(),
+            url=links.rule_doc_url(rule.id, rule.name),
         )
         for rule in ruleset.rules
     ]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from archcheck.model import Evidence, Report, Verdict
 from archcheck.reporters import service_summaries
-from archcheck.reporters._items import display_path, display_text, marks
+from archcheck.reporters._items import display_path, display_text, marks, shown_decision
 from archcheck.sources.metrics import format_quantity
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def _matrix(report: Report) -> list[str]:
             found = cells.get((service, kind, criterion))
             row.append("" if found is None else _cell(_evidence_cell(found)))
         out.append(f"| {criterion} | {' | '.join(row)} |")
-    decisions = [f"**{v.decision}** ({v.priority})" for v in report.verdicts]
+    decisions = [f"**{shown_decision(v)}** ({v.priority})" for v in report.verdicts]
     out += [f"| **verdict** | {' | '.join(decisions)} |", ""]
     return out
 
@@ -104,16 +104,16 @@ def _recommendations(report: Report, verbose: bool) -> list[str]:
         out += [f"### {s.service} {_BADGE[s.priority]}", ""]
         verdicts = by_service[s.service]
         for title, decision in (
-            ("Separate", "separate"), ("Keep inline", "inline"),
-            ("Not decided (data missing)", "insufficient-data"),
+            ("Separate", "separate"), ("Already separated", "separated"),
+            ("Keep inline", "inline"), ("Not decided (data missing)", "insufficient-data"),
         ):
-            chosen = [v for v in verdicts if v.decision == decision]
+            chosen = [v for v in verdicts if shown_decision(v) == decision]
             if not chosen:
                 continue
             out += [f"**{title}:**", ""]
             for v in chosen:
                 names = ", ".join(f"`{w}`" for w in v.workloads)
-                label = _KIND.get(v.kind, v.kind) if decision == "separate" else v.kind
+                label = _KIND.get(v.kind, v.kind) if v.decision == "separate" else v.kind
                 out.append(f"- {label}: {names} ({v.priority}): {_cell(v.summary + marks(v))}")
             out.append("")
         if verbose:

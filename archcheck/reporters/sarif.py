@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from archcheck import __version__, links
-from archcheck.model import Evidence, Report
+from archcheck.model import PRIORITY_RANK, Evidence, Report
 from archcheck.reporters._items import (
     Item,
     RuleDoc,
@@ -29,21 +29,32 @@ if TYPE_CHECKING:
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "archcheck/v1"
 
-_LEVEL = {0: "none", 1: "note", 2: "warning", 3: "error"}
+_BELOW_FAIL_ON = {0: "none", 1: "note", 2: "warning", 3: "warning"}
+
+
+def sarif_level(level: int, *, gating: bool) -> str:
+    """``error`` for what fails the run (at or above ``--fail-on``), else warning, note, none.
+
+    Code scanning fails a check on ``error`` results, so the level must follow the gate.
+    """
+    return "error" if gating else _BELOW_FAIL_ON[level]
 _VERDICT_KIND = {"separate": "fail", "inline": "pass", "insufficient-data": "review"}
 _BASELINE_STATE = {"new": "new", "worse": "updated"}
 
 
-def _descriptor(doc: RuleDoc) -> dict[str, Any]:
+def _descriptor(doc: RuleDoc, fail_on: str) -> dict[str, Any]:
+    gating = fail_on != "never" and doc.level >= PRIORITY_RANK[fail_on]
     descriptor: dict[str, Any] = {
         "id": doc.id,
         "name": doc.name,
         "shortDescription": {"text": doc.what},
         "fullDescription": {"text": doc.what if not doc.why else f"{doc.what} {doc.why}"},
         "help": {"text": doc.help_text(), "markdown": doc.help_markdown()},
-        "defaultConfiguration": {"level": _LEVEL[doc.level]},
+        "defaultConfiguration": {"level": sarif_level(doc.level, gating=gating)},
         "properties": {"tags": ["architecture", "docker-compose"]},
     }
+    if doc.url is not None:
+        descriptor["helpUri"] = doc.url
     return descriptor
 
 
@@ -67,11 +78,11 @@ def _result(item: Item, rule_index: int, fallback_file: str | None) -> dict[str,
     result: dict[str, Any] = {
         "ruleId": item.rule_id,
         "ruleIndex": rule_index,
-        "level": _LEVEL[item.level],
+        "level": sarif_level(item.level, gating=item.gating),
         "message": {"text": item.message},
     }
     if item.verdict is not None:
-        result["kind"] = _VERDICT_KIND[item.verdict.decision]
+        result["kind"] = "pass" if item.verdict.met else _VERDICT_KIND[item.verdict.decision]
     location = item.location
     uri = artifact_uri(location.file) if location else fallback_file
     if uri is not None:
@@ -137,7 +148,7 @@ def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = Fa
                         "name": "archcheck",
                         "version": report.tool_version or __version__,
                         "informationUri": links.PYPI_URL,
-                        "rules": [_descriptor(doc) for doc in docs],
+                        "rules": [_descriptor(doc, report.fail_on) for doc in docs],
                     }
                 },
                 "results": [_result(item, index[item.rule_id], fallback) for item in items],

@@ -18,14 +18,16 @@ from rich.text import Text
 
 from archcheck.model import Evidence, Location, Report, Verdict
 from archcheck.reporters import service_summaries
-from archcheck.reporters._items import display_path, display_text, marks
+from archcheck.reporters._items import display_path, display_text, marks, shown_decision
 from archcheck.sources.metrics import format_quantity
 
 if TYPE_CHECKING:
     from archcheck.engine.ruleset import Ruleset
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
-DECISION_STYLE = {"separate": "bold", "inline": "", "insufficient-data": "magenta"}
+DECISION_STYLE = {
+    "separate": "bold", "separated": "green", "inline": "", "insufficient-data": "magenta"
+}
 KIND_TITLE = {"events": "Event handlers", "cron": "Cron jobs"}
 
 
@@ -91,7 +93,7 @@ def render(
         for verdict in verdicts_by_service[summary.service]:
             page.line(
                 f"  {KIND_TITLE.get(verdict.kind, verdict.kind)}: ",
-                (verdict.decision, DECISION_STYLE[verdict.decision]), " ",
+                (shown_decision(verdict), DECISION_STYLE[shown_decision(verdict)]), " ",
                 (verdict.priority, STYLE[verdict.priority]),
                 f"  ({_where(verdict.location)})" if verdict.location else "", marks(verdict),
             )
