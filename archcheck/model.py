@@ -130,7 +130,8 @@ class System(_Frozen):
 
 
 class Suppression(_Frozen):
-    """Why a finding or verdict is accepted: a ``suppress:`` entry of ``.archcheck.yaml``.
+    """Why a finding or verdict is accepted: a ``suppress:`` entry of ``.archcheck.yaml``, or a
+    ``# archcheck: ignore RULE -- reason`` comment in a compose file.
 
     Suppressed items stay in every report (marked as suppressed) but never fail the gate.
     """
@@ -141,7 +142,9 @@ class Suppression(_Frozen):
     service: str | None = None
     """The service the entry names; None when it covers every service."""
     location: Location | None = None
-    """Where the entry is written in ``.archcheck.yaml``."""
+    """Where the entry (or the comment) is written."""
+    at: Location | None = None
+    """For an ignore comment: the compose line it covers; only items located on that line."""
 
 
 Change = Literal["new", "worse"]
