@@ -16,14 +16,15 @@ if TYPE_CHECKING:
 
 
 def judge(system: System, ruleset: Ruleset) -> Report:
-    """Evaluate the rules, name each finding's compose key, and mark suppressed items
+    """Evaluate the rules, name each finding's compose key and line, and mark suppressed items
     (``.archcheck.yaml``'s ``suppress:`` entries first, then ignore comments)."""
     from archcheck.baseline import with_keys
     from archcheck.engine import evaluate
+    from archcheck.excerpts import with_excerpts
     from archcheck.ignore_comments import ignore_comments
     from archcheck.suppress import apply_suppressions
 
-    report = with_keys(system, evaluate(system, ruleset))
+    report = with_excerpts(with_keys(system, evaluate(system, ruleset)))
     comments = ignore_comments(system, {rule.id for rule in ruleset.rules})
     return apply_suppressions(report, (*ruleset.suppressions, *comments))
 

@@ -206,6 +206,8 @@ class Finding(_Frozen):
     key: str | None = None
     """The dotted compose key inside the service (``deploy.replicas``) the finding is about;
     part of the baseline fingerprint, which must not depend on line numbers."""
+    excerpt: str | None = None
+    """The line ``location`` points at, secrets masked (``archcheck.excerpts``)."""
     suppression: Suppression | None = None
     change: Change | None = None
     """Set only when compared with a baseline or ``--diff-base``."""

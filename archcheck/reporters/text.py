@@ -113,6 +113,8 @@ def render(
                 f"  {_where(f.location) if f.location else f.service or '-'}",
             )
             page.para(f.message + marks(f), indent=9)
+            if f.excerpt is not None and f.location is not None:
+                _excerpt(page, f.location, f.excerpt)
     if report.notes:
         page.blank()
         page.line(("Notes", "bold"))
@@ -128,6 +130,19 @@ def render(
                       color_system="standard", highlight=False, emoji=False)
     console.print(page.text, soft_wrap=True, end="")
     return buffer.getvalue()
+
+
+def _excerpt(page: _Page, location: Location, line: str) -> None:
+    """The finding's source line, its number in the gutter and a caret under the column."""
+    gutter = f"{location.line:>5} | "
+    room = max(page.width - 9 - len(gutter), 20)
+    shown = line.expandtabs(4)
+    if len(shown) > room:
+        shown = shown[: room - 3] + "..."
+    page.line(" " * 9, (gutter, "dim"), shown)
+    if location.column <= len(shown):
+        page.line(" " * 9, (" " * (len(gutter) - 2) + "| ", "dim"),
+                  " " * (location.column - 1), ("^", "bold"))
 
 
 def _where(location: Location | None) -> str:

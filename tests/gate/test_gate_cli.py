@@ -151,16 +151,6 @@ def test_bad_output_and_baseline_flags_exit_2(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docker-compose.yml"]  # nothing written
 
 
-def test_a_file_name_with_an_equals_sign_is_still_a_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (tmp_path / "docker-compose.yml").write_text(_CLEAN)
-    code, _, err = in_process(
-        "analyze", "-o", "./run=1.txt", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys
-    )
-    assert code == 0, err
-    assert "archcheck" in (tmp_path / "run=1.txt").read_text()
-
 
 # --- the exit-code matrix --------------------------------------------------------------------
 
