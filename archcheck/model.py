@@ -103,7 +103,7 @@ class Measurement(_Frozen):
 
     service: str
     metric: str
-    """A name from ``archcheck.sources.metrics.METRICS`` (``events_per_minute``, ``processing_ms_p95``...)."""
+    """A name from ``archcheck.metrics.METRICS`` (``events_per_minute``, ``processing_ms_p95``...)."""
     value: float
     unit: str
     workload: str | None = None
@@ -207,7 +207,7 @@ class Finding(_Frozen):
     """The dotted compose key inside the service (``deploy.replicas``) the finding is about;
     part of the baseline fingerprint, which must not depend on line numbers."""
     excerpt: str | None = None
-    """The line ``location`` points at, secrets masked (``archcheck.excerpts``)."""
+    """The line ``location`` points at, secrets masked (``archcheck.files.excerpts``)."""
     suppression: Suppression | None = None
     change: Change | None = None
     """Set only when compared with a baseline or ``--diff-base``."""

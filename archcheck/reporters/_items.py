@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archcheck import links
-from archcheck.baseline import fingerprint, gate_level, is_gating
+from archcheck.engine.suppress import VERDICT_PREFIX
+from archcheck.gate.baseline import fingerprint, gate_level, is_gating
 from archcheck.model import PRIORITY_RANK, Finding, Location, Report, Suppression, Verdict
-from archcheck.suppress import VERDICT_PREFIX
 
 if TYPE_CHECKING:
     from archcheck.engine.ruleset import Ruleset

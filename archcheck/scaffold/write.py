@@ -12,8 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from archcheck.atomic import file_mode
 from archcheck.errors import ScaffoldError
+from archcheck.files.atomic import file_mode
 from archcheck.scaffold.plan import MANIFEST, Planned, digest, read_manifest, render_manifest
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from support import run_cli
 
-from archcheck.excerpts import MAX_CHARS, safe_line
-from archcheck.redact import REDACTED
+from archcheck.files.excerpts import MAX_CHARS, safe_line
+from archcheck.files.redact import REDACTED
 
 
 def test_the_text_report_shows_the_line_and_a_caret_under_the_column(

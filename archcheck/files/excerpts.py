@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from archcheck.files.redact import redact_value
 from archcheck.model import Report
-from archcheck.redact import redact_value
 
 MAX_CHARS = 160
 """Longer lines are cut (a minified JSON file would otherwise flood the terminal)."""
