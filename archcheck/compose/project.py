@@ -43,6 +43,9 @@ class ComposeOptions:
     """The process environment; None means ``os.environ``."""
     cwd: Path | None = None
     """Where relative ``-f`` paths and file discovery start; None means the current directory."""
+    contents: Mapping[Path, str] | None = None
+    """Text to read instead of the file at that absolute path: ``archcheck fix`` loads its
+    result through the loader before it writes anything."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,11 @@ class _Loader:
     def parse(self, path: Path) -> list[Any]:
         key = (path, 0)
         if key not in self.parsed:
-            self.parsed[key] = parse_documents(_read_text(path), str(path))
+            contents = self.options.contents
+            text = contents.get(path) if contents is not None else None
+            self.parsed[key] = parse_documents(
+                _read_text(path) if text is None else text, str(path)
+            )
         return self.parsed[key]
 
     def process(
