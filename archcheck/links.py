@@ -13,20 +13,18 @@ DISTRIBUTION = "archcheck-compose"
 
 REPOSITORY_URL = "https://github.com/archcheck-compose/archcheck"
 PYPI_URL = f"https://pypi.org/project/{DISTRIBUTION}/"
-DOCS_URL = f"{REPOSITORY_URL}/blob/main/docs"
-RULE_DOCS_URL = f"{DOCS_URL}/rules"
-"""Folder of the rule pages, ``docs/rules/<ID>-<name>.md``, generated from ``rules/*.yaml``."""
-
-
-DECISION_MATRIX_URL = f"{DOCS_URL}/rules.md"
+BLOB_URL = f"{REPOSITORY_URL}/blob/main"
+"""Files of the repository as GitHub shows them (docs are read there; PyPI shows the README)."""
+DECISION_MATRIX_URL = f"{BLOB_URL}/docs/rules.md"
 """Where the verdicts' pseudo-rules (``verdict.events``, ``verdict.cron``) are explained."""
 
 
 def rule_doc_path(rule_id: str, name: str) -> str:
-    """The rule page's path in the repository: ``docs/rules/AC103-container-name-with-replicas.md``."""
+    """The rule page's path in the repository, generated from ``rules/<ID>-<name>.yaml``:
+    ``docs/rules/AC103-container-name-with-replicas.md``."""
     return f"docs/rules/{rule_id}-{name}.md"
 
 
 def rule_doc_url(rule_id: str, name: str) -> str:
     """The rule page's URL (SARIF ``helpUri``, the reports' rule links)."""
-    return f"{RULE_DOCS_URL}/{rule_id}-{name}.md"
+    return f"{BLOB_URL}/{rule_doc_path(rule_id, name)}"

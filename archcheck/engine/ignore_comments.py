@@ -25,9 +25,8 @@ import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from archcheck.engine.suppress import VERDICT_PREFIX
 from archcheck.errors import ConfigError
-from archcheck.model import Location, Suppression, System
+from archcheck.model import VERDICT_PREFIX, Location, Suppression, System
 
 MARKER = "archcheck:"
 _COMMENT = re.compile(r"#\s*archcheck:\s*(?P<body>.*?)\s*$")

@@ -54,7 +54,7 @@ class _Document:
 
 def run_fix(options: FixOptions, *, out: Callable[[str], None], err: Callable[[str], None]) -> int:
     """Fix what can be fixed; return the exit code (0 fixed or nothing to fix, 2 error)."""
-    from archcheck.gate.baseline import fingerprint
+    from archcheck.model import fingerprint
 
     unknown = sorted(set(options.rules) - set(FIXES))
     if unknown:
@@ -168,7 +168,7 @@ def _check(
     options: AnalyzeOptions, changed: dict[Path, str], fixed: set[str], before: set[str]
 ) -> None:
     """Load and analyse the edited files; raise unless they fix what they should, and only it."""
-    from archcheck.gate.baseline import fingerprint
+    from archcheck.model import fingerprint
 
     compose = replace(options.compose, contents={**(options.compose.contents or {}), **changed})
     try:

@@ -9,13 +9,8 @@ accepted.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from archcheck.model import Report
 from archcheck.reporters._items import Item, quiet, report_items, suppressed_text
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
 
 _BELOW_FAIL_ON = {0: "notice", 1: "notice", 2: "warning", 3: "warning"}
 
@@ -50,8 +45,7 @@ def _annotation(item: Item) -> str:
     return f"::{command} {','.join(properties)}::{_escape_data(message)}"
 
 
-def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = False) -> str:
+def render(report: Report, *, verbose: bool = False) -> str:
     """One workflow command per line; ``verbose`` also annotates verdicts that ask for no change."""
-    del ruleset
     lines = [_annotation(item) for item in report_items(report) if verbose or not quiet(item)]
     return "".join(f"{line}\n" for line in lines)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
@@ -19,10 +18,13 @@ from rich.text import Text
 from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Location, Report, Verdict
 from archcheck.reporters import service_summaries
-from archcheck.reporters._items import display_path, display_text, marks, shown_decision
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
+from archcheck.reporters._items import (
+    display_path,
+    display_text,
+    doc_url,
+    marks,
+    shown_decision,
+)
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
 DECISION_STYLE = {
@@ -61,7 +63,6 @@ class _Page:
 def render(
     report: Report,
     *,
-    ruleset: Ruleset | None = None,
     verbose: bool = False,
     color: bool = False,
     width: int = 100,
@@ -115,6 +116,13 @@ def render(
             page.para(f.message + marks(f), indent=9)
             if f.excerpt is not None and f.location is not None:
                 _excerpt(page, f.location, f.excerpt)
+        pages = {f.rule_id: doc_url(f.rule_id, f.rule_name) for f in report.findings}
+        if any(pages.values()):
+            page.blank()
+            page.line(("Rule documentation", "bold"))
+            for rule_id, url in sorted(pages.items()):
+                if url:
+                    page.line(f"  {rule_id}  ", (url, "dim"))
     if report.notes:
         page.blank()
         page.line(("Notes", "bold"))
