@@ -107,7 +107,7 @@ def _is_daprd(service: Mapping[str, Any], args: Sequence[str]) -> bool:
     )
 
 
-def _mounts(service: Mapping[str, Any], working_dir: Path) -> list[tuple[Path, str]]:
+def bind_mounts(service: Mapping[str, Any], working_dir: Path) -> list[tuple[Path, str]]:
     """(host folder, container path) of each bind mount, short or long syntax."""
     mounts = []
     for volume in service.get("volumes") or ():
@@ -126,7 +126,7 @@ def _mounts(service: Mapping[str, Any], working_dir: Path) -> list[tuple[Path, s
     return mounts
 
 
-def _host_folder(path: str, mounts: Sequence[tuple[Path, str]]) -> Path | None:
+def host_path(path: str, mounts: Sequence[tuple[Path, str]]) -> Path | None:
     best: tuple[int, Path] | None = None
     for host, target in mounts:
         target = target.rstrip("/") or "/"
@@ -159,11 +159,11 @@ def find_sidecars(
             app = network[len("service:") :]
         if app is None and app_id is not None:
             app = resolve_app_id(app_id, names)
-        mounts = _mounts(service, working_dir)
+        mounts = bind_mounts(service, working_dir)
         folders = []
         for flag in RESOURCE_FLAGS:
             for path in _flag(args, flag):
-                host = _host_folder(path, mounts)
+                host = host_path(path, mounts)
                 if host is None:
                     notes.append(
                         f"{name}: daprd loads resources from {path}, but no bind mount provides"

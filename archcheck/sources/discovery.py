@@ -7,6 +7,7 @@ they find with the workloads compose already declares. The pipeline calls ``disc
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -176,6 +177,12 @@ def plan_go(
         if service.role not in (*_CODE_ROLES, "infrastructure"):
             continue
         context = _context(service, working_dir)
+        run = _go_run_main(raw, working_dir) if context is None else None
+        if run is not None:
+            plan.targets[name] = GoTarget(mains=(MainPackage(run),))
+            plan.roots[name] = run
+            plan.how[name] = "go run in its command, through its bind mounts"
+            continue
         if context is None:
             image = str(raw.get("image") or "")
             if service.build_context is not None:
@@ -230,6 +237,29 @@ def plan_go(
             f" --source {name}=DIR"
         )
     return plan
+
+
+def _go_run_main(raw: Mapping[str, Any], working_dir: Path) -> Path | None:
+    """The host folder of ``go run PKG`` in an image-only service that bind-mounts its source
+    (``image: golang``, ``volumes: [.:/app]``, ``working_dir: /app/api``, ``command: go run .``)."""
+    from archcheck.sources.dapr import bind_mounts, host_path
+
+    words = (*_words(raw.get("entrypoint")), *_words(raw.get("command")))
+    if len(words) >= 3 and words[0] in ("sh", "bash", "/bin/sh", "/bin/bash") and words[1] == "-c":
+        words = _words(words[2])
+    for index in range(len(words) - 1):
+        if words[index].rsplit("/", 1)[-1] == "go" and words[index + 1] == "run":
+            args = [w for w in words[index + 2 :] if not w.startswith("-")]
+            package = args[0] if args else "."
+            break
+    else:
+        return None
+    cwd = str(raw.get("working_dir") or "/")
+    container = posixpath.normpath(posixpath.join(cwd, package))
+    if container.endswith(".go"):
+        container = posixpath.dirname(container)
+    host = host_path(container, bind_mounts(raw, working_dir))
+    return host if host is not None and host.is_dir() else None
 
 
 def _relative(path: Path | None, base: Path | None) -> str:

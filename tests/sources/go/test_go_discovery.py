@@ -299,9 +299,9 @@ def test_broken_file_yields_partial_results_and_a_located_warning(tmp_path: Path
         import "time"
 
         func main() {
-        	heartbeatTicker := time.NewTicker(30 * time.Second)
-        	for range heartbeatTicker.C {
-        		sendHeartbeat()
+        	syncTicker := time.NewTicker(30 * time.Second)
+        	for range syncTicker.C {
+        		syncPrices()
         	}
         }
 
@@ -310,7 +310,7 @@ def test_broken_file_yields_partial_results_and_a_located_warning(tmp_path: Path
         },
     )
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
-    assert [(w.name, w.schedule) for w in found.workloads] == [("heartbeat", "@every 30s")]
+    assert [(w.name, w.schedule) for w in found.workloads] == [("sync-prices", "@every 30s")]
     assert len(found.notes) == 1
     assert found.notes[0].startswith("main.go:12:")
     assert "only partly read" in found.notes[0] and "syntax error" not in found.notes[0]
@@ -505,9 +505,9 @@ def test_packages_only_a_worker_binary_reaches_run_in_that_worker(tmp_path: Path
             import "time"
 
             func Start() {
-            	heartbeatTicker := time.NewTicker(time.Minute)
-            	for range heartbeatTicker.C {
-            		sendHeartbeat()
+            	refreshTicker := time.NewTicker(time.Minute)
+            	for range refreshTicker.C {
+            		refreshRates()
             	}
             }
             """,
@@ -517,7 +517,7 @@ def test_packages_only_a_worker_binary_reaches_run_in_that_worker(tmp_path: Path
     runs = {w.name: w.runs_in for w in found.workloads}
     # Reached from the API binary too: the API runs it, inline.
     assert runs == {
-        "heartbeat": None,
+        "refresh": None,
         "sync-prices": "cmd/pricing-worker",
         "orders.created": "cmd/pricing-worker",
     }
