@@ -8,6 +8,8 @@ report (see ``Report.schema_version``).
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,8 +31,14 @@ Severity = Literal["high", "medium", "low"]
 Environment = Literal["production", "staging", "development"]
 Origin = Literal["compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git"]
 
+FailOn = Literal["high", "medium", "low", "never"]
+"""``analyze --fail-on``: the lowest severity or priority that fails the run."""
+
 PRIORITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 """Order of priorities and severities, for ``--fail-on`` and sorting."""
+
+VERDICT_PREFIX = "verdict."
+"""Verdicts are suppressed (and reported in SARIF) as ``verdict.<kind>``, ``verdict.*`` for all."""
 
 
 class _Frozen(BaseModel):
@@ -127,7 +135,8 @@ class System(_Frozen):
 
 
 class Suppression(_Frozen):
-    """Why a finding or verdict is accepted: a ``suppress:`` entry of ``.archcheck.yaml``.
+    """Why a finding or verdict is accepted: a ``suppress:`` entry of ``.archcheck.yaml``, or a
+    ``# archcheck: ignore RULE -- reason`` comment in a compose file.
 
     Suppressed items stay in every report (marked as suppressed) but never fail the gate.
     """
@@ -138,7 +147,9 @@ class Suppression(_Frozen):
     service: str | None = None
     """The service the entry names; None when it covers every service."""
     location: Location | None = None
-    """Where the entry is written in ``.archcheck.yaml``."""
+    """Where the entry (or the comment) is written."""
+    at: Location | None = None
+    """For an ignore comment: the compose line it covers; only items located on that line."""
 
 
 Change = Literal["new", "worse"]
@@ -174,9 +185,17 @@ class Verdict(_Frozen):
     summary: str
     evidence: tuple[Evidence, ...] = ()
     location: Location | None = None
+    separated_in: tuple[str, ...] = ()
+    """For ``separate``: the worker services that already run these workloads. Not empty means
+    the split is done and the recommendation met: the verdict passes the gate."""
     suppression: Suppression | None = None
     change: Change | None = None
     """Set only when compared with a baseline or ``--diff-base``."""
+
+    @property
+    def met(self) -> bool:
+        """Whether the verdict asks for a split that is already there."""
+        return self.decision == "separate" and bool(self.separated_in)
 
 
 class Finding(_Frozen):
@@ -192,9 +211,39 @@ class Finding(_Frozen):
     key: str | None = None
     """The dotted compose key inside the service (``deploy.replicas``) the finding is about;
     part of the baseline fingerprint, which must not depend on line numbers."""
+    excerpt: str | None = None
+    """The line ``location`` points at, secrets masked (``archcheck.files.excerpts``)."""
     suppression: Suppression | None = None
     change: Change | None = None
     """Set only when compared with a baseline or ``--diff-base``."""
+
+
+class RuleDoc(_Frozen):
+    """One rule's documentation, as reports show it (SARIF ``tool.driver.rules``...)."""
+
+    id: str
+    name: str
+    level: int
+    """1-3 = low, medium, high (criteria weigh as medium: they decide verdicts)."""
+    what: str
+    why: str = ""
+    example: str = ""
+    fix: str = ""
+
+
+class EventLoad(_Frozen):
+    """One event verdict's volume and processing time, as the decision matrix measured them."""
+
+    service: str
+    events_per_minute: float
+    processing_ms: float
+
+
+class InlineLimits(_Frozen):
+    """The decision matrix's inline limits for event workloads (``rules/`` or the config)."""
+
+    events_per_minute: float
+    processing_ms: float
 
 
 class Report(_Frozen):
@@ -208,3 +257,67 @@ class Report(_Frozen):
     findings: tuple[Finding, ...] = ()
     workloads: tuple[Workload, ...] = ()
     notes: tuple[str, ...] = ()
+    fail_on: FailOn = "high"
+    """The ``--fail-on`` level the report was gated at: what is at or above it fails the run,
+    and CI formats (SARIF levels, annotations, JUnit failures, CodeClimate severities) say so."""
+    rules: tuple[RuleDoc, ...] = Field(default=(), exclude=True)
+    """The docs of every rule that judged the system. Not in ``--format json``: the docs are
+    data of archcheck, not of the system (``archcheck rules explain ID``)."""
+    event_loads: tuple[EventLoad, ...] = Field(default=(), exclude=True)
+    """Event verdicts with both volume and processing time measured (the markdown chart)."""
+    inline_limits: InlineLimits | None = Field(default=None, exclude=True)
+    """The limits ``event_loads`` were judged against; None without the two criteria."""
+
+
+def gate_level(item: Finding | Verdict) -> int:
+    """How much an item weighs for ``--fail-on``: 0 never fails, 1-3 = low, medium, high.
+
+    A finding weighs its severity; a verdict weighs its priority only when it says
+    ``separate`` and the split is not done yet (an ``inline`` or ``insufficient-data`` verdict,
+    or a met one, asks for no change).
+    """
+    if isinstance(item, Finding):
+        return PRIORITY_RANK[item.severity]
+    return PRIORITY_RANK[item.priority] if item.decision == "separate" and not item.met else 0
+
+
+def is_gating(item: Finding | Verdict, fail_on: str) -> bool:
+    """Whether ``item`` makes ``analyze --fail-on fail_on`` exit 1 (suppressed items never do).
+
+    Reporters ask it too: what fails the run is what every CI format marks as failing.
+    """
+    if fail_on == "never" or item.suppression is not None:
+        return False
+    return gate_level(item) >= PRIORITY_RANK[fail_on] > 0
+
+
+POSITION = re.compile(r"\S+:\d+(?::\d+)?")
+"""A ``file:line[:col]`` inside a message."""
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_message(message: str) -> str:
+    """The message without what changes on unrelated edits: positions, numbers, case, spacing."""
+    text = POSITION.sub("<pos>", message)
+    text = _NUMBER.sub("#", text)
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def fingerprint(item: Finding | Verdict) -> str:
+    """A stable id for a finding or verdict that survives line shifts and metric jitter.
+
+    Baselines store it and SARIF reports it (``partialFingerprints``), so both agree.
+    """
+    parts: tuple[str, ...]
+    if isinstance(item, Finding):
+        parts = (
+            "finding",
+            item.rule_id,
+            item.service or "",
+            item.key or "",
+            normalise_message(item.message),
+        )
+    else:
+        parts = ("verdict", item.service, item.kind)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -1,21 +1,18 @@
-"""Reporters: one module per output format, each a pure ``render(report, *, ruleset, verbose)``.
+"""Reporters: one module per output format, each a pure ``render(report, *, verbose)``.
 
-``FORMATS`` maps a ``--format`` name to its module; modules are imported only when used so the
-CLI starts fast. Reporters never compute verdicts: they only arrange what the Report says.
+A reporter is a function of the report alone: rule docs and the thresholds a chart draws
+travel in the ``Report``, so no reporter reads rules, configs or files. ``FORMATS`` maps a
+``--format`` name to its module; modules are imported only when used so the CLI starts fast.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
 from archcheck.errors import UsageError
-from archcheck.model import PRIORITY_RANK, Decision, Priority, Report
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
+from archcheck.model import PRIORITY_RANK, Priority, Report
 
 FORMATS: dict[str, str] = {
     "text": "archcheck.reporters.text",
@@ -26,48 +23,51 @@ FORMATS: dict[str, str] = {
     "junit": "archcheck.reporters.junit",
     "codeclimate": "archcheck.reporters.codeclimate",
 }
-"""``--format`` name -> module with ``render(report, *, ruleset, verbose) -> str``."""
-
-Render = Callable[..., str]
+"""``--format`` name -> module whose ``render`` is a ``Reporter``."""
 
 
-def renderer(name: str) -> Render:
+class Reporter(Protocol):
+    """What every format module's ``render`` is: the report in, the text to write out."""
+
+    def __call__(self, report: Report, *, verbose: bool = False) -> str: ...
+
+
+def renderer(name: str) -> Reporter:
     """The ``render`` function of format ``name``; a UsageError for unknown names."""
     module = FORMATS.get(name)
     if module is None:
         raise UsageError(f"unknown --format {name!r}; use one of {', '.join(FORMATS)}")
-    render: Render = importlib.import_module(module).render
+    render: Reporter = importlib.import_module(module).render
     return render
-
-
-def render(report: Report, name: str, *, ruleset: Ruleset | None = None, **kwargs: Any) -> str:
-    """Render ``report`` in format ``name``."""
-    return renderer(name)(report, ruleset=ruleset, **kwargs)
 
 
 @dataclass(frozen=True)
 class ServiceSummary:
-    """One service's overall result: the most urgent of its verdicts."""
+    """One service's overall result: the most urgent of its verdicts.
+
+    ``decision`` is ``separated`` for a ``separate`` verdict whose split is already done.
+    """
 
     service: str
-    decision: Decision
+    decision: str
     priority: Priority
-    kinds: dict[str, tuple[Decision, Priority]]
+    kinds: dict[str, tuple[str, Priority]]
+
+
+_URGENCY = ("separate", "insufficient-data", "separated", "inline")
 
 
 def service_summaries(report: Report) -> list[ServiceSummary]:
     """Per service, in order of priority (high first) then name."""
-    by_service: dict[str, dict[str, tuple[Decision, Priority]]] = {}
+    from archcheck.reporters._items import shown_decision
+
+    by_service: dict[str, dict[str, tuple[str, Priority]]] = {}
     for v in report.verdicts:
-        by_service.setdefault(v.service, {})[v.kind] = (v.decision, v.priority)
+        by_service.setdefault(v.service, {})[v.kind] = (shown_decision(v), v.priority)
     out: list[ServiceSummary] = []
     for service, kinds in by_service.items():
         decisions = {d for d, _ in kinds.values()}
-        decision: Decision = (
-            "separate" if "separate" in decisions
-            else "insufficient-data" if "insufficient-data" in decisions
-            else "inline"
-        )
+        decision = next(d for d in _URGENCY if d in decisions)
         priority = max((p for _, p in kinds.values()), key=lambda p: PRIORITY_RANK[p])
         out.append(ServiceSummary(service, decision, priority, kinds))
     out.sort(key=lambda s: (-PRIORITY_RANK[s.priority], s.service))

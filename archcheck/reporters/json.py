@@ -6,15 +6,12 @@ then the Report's own fields in declaration order. New fields are only ever adde
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic_core import to_json
 
 from archcheck.model import Report
 from archcheck.reporters import service_summaries
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
 
 FORMAT_NAME = "archcheck.report"
 
@@ -25,9 +22,10 @@ def envelope(report: Report) -> dict[str, Any]:
     findings: dict[str, int] = {"high": 0, "medium": 0, "low": 0}
     for f in report.findings:
         findings[f.severity] += 1
-    decisions = {"separate": 0, "inline": 0, "insufficient-data": 0}
+    decisions = {"separate": 0, "inline": 0, "insufficient-data": 0, "met": 0}
     for v in report.verdicts:
         decisions[v.decision] += 1
+        decisions["met"] += v.met
     summary = {
         "services": [
             {"service": s.service, "decision": s.decision, "priority": s.priority}
@@ -45,7 +43,7 @@ def envelope(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = False) -> str:
+def render(report: Report, *, verbose: bool = False) -> str:
     """The report as indented JSON (evidence is always included)."""
     # NOTE: pydantic-core's serialiser: the stdlib's indenting encoder is pure Python and
     # took a third of a 2,000-service analysis.
