@@ -26,9 +26,9 @@ from archcheck.scaffold.gotarget import (
 from archcheck.scaffold.plan import Planned, plan_root, unified_diff
 from archcheck.scaffold.render import Rendered, render
 from archcheck.scaffold.request import ComposeTarget, CronSpec, EventSpec, Mode, ScaffoldRequest
+from archcheck.schedule import runs_on_standard_parser
 
 Echo = Callable[[str], None]
-_SPEC_FIELDS = 5
 _HANDLER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)?")
 
 
@@ -82,15 +82,8 @@ def parse_cron(text: str) -> CronSpec:
 
 
 def valid_schedule(spec: str) -> bool:
-    """What robfig/cron's default parser accepts, roughly: 5 fields or an @descriptor."""
-    body = re.sub(r"^(CRON_)?TZ=\S+\s+", "", spec.strip())
-    if body.startswith("@"):
-        return bool(
-            re.fullmatch(
-                r"@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)", body
-            )
-        )
-    return len(body.split()) == _SPEC_FIELDS
+    """Whether the scaffolded worker (robfig/cron's standard parser) can run ``spec``."""
+    return runs_on_standard_parser(spec)
 
 
 def resolve_service(project: ComposeProject, name: str) -> str:
