@@ -6,7 +6,7 @@ rule's message template uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from archcheck.engine.capacity import CapacityParams, event_capacity
@@ -151,6 +151,3 @@ def worker_depends_on_api(p: NoParams, facts: Facts) -> Iterator[Hit]:
     for s in facts.services.values():
         if s.role in _WORKERS and s.owner and s.owner in s.depends_on:
             yield Hit(s.name, _at(s, f"depends_on.{s.owner}", "depends_on"), {"api": s.owner})
-
-
-HygieneFn = Callable[[Params, Facts], Iterator[Hit]]
