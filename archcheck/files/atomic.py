@@ -13,22 +13,34 @@ from pathlib import Path
 
 from archcheck.errors import UsageError
 
-NEW_FILE_MODE = 0o644
-"""The mode of a file that did not exist (an existing file keeps its own)."""
+
+def file_mode(path: Path) -> int:
+    """The permissions a file written to ``path`` gets: those of the file it replaces, else
+    what ``open()`` would give a new file under the user's umask (0644 under umask 022).
+
+    NOTE: ``tempfile.mkstemp`` creates 0600 files whatever the umask; reports, baselines and
+    snapshots are shared files, so the temporary file is given this mode before the rename.
+    """
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)  # the only way to read it; set back at once
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def stage(path: Path, text: str) -> Path:
     """A temporary file in ``path``'s folder holding ``text``, flushed to disk, with the mode
-    ``path`` has (``NEW_FILE_MODE`` when it is new). The caller renames it over ``path``, or
-    unlinks it; OS errors propagate, and leave no temporary file behind."""
+    ``file_mode(path)``. The caller renames it over ``path``, or unlinks it; OS errors
+    propagate, and leave no temporary file behind."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            os.fchmod(handle.fileno(), file_mode(path))
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        tmp.chmod(path.stat().st_mode & 0o7777 if path.exists() else NEW_FILE_MODE)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -38,7 +50,8 @@ def stage(path: Path, text: str) -> Path:
 def write_text_atomic(path: Path, text: str, *, what: str = "the file") -> None:
     """Write ``text`` to ``path`` through a staged file and a rename.
 
-    An OS error becomes a UsageError naming ``what`` and ``path``.
+    The file keeps the mode of the one it replaces, or gets the umask's (``file_mode``). An OS
+    error becomes a UsageError naming ``what`` and ``path``.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
