@@ -52,13 +52,22 @@ class FactsCache:
         self._pending: list[tuple[str, bytes, int]] = []
         self._used: list[tuple[int, str]] = []
         self._db: sqlite3.Connection | None = None
-        with contextlib.suppress(OSError, sqlite3.Error):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=2)
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, data BLOB, used INTEGER)"
-            )
-            self._db = db
+        for attempt in range(2):
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=2)
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS facts"
+                    " (key TEXT PRIMARY KEY, data BLOB, used INTEGER)"
+                )
+                self._db = db
+                return
+            except sqlite3.DatabaseError:
+                if attempt == 0:  # not a database (truncated, overwritten): start afresh
+                    with contextlib.suppress(OSError):
+                        self.path.unlink()
+            except OSError:
+                return
 
     @staticmethod
     def key(source: bytes, catalog_digest: str) -> str:

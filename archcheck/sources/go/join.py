@@ -213,6 +213,11 @@ def join_service(
                     if m[2].distinctive
                 ]
             if not matches:
+                unknown = _unknown_scheduler(origin, facts.imports, call)
+                if unknown is not None:
+                    note(file, call.pos, _skipped(
+                        f"{call.name} on a value of {unknown}, a scheduler library archcheck does"
+                        " not know (add it to rules/sources/go-libraries.yaml)", "cron"))  # fmt: skip
                 continue
             _, library, spec = matches[0]
             workload = _workload(
@@ -273,6 +278,25 @@ def _housekeeping_word(names: Sequence[str], handler: str | None) -> str | None:
         for word in _HOUSEKEEPING:
             if word in words or (len(word) > 4 and any(w.startswith(word) for w in words)):
                 return f"{word}: {candidate}"
+    return None
+
+
+_SCHEDULER_METHODS = frozenset({"AddFunc", "AddJob", "Schedule", "NewJob", "Register", "Every"})
+
+
+def _unknown_scheduler(origin: str | None, imports: Sequence[str], call: Call) -> str | None:
+    """The import path of a scheduler-looking package no library entry covers, when ``call``
+    registers work on it (an unknown robfig fork, a home-grown cron package)."""
+    if call.name not in _SCHEDULER_METHODS or call.function:
+        return None
+    candidates = [origin] if origin is not None else ([] if call.pending is None else imports)
+    for path in candidates:
+        last = path.rsplit("/", 2)
+        if (
+            any("cron" in part or "sched" in part for part in last[-2:])
+            and "." in path.split("/")[0]
+        ):
+            return path
     return None
 
 

@@ -589,3 +589,25 @@ def test_generic_registrations_are_notes_never_invented_names(tmp_path: Path) ->
     assert skipped == [9, 16, 17, 20, 23]
     assert all("not counted as a workload" in n for n in found.notes)
     assert "@hourly" in next(n for n in found.notes if ":23:" in n)
+
+
+def test_an_unknown_scheduler_library_is_a_note_not_silence(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.go": """
+        package main
+
+        import "github.com/acme/cronlite"
+
+        func main() {
+        	c := cronlite.New()
+        	c.AddFunc("@hourly", compactLedger)
+        }
+        """
+        },
+    )
+    found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path, cache=False)
+    assert found.workloads == ()
+    assert [n.split(": ", 1)[0] for n in found.notes] == ["main.go:7:2"]
+    assert "github.com/acme/cronlite, a scheduler library archcheck does not know" in found.notes[0]
