@@ -445,7 +445,11 @@ def metrics_snapshot(
 @_with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
 def analyze(
     compose_file: Annotated[
-        Path | None, typer.Argument(help="Compose file (default: compose discovery as Compose).")
+        Path | None,
+        typer.Argument(
+            help="Compose file (default: compose discovery as Compose), or Kubernetes manifests:"
+            " a folder, a manifest file, or - for kubectl kustomize / helm template output.",
+        ),
     ] = None,
     *,
     compose: ComposeOptions,
@@ -546,8 +550,12 @@ def analyze(
     if fail_on is not None and fail_on not in ("high", "medium", "low", "never"):
         raise UsageError(f"--fail-on {fail_on!r}: use high, medium, low or never")
     plan = plan_outputs(output_format, output or (), FORMATS)
+    from archcheck.kubernetes import looks_like_manifests
+
+    manifests = compose_file is not None and looks_like_manifests(compose_file)
     options = AnalyzeOptions(
-        compose=_first_file(compose, compose_file),
+        compose=compose if manifests else _first_file(compose, compose_file),
+        manifests=(compose_file,) if manifests and compose_file is not None else (),
         metrics=tuple(metrics or ()),
         config=config_file,
         discovery=DiscoveryOptions(
