@@ -114,7 +114,7 @@ def load_manifests(
         path = given if given.is_absolute() else base / given
         if path.is_dir():
             _refuse_chart(path)
-            found = sorted(
+            walked = sorted(
                 p
                 for p in path.rglob("*")
                 if p.suffix in SUFFIXES
@@ -122,7 +122,7 @@ def load_manifests(
                 and p.name not in COMPANIONS
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
-            files += [(_display(p, base), p, False) for p in found]
+            files += [(_display(p, base), p, False) for p in walked]
         elif path.is_file():
             files.append((_display(path, base), path, True))
         else:
@@ -132,10 +132,10 @@ def load_manifests(
             )
     manifests: list[Manifest] = []
     seen: dict[tuple[str, str, str | None, str], Manifest] = {}
-    for display, path, explicit in files:
-        text = _read(display, path, stdin)
+    for display, file, explicit in files:
+        text = _read(display, file, stdin)
         found = _objects(text, display)
-        if path is not None and path.name in _KUSTOMIZATIONS:
+        if file is not None and file.name in _KUSTOMIZATIONS:
             notes.append(
                 f"{display}: read the folder's files as they are; to apply this kustomization's"
                 " patches and prefixes, run kubectl kustomize DIR | archcheck analyze -"
