@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from archcheck.errors import ManifestError
+from archcheck.files.yamlpos import KeyPath, Positions, load_yaml_documents, locate
 from archcheck.location import Location
-from archcheck.yamlpos import KeyPath, Positions, load_yaml_documents, locate
 
 STDIN = "-"
 SUFFIXES = (".yaml", ".yml", ".json")

@@ -83,34 +83,34 @@ BAD = [
     ("apiVersion: v1\nkind: Pod\nmetadata: {labels: {}}\n", 3, "no metadata.name"),
     ("apiVersion: v1\nkind: Pod\nmetadata: {name: a, name: b}\n", 3, "duplicate key 'name'"),
     (
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\n"
-        "metadata:\n  name: a\n",
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\n"
+        "metadata:\n  name: a\n"),
         8,
         "defined twice",
     ),
     (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n"
-        "    spec: {containers: []}\n",
+        ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n"
+        "    spec: {containers: []}\n"),
         6,
         "has no containers",
     ),
     (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  annotations:\n"
-        "    archcheck.dev/rol: api\nspec: {template: {spec: {containers: [{name: a}]}}}\n",
+        ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  annotations:\n"
+        "    archcheck.dev/rol: api\nspec: {template: {spec: {containers: [{name: a}]}}}\n"),
         6,
         "unknown annotation archcheck.dev/rol",
     ),
     (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  annotations:\n"
+        ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  annotations:\n"
         "    archcheck.dev/cron: '[{name: x, schedule: every minute}]'\n"
-        "spec: {template: {spec: {containers: [{name: a}]}}}\n",
+        "spec: {template: {spec: {containers: [{name: a}]}}}\n"),
         6,
         "not a cron schedule",
     ),
     (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  annotations:\n"
+        ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  annotations:\n"
         "    archcheck.dev/owner: nobody\n"
-        "spec: {template: {spec: {containers: [{name: a, args: [-mode, events]}]}}}\n",
+        "spec: {template: {spec: {containers: [{name: a, args: [-mode, events]}]}}}\n"),
         6,
         "not a workload of these manifests",
     ),
