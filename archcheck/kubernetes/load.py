@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from archcheck.errors import ManifestError
 from archcheck.files.yamlpos import KeyPath, Positions, load_yaml_documents, locate
 from archcheck.location import Location
@@ -113,16 +115,7 @@ def load_manifests(
             continue
         path = given if given.is_absolute() else base / given
         if path.is_dir():
-            _refuse_chart(path)
-            walked = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in SUFFIXES
-                and p.is_file()
-                and p.name not in COMPANIONS
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            files += [(_display(p, base), p, False) for p in walked]
+            files += [(_display(p, base), p, False) for p in _folder_files(path, base, notes)]
         elif path.is_file():
             files.append((_display(path, base), path, True))
         else:
@@ -135,14 +128,9 @@ def load_manifests(
     for display, file, explicit in files:
         text = _read(display, file, stdin)
         found = _objects(text, display)
-        if file is not None and file.name in _KUSTOMIZATIONS:
-            notes.append(
-                f"{display}: read the folder's files as they are; to apply this kustomization's"
-                " patches and prefixes, run kubectl kustomize DIR | archcheck analyze -"
-            )
-        elif not found and not explicit:
-            notes.append(f"{display}: no Kubernetes object (apiVersion and kind); skipped")
         if not found:
+            if not explicit:
+                notes.append(f"{display}: no Kubernetes object (apiVersion and kind); skipped")
             continue
         for m in found:
             key = (m.api_version.partition("/")[0], m.kind, m.namespace, m.name)
@@ -168,6 +156,59 @@ def load_manifests(
         folder=folder if folder.is_absolute() else base / folder,
         notes=tuple(notes),
     )
+
+
+_FOLLOWED = frozenset({"apiVersion", "kind", "resources", "components", "namespace"})
+
+
+def _folder_files(folder: Path, base: Path, notes: list[str]) -> list[Path]:
+    """The manifest files of a folder: those its kustomization lists (``resources``,
+    ``components``, recursively), else every YAML/JSON file below it."""
+    _refuse_chart(folder)
+    kustomization = next((folder / n for n in _KUSTOMIZATIONS if (folder / n).is_file()), None)
+    if kustomization is None:
+        return sorted(
+            p
+            for p in folder.rglob("*")
+            if p.suffix in SUFFIXES
+            and p.is_file()
+            and p.name not in COMPANIONS | _KUSTOMIZATIONS
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        )
+    display = _display(kustomization, base)
+    try:
+        data = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(
+            f"{display} is not readable YAML ({exc.__class__.__name__}); fix it or give the"
+            " manifest files themselves"
+        ) from exc
+    if not isinstance(data, Mapping):
+        raise ManifestError(f"{display} is not a kustomization mapping; fix it")
+    ignored = sorted(set(data) - _FOLLOWED)
+    if ignored:
+        notes.append(
+            f"{display}: {', '.join(ignored)} not applied (archcheck reads the listed files as"
+            " they are); to analyze what kustomize builds: kubectl kustomize DIR | archcheck"
+            " analyze -"
+        )
+    files: list[Path] = []
+    for key in ("resources", "components"):
+        entries = data.get(key) or []
+        for entry in entries if isinstance(entries, list) else []:
+            text = str(entry)
+            target = folder / text
+            if "://" in text or text.startswith(("github.com/", "git@")):
+                notes.append(f"{display}: remote {key} entry {text} not read")
+            elif target.is_dir():
+                files += _folder_files(target, base, notes)
+            elif target.is_file():
+                files.append(target)
+            else:
+                raise ManifestError(
+                    f"{display}: {key} entry {text} does not exist; fix the kustomization"
+                )
+    return list(dict.fromkeys(files))
 
 
 def looks_like_manifests(path: Path) -> bool:

@@ -61,20 +61,34 @@ def test_stdin_and_list_objects() -> None:
     assert service.kubernetes.awaited_by is None
 
 
-def test_folder_skips_companions_hidden_folders_and_notes_kustomizations(tmp_path: Path) -> None:
+def test_folder_skips_companions_and_hidden_folders(tmp_path: Path) -> None:
     (tmp_path / "app.yaml").write_text(TWO)
     (tmp_path / "metrics.yaml").write_text("version: 1\nservices: {}\n")
     (tmp_path / "values.yaml").write_text("image: {tag: 1}\n")
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "x.yaml").write_text("apiVersion: v1\nkind: Secret\n")
-    (tmp_path / "kustomization.yaml").write_text(
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\n"
-    )
     loaded = load_manifests([tmp_path])
     assert [m.name for m in loaded.manifests] == ["settings", "app"]
     assert loaded.folder == tmp_path
     assert any("values.yaml: no Kubernetes object" in n for n in loaded.notes)
-    assert any("kubectl kustomize DIR | archcheck analyze -" in n for n in loaded.notes)
+
+
+def test_a_kustomization_lists_what_is_read(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "app.yaml").write_text(TWO)
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [app.yaml]\n")
+    patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: shop}\n"
+    (tmp_path / "replicas-patch.yaml").write_text(patch)  # a patch is no object: not read
+    (tmp_path / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [base]\npatches: [{path: replicas-patch.yaml}]\n"
+    )
+    loaded = load_manifests([tmp_path])
+    assert [m.name for m in loaded.manifests] == ["settings", "app"]
+    assert any("patches not applied" in n and "kubectl kustomize" in n for n in loaded.notes)
+    (tmp_path / "kustomization.yaml").write_text("resources: [base, missing.yaml]\n")
+    with pytest.raises(ManifestError, match="missing.yaml does not exist"):
+        load_manifests([tmp_path])
 
 
 BAD = [
