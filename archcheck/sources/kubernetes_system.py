@@ -154,13 +154,20 @@ def describe(inputs: ManifestSet) -> KubernetesFacts:
             owner=name,
             location=pod.at("metadata", "annotations", "dapr.io/enabled"),
         )
-    declared = [w for name, pod in pods.items() for w in _declared(services[name], pod)]
+    # NOTE: what the applications declare first; what their workers declare or subscribe to
+    # completes it (a worker names its owner's workloads), as Go discovery does for compose.
+    known: list[Workload] = []
+    found: list[Workload] = []
+    for name, pod in pods.items():
+        by_worker = services[name].role in _WORKER_ROLES and services[name].owner is not None
+        (found if by_worker else known).extend(_declared(services[name], pod))
     components, subscribed = _dapr_resources(inputs.manifests, services, pods, app_ids, notes)
     _check_configurations(inputs.manifests, pods, notes)
+    found += subscribed
     return KubernetesFacts(
         project=_project(inputs),
         services=tuple(services.values()),
-        workloads=merge_workloads(declared, subscribed),
+        workloads=merge_workloads(known, found),
         environment=_environment(inputs.manifests),
         components=tuple(components),
         app_ids=app_ids,
@@ -520,7 +527,6 @@ def _declared(service: Service, pod: _Pod) -> list[Workload]:
             Workload(
                 service=target, kind="cron", name=name,
                 schedule=str(m.get("spec", "schedule") or "") or None,
-                runs_in=m.name if target != service.name else None,
                 origin="kubernetes", location=m.locate("spec", "schedule"),
             )
         )
@@ -571,7 +577,6 @@ def _dapr_resources(
                     pubsub=str(m.get("spec", "pubsubname") or "") or None,
                     route=str(route) if isinstance(route, str) else None,
                     dead_letter_topic=dlq if isinstance(dlq, str) and dlq else None,
-                    runs_in=app if target != app else None,
                     origin="dapr", location=m.locate("spec", "topic"),
                 )
             )
