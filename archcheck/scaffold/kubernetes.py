@@ -320,7 +320,14 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
     """The whole ``--target kubernetes`` command; returns the exit code."""
     from archcheck.pipeline import AnalyzeOptions, run_analysis
     from archcheck.scaffold.render import render
-    from archcheck.scaffold.run import _kinds, _label, app_name, concurrency_for, parse_cron, parse_event
+    from archcheck.scaffold.run import (
+        _kinds,
+        _label,
+        app_name,
+        concurrency_for,
+        parse_cron,
+        parse_event,
+    )
     from archcheck.scaffold.run import plan as plan_go
 
     if options.dry_run and options.check:

@@ -374,11 +374,13 @@ def _role(pod: _Pod, mode: str | None, env: Mapping[str, str | None]) -> Service
         return "migration" if "migrat" in text else "infrastructure"
     if m.kind == "CronJob":
         return "cron-worker"
+    declares = {k.removeprefix(PREFIX) for k in (*pod.annotations, *m.annotations)}
+    if declares & {"events", "cron"} and "owner" not in declares:
+        return "api"  # NOTE: the application itself, even when WORKER_MODE keeps only one kind
     if mode is not None and mode.lower() in _MODE_ROLE:
         return _MODE_ROLE[mode.lower()]
     if name.endswith("-worker") and (mode is None or mode.lower() in {"all", "worker"}):
         return "worker"
-    declares = any(k.startswith(PREFIX) for k in (*pod.annotations, *m.annotations))
     if not declares and not _dapr(pod) and _INFRASTRUCTURE.search(str(pod.app("image") or "")):
         return "infrastructure"
     return "api"

@@ -87,7 +87,7 @@ def test_a_kustomization_lists_what_is_read(tmp_path: Path) -> None:
     assert [m.name for m in loaded.manifests] == ["settings", "app"]
     assert any("patches not applied" in n and "kubectl kustomize" in n for n in loaded.notes)
     (tmp_path / "kustomization.yaml").write_text("resources: [base, missing.yaml]\n")
-    with pytest.raises(ManifestError, match="missing.yaml does not exist"):
+    with pytest.raises(ManifestError, match=r"missing\.yaml does not exist"):
         load_manifests([tmp_path])
 
 
