@@ -21,7 +21,7 @@ from archcheck.cli.options import (
     progress,
     with_groups,
 )
-from archcheck.errors import ArchcheckError, ExitCode
+from archcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from archcheck.compose import ComposeOptions
@@ -62,11 +62,19 @@ def config(
     services: Annotated[
         bool, typer.Option("--services", help="Print the service names only.")
     ] = False,
+    no_redact: Annotated[
+        bool,
+        typer.Option("--no-redact", help="Print secrets as Compose has them (do not mask)."),
+    ] = False,
 ) -> None:
-    """Print the normalised project, as `docker compose config` would (secrets redacted)."""
+    """Print the normalised project, as `docker compose config` would (secrets masked)."""
     from archcheck.compose.command import ConfigArgs, run_config
 
-    run_config(ConfigArgs(compose=compose, output_format=output_format, services=services))
+    run_config(
+        ConfigArgs(
+            compose=compose, output_format=output_format, services=services, redact=not no_redact
+        )
+    )
 
 
 metrics_app = typer.Typer(
@@ -594,12 +602,11 @@ def fix(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app and turn archcheck errors into exit code 2.
+    """Console-script entry point: run the app; any error exits 2 (``archcheck.cli.guard``).
 
     Typer's standalone mode already maps bad flags to exit 2 and ``typer.Exit`` to its code.
     """
-    try:
+    from archcheck.cli.guard import guarded
+
+    with guarded(lambda line: typer.secho(line, fg="red", err=True)):
         app(args=argv)
-    except ArchcheckError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(ExitCode.USAGE)
