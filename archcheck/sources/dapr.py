@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from archcheck.model import Location, Service, Workload
+from archcheck.schedule import valid_schedule
 
 RESOURCE_FLAGS = ("resources-path", "components-path")
 """daprd flags naming resource folders (Go flags: one or two dashes, ``=`` or a separate value)."""
@@ -354,8 +355,6 @@ def _cron_binding(
 ) -> list[Workload] | str:
     """A ``bindings.cron`` input binding: Dapr POSTs ``/<name>`` (or its ``route``) on the
     app on every tick, so it is a cron workload of each app that loads it."""
-    from archcheck.sources.go.join import is_schedule
-
     component = str(metadata.get("name") or "")
     raw_items = spec.get("metadata")
     items: list[Any] = raw_items if isinstance(raw_items, list) else []
@@ -379,7 +378,7 @@ def _cron_binding(
     schedule = values.get("schedule")
     if values.get("direction", "input") not in ("input", "input, output", "output, input"):
         return []
-    if schedule is None or not is_schedule(schedule):
+    if schedule is None or not valid_schedule(schedule):
         return (
             f"{where}: Dapr cron binding {component!r} has no valid schedule ({schedule!r});"
             " not counted (use '@every 10s' or a cron spec)"

@@ -7,15 +7,16 @@ ticker's work only touches in-process state (then it is housekeeping: a note, no
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from archcheck.model import Location, Workload
+from archcheck.names import kebab
+from archcheck.schedule import valid_schedule
 from archcheck.sources.go.consts import Expr, FieldRef, Lit, Ref, evaluate, format_duration
 from archcheck.sources.go.facts import Arg, Call, FileFacts, Pos
 from archcheck.sources.go.libraries import CallSpec, Catalog, Library
-from archcheck.sources.go.names import job_name, kebab, name_from_handler, name_from_text
+from archcheck.sources.go.names import job_name, name_from_handler, name_from_text
 
 
 @dataclass(frozen=True)
@@ -35,27 +36,6 @@ class Joined:
     notes: list[str] = field(default_factory=list)
     routes: dict[str, str] = field(default_factory=dict)
     worker_mode: Location | None = None
-
-
-_CRON_FIELDS = 5
-_DESCRIPTORS = frozenset(
-    {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@reboot"}
-)
-_CRON_FIELD = re.compile(r"^[\d*/,\-?LW#A-Za-z]+$")
-
-
-def is_schedule(value: str) -> bool:
-    """Whether a string is a cron spec or interval robfig/cron, gocron or Dapr would accept:
-    ``@every 5m``, ``@daily``, or 5 to 7 cron fields (``TZ=``/``CRON_TZ=`` prefix allowed)."""
-    spec = value.strip()
-    if spec.startswith(("TZ=", "CRON_TZ=")):
-        spec = spec.partition(" ")[2].strip()
-    if spec.startswith("@every "):
-        return bool(re.fullmatch(r"(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+", spec[7:].strip()))
-    if spec in _DESCRIPTORS:
-        return True
-    fields = spec.split()
-    return _CRON_FIELDS <= len(fields) <= 7 and all(_CRON_FIELD.match(f) for f in fields)
 
 
 Resolve = Callable[[Expr | None, str], str | None]
@@ -348,7 +328,7 @@ def _workload(
         if config is not None and wanted and config.fields and _field(config, wanted) is None:
             return None
         schedule, job = _schedule(call, library, spec, config, directory, resolve, package)
-        if schedule is not None and not is_schedule(schedule):
+        if schedule is not None and not valid_schedule(schedule):
             return _skipped(f"{library.title} whose schedule {schedule!r} is not a cron spec or"
                             " interval", "cron")  # fmt: skip
         if (

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from archcheck.names import kebab
+
 GENERIC = frozenset(
     {"ticker", "t", "tk", "tick", "tc", "timer", "c", "cr", "cron", "run", "start", "execute",
      "do", "handle", "process", "func", "main", "init", "job", "task", "sync", "worker", "f",
@@ -20,27 +22,6 @@ GENERIC = frozenset(
 
 _SUFFIXES = ("Ticker", "Timer", "Job", "Worker", "Task", "Cron", "Handler", "Loop", "Func")
 _PREFIXES = ("New", "Start", "Run", "run", "start", "Handle", "handle", "Do", "do")
-
-
-def kebab(identifier: str) -> str:
-    """``stockSync`` -> ``stock-sync``; ``syncHTTPCache`` -> ``sync-http-cache``."""
-    words: list[str] = []
-    current = ""
-    for index, char in enumerate(identifier):
-        if not (char.isalnum()):
-            if current:
-                words.append(current)
-            current = ""
-            continue
-        nxt = identifier[index + 1] if index + 1 < len(identifier) else ""
-        starts_word = char.isupper() and current and (not current[-1].isupper() or nxt.islower())
-        if starts_word:
-            words.append(current)
-            current = ""
-        current += char
-    if current:
-        words.append(current)
-    return "-".join(word.lower() for word in words)
 
 
 def job_name(identifier: str | None) -> str | None:

@@ -15,7 +15,6 @@ from archcheck.model import Workload
 from archcheck.sources.go import scan as go_scan
 from archcheck.sources.go.consts import format_duration
 from archcheck.sources.go.discover import discover_go_workloads
-from archcheck.sources.go.names import kebab
 from archcheck.sources.go.scan import list_go_files, scan
 
 SHOP = REPO / "fixtures" / "shop"
@@ -381,20 +380,6 @@ def test_parallel_scan_gives_the_same_facts_as_serial(
     found = discover_go_workloads({"svc": tmp_path}, jobs=2)
     assert sorted(w.schedule or "" for w in found.workloads)[:2] == ["@every 10s", "@every 11s"]
     assert len(found.workloads) == 40
-
-
-@pytest.mark.parametrize(
-    ("identifier", "expected"),
-    [
-        ("stockSync", "stock-sync"),
-        ("syncHTTPCache", "sync-http-cache"),
-        ("PriceSyncJob", "price-sync-job"),
-        ("warmup_cache", "warmup-cache"),
-        ("ID", "id"),
-    ],
-)
-def test_kebab(identifier: str, expected: str) -> None:
-    assert kebab(identifier) == expected
 
 
 @pytest.mark.parametrize(
