@@ -29,7 +29,12 @@ Decision = Literal["inline", "separate", "insufficient-data"]
 Priority = Literal["high", "medium", "low"]
 Severity = Literal["high", "medium", "low"]
 Environment = Literal["production", "staging", "development"]
-Origin = Literal["compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git"]
+Origin = Literal[
+    "compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git", "kubernetes"
+]
+
+FailOn = Literal["high", "medium", "low", "never"]
+"""``analyze --fail-on``: the lowest severity or priority that fails the run."""
 
 PRIORITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 """Order of priorities and severities, for ``--fail-on`` and sorting."""
@@ -65,6 +70,41 @@ class Workload(_Frozen):
     location: Location | None = None
 
 
+class KubernetesWorkload(_Frozen):
+    """What a Kubernetes object says about a service that a compose service cannot.
+
+    Set only for services read from manifests; the cluster hygiene rules (AC2xx) read it.
+    Seconds are the effective values: Kubernetes' and Dapr's defaults when not written.
+    """
+
+    kind: str
+    """``Deployment``, ``StatefulSet``, ``CronJob``, ``Job``..."""
+    namespace: str | None = None
+    document: int = 0
+    """0-based index of the object's document in its file (multi-document YAML)."""
+    concurrency_policy: str | None = None
+    """CronJob ``spec.concurrencyPolicy`` (``Allow`` when not written)."""
+    starting_deadline_seconds: int | None = None
+    termination_grace_seconds: int = 30
+    sidecar_grace_seconds: int | None = None
+    """``dapr.io/graceful-shutdown-seconds`` (Dapr's default 5); None without a Dapr sidecar."""
+    drain_seconds: int | None = None
+    """How long the worker drains on SIGTERM: ``archcheck.dev/drain-seconds``; None unknown."""
+    has_requests: bool = False
+    """Every container requests CPU and memory."""
+    disruption_budget: str | None = None
+    """The PodDisruptionBudget whose selector matches the pods."""
+    autoscaler: str | None = None
+    """``HorizontalPodAutoscaler/NAME`` or ``ScaledObject/NAME`` that scales it."""
+    max_replicas: int | None = None
+    """The autoscaler's upper bound."""
+    awaited_by: str | None = None
+    """For a migration: what makes the rollout wait for it (``helm hook pre-upgrade``,
+    ``argo sync wave -1``, ``init container of pricing-service``); None: nothing does."""
+    idempotent: bool = False
+    """``archcheck.dev/idempotent: "true"``: running it twice, or beside the old version, is safe."""
+
+
 class Service(_Frozen):
     """One compose service after merge, extends, interpolation and profiles.
 
@@ -98,6 +138,8 @@ class Service(_Frozen):
     """Where the service's key is written."""
     key_locations: dict[str, Location] = Field(default_factory=dict)
     """Dotted compose key (``deploy.replicas``) -> where its effective value was written."""
+    kubernetes: KubernetesWorkload | None = None
+    """Set when the service was read from Kubernetes manifests instead of compose."""
 
 
 class Measurement(_Frozen):
@@ -132,7 +174,8 @@ class System(_Frozen):
 
 
 class Suppression(_Frozen):
-    """Why a finding or verdict is accepted: a ``suppress:`` entry of ``.archcheck.yaml``.
+    """Why a finding or verdict is accepted: a ``suppress:`` entry of ``.archcheck.yaml``, or a
+    ``# archcheck: ignore RULE -- reason`` comment in a compose file.
 
     Suppressed items stay in every report (marked as suppressed) but never fail the gate.
     """
@@ -143,7 +186,9 @@ class Suppression(_Frozen):
     service: str | None = None
     """The service the entry names; None when it covers every service."""
     location: Location | None = None
-    """Where the entry is written in ``.archcheck.yaml``."""
+    """Where the entry (or the comment) is written."""
+    at: Location | None = None
+    """For an ignore comment: the compose line it covers; only items located on that line."""
 
 
 Change = Literal["new", "worse"]
@@ -163,6 +208,8 @@ class Evidence(_Frozen):
     source: str | None = None
     """A metric source or a compose key."""
     location: Location | None = None
+    excerpt: str | None = None
+    """The line ``location`` points at, secrets masked (``archcheck.files.excerpts``)."""
     how_to_get: str | None = None
     """For missing values: how to provide the measurement."""
 
@@ -179,9 +226,17 @@ class Verdict(_Frozen):
     summary: str
     evidence: tuple[Evidence, ...] = ()
     location: Location | None = None
+    separated_in: tuple[str, ...] = ()
+    """For ``separate``: the worker services that already run these workloads. Not empty means
+    the split is done and the recommendation met: the verdict passes the gate."""
     suppression: Suppression | None = None
     change: Change | None = None
     """Set only when compared with a baseline or ``--diff-base``."""
+
+    @property
+    def met(self) -> bool:
+        """Whether the verdict asks for a split that is already there."""
+        return self.decision == "separate" and bool(self.separated_in)
 
 
 class Finding(_Frozen):
@@ -197,6 +252,8 @@ class Finding(_Frozen):
     key: str | None = None
     """The dotted compose key inside the service (``deploy.replicas``) the finding is about;
     part of the baseline fingerprint, which must not depend on line numbers."""
+    excerpt: str | None = None
+    """The line ``location`` points at, secrets masked (``archcheck.files.excerpts``)."""
     suppression: Suppression | None = None
     change: Change | None = None
     """Set only when compared with a baseline or ``--diff-base``."""
@@ -239,11 +296,25 @@ class ChartPoint(_Frozen):
     y: float | None
     decision: Decision
     priority: Priority
+    separated: bool = False
+    """The verdict asks for a split that is already done (``Verdict.met``)."""
     x_source: str | None = None
     """Where ``x`` came from (a metric source, ``file:line:col``), or how to provide it."""
     y_source: str | None = None
     location: Location | None = None
     """Where the workload is declared."""
+
+
+class Capacity(_Frozen):
+    """Little's law for one service's event workloads (``archcheck.engine.capacity``)."""
+
+    service: str
+    events_per_minute: float
+    latency_ms: float
+    needed: float
+    """Handlers busy at once: events per second x seconds per event."""
+    recommended_concurrency: int
+    """WORKER_CONCURRENCY for one event-worker replica: the need with headroom, with a floor."""
 
 
 class Chart(_Frozen):
@@ -291,17 +362,21 @@ class Report(_Frozen):
     findings: tuple[Finding, ...] = ()
     workloads: tuple[Workload, ...] = ()
     notes: tuple[str, ...] = ()
+    fail_on: FailOn = "high"
+    """The ``--fail-on`` level the report was gated at: what is at or above it fails the run,
+    and CI formats (SARIF levels, annotations, JUnit failures, CodeClimate severities) say so."""
     rules: tuple[RuleDoc, ...] = Field(default=(), exclude=True)
     """The docs of every rule that judged the system. Not in ``--format json``: the docs are
     data of archcheck, not of the system (``archcheck rules explain ID``)."""
+    capacity: tuple[Capacity, ...] = Field(default=(), exclude=True)
+    """Per service with event workloads: what its event worker needs (what AC108 checks and
+    the scaffold generates)."""
     charts: tuple[Chart, ...] = Field(default=(), exclude=True)
     """The decision charts (events, cron): one point per workload, thresholds from the rules."""
     services: tuple[Service, ...] = Field(default=(), exclude=True)
     """Every service of the system (roles, owners, sidecars): the before/after diagram."""
     migration: tuple[MigrationPhase, ...] = Field(default=(), exclude=True)
     """The migration path, shared by every report that shows one."""
-    excerpts: dict[str, str] = Field(default_factory=dict, exclude=True)
-    """``file:line`` -> that source line (secrets masked), for the lines locations point at."""
     fixed: tuple[Fixed, ...] = Field(default=(), exclude=True)
     """With ``--diff-base``: what the base revision had that is gone or better now."""
 
@@ -310,11 +385,22 @@ def gate_level(item: Finding | Verdict) -> int:
     """How much an item weighs for ``--fail-on``: 0 never fails, 1-3 = low, medium, high.
 
     A finding weighs its severity; a verdict weighs its priority only when it says
-    ``separate`` (an ``inline`` or ``insufficient-data`` verdict asks for no change).
+    ``separate`` and the split is not done yet (an ``inline`` or ``insufficient-data`` verdict,
+    or a met one, asks for no change).
     """
     if isinstance(item, Finding):
         return PRIORITY_RANK[item.severity]
-    return PRIORITY_RANK[item.priority] if item.decision == "separate" else 0
+    return PRIORITY_RANK[item.priority] if item.decision == "separate" and not item.met else 0
+
+
+def is_gating(item: Finding | Verdict, fail_on: str) -> bool:
+    """Whether ``item`` makes ``analyze --fail-on fail_on`` exit 1 (suppressed items never do).
+
+    Reporters ask it too: what fails the run is what every CI format marks as failing.
+    """
+    if fail_on == "never" or item.suppression is not None:
+        return False
+    return gate_level(item) >= PRIORITY_RANK[fail_on] > 0
 
 
 POSITION = re.compile(r"\S+:\d+(?::\d+)?")

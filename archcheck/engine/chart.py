@@ -139,7 +139,7 @@ def _point(
 ) -> ChartPoint:
     return ChartPoint(
         service=w.service, workload=w.name, x=x, y=y,
-        decision=verdict.decision, priority=verdict.priority,
+        decision=verdict.decision, priority=verdict.priority, separated=verdict.met,
         x_source=x_source, y_source=y_source, location=w.location,
     )  # fmt: skip
 

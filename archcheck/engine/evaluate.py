@@ -6,6 +6,7 @@ Reads no files; linear in services, workloads and measurements.
 from __future__ import annotations
 
 from archcheck import __version__
+from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.chart import charts
 from archcheck.engine.facts import Facts, KindContext
 from archcheck.engine.migration import migration_path
@@ -14,6 +15,7 @@ from archcheck.engine.ruleset import Ruleset, RuleSpec
 from archcheck.metrics import format_quantity
 from archcheck.model import (
     PRIORITY_RANK,
+    Capacity,
     Evidence,
     Finding,
     Priority,
@@ -85,10 +87,20 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
         workloads=system.workloads,
         notes=tuple(notes),
         rules=tuple(map(_doc, ruleset.rules)),
+        capacity=_capacity(facts, ruleset),
         charts=charts(facts, ruleset, verdicts),
         services=system.services,
         migration=migration_path(verdicts),
     )
+
+
+def _capacity(facts: Facts, ruleset: Ruleset) -> tuple[Capacity, ...]:
+    """Little's law for every service with event workloads, with AC108's parameters."""
+    params = next((r.params for r in ruleset.rules if r.check == "event_worker_under_capacity"),
+                  None)  # fmt: skip
+    p = params if isinstance(params, CapacityParams) else CapacityParams()
+    services = sorted({service for service, kind in facts.workloads if kind == "events"})
+    return tuple(event_capacity(facts, service, p) for service in services)
 
 
 def _doc(rule: RuleSpec) -> RuleDoc:
@@ -126,14 +138,14 @@ def _verdict(ctx: KindContext, evidence: list[Evidence], env_rule: RuleSpec | No
             )
         priority = _BY_RANK[rank - steps]
         where = (
-            f"already separated in {', '.join(existing)}"
+            f"already separated in {', '.join(existing)}: the recommendation is met"
             if existing
             else f"move {', '.join(names)} to a separate {_KIND_WORDS[ctx.kind]}"
         )
         lowered = f"; priority lowered for {env}" if steps else ""
         return _make(
             ctx, "separate", priority, names, evidence, location,
-            f"{where} ({reasons}){lowered}",
+            f"{where} ({reasons}){lowered}", separated_in=tuple(existing),
         )
     if missing:
         what = "; ".join(
@@ -171,6 +183,7 @@ def _make(
     evidence: list[Evidence],
     location: object,
     summary: str,
+    separated_in: tuple[str, ...] = (),
 ) -> Verdict:
     kind: WorkloadKind = ctx.kind
     return Verdict.model_validate(
@@ -183,5 +196,6 @@ def _make(
             "summary": summary,
             "evidence": evidence,
             "location": location,
+            "separated_in": separated_in,
         }
     )

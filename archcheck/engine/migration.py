@@ -26,13 +26,16 @@ _STEPS = (
 
 
 def migration_path(verdicts: list[Verdict] | tuple[Verdict, ...]) -> tuple[MigrationPhase, ...]:
-    """One phase per service with a ``separate`` verdict, by priority (high first) then name."""
+    """One phase per service with a ``separate`` verdict not yet met, by priority (high first)
+    then name."""
     by_service: dict[str, list[Verdict]] = {}
     for v in verdicts:
         by_service.setdefault(v.service, []).append(v)
     phases: list[MigrationPhase] = []
     for service, own in by_service.items():
-        kinds: tuple[WorkloadKind, ...] = tuple(v.kind for v in own if v.decision == "separate")
+        kinds: tuple[WorkloadKind, ...] = tuple(
+            v.kind for v in own if v.decision == "separate" and not v.met
+        )
         if not kinds:
             continue
         priority: Priority = max((v.priority for v in own), key=lambda p: PRIORITY_RANK[p])

@@ -27,6 +27,8 @@ def attr(text: str) -> str:
 
 def point_class(p: ChartPoint) -> str:
     """The colour class of a point: its verdict, and for ``separate`` its priority."""
+    if p.separated:
+        return "v-separated"
     return f"v-separate-{p.priority}" if p.decision == "separate" else f"v-{p.decision}"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from archcheck.model import Decision, Priority, Report, Service, Verdict, Workload
+from archcheck.model import Priority, Report, Service, Verdict, Workload
 from archcheck.reporters import ServiceSummary, service_summaries
 
 State = Literal["existing", "recommended", "separated"]
@@ -49,7 +49,8 @@ class Group:
     """One application service and everything that belongs to it, before and after."""
 
     service: str
-    decision: Decision | None
+    decision: str | None
+    """As reports show it: ``separated`` when the split is done."""
     priority: Priority | None
     before: tuple[Box, ...]
     after: tuple[Box, ...]
@@ -97,10 +98,11 @@ def topology(report: Report) -> Topology:
             separate: dict[str, str] = {
                 v.kind: new_workers.get((s.name, v.kind), f"{s.name}-{v.kind}-worker")
                 for v in own
-                if v.decision == "separate"
+                if v.decision == "separate" and not v.met
             }
+            separated: dict[str, str] = {v.kind: v.separated_in[0] for v in own if v.met}
             owned, found = by_owner.get(s.name, []), loads.get(s.name, [])
-            groups.append(_group(s, owned, found, separate, summaries.get(s.name)))
+            groups.append(_group(s, owned, found, separate, separated, summaries.get(s.name)))
         else:
             other.append(s.name)
     return Topology(tuple(groups), tuple(infrastructure), tuple(other))
@@ -117,9 +119,11 @@ def _group(
     owned: list[Service],
     loads: list[Workload],
     separate: dict[str, str],
+    separated: dict[str, str],
     summary: ServiceSummary | None,
 ) -> Group:
-    """``separate``: workload kind -> the worker the report recommends for it."""
+    """``separate``: workload kind -> the worker the report recommends for it; ``separated``:
+    kind -> the worker that already runs it (the verdict is met)."""
     workers = [s for s in owned if s.role not in ("sidecar", "migration")]
     side_boxes = [
         Box(s.name, s.role, "existing", (), s.replicas) for s in owned if s not in workers
@@ -127,7 +131,7 @@ def _group(
     runs: dict[str, list[Feed]] = {s.name: [] for s in workers}
     inline: list[Workload] = []
     for w in loads:
-        worker = _runs_in(app, w, workers)
+        worker = _runs_in(w, workers, separated)
         if worker is None:
             inline.append(w)
         else:
@@ -172,16 +176,14 @@ def _group(
     return Group(app.name, summary.decision, summary.priority, before, after)
 
 
-def _runs_in(app: Service, w: Workload, workers: list[Service]) -> str | None:
-    """The worker that runs ``w`` today, or None for the application's own process.
-
-    A workload runs in a worker when the code shows only a worker binary reaches it
-    (``runs_in``), or when the application serves requests only (``WORKER_MODE=api``) and a
-    worker of the workload's kind exists.
-    """
-    matching = [s.name for s in workers if s.role in _WORKER_ROLES.get(w.kind, ())]
+def _runs_in(w: Workload, workers: list[Service], separated: dict[str, str]) -> str | None:
+    """The worker that runs ``w`` today, or None for the application's own process: the one
+    the verdict names as already running its kind, else a worker of its kind when the code
+    shows only a worker binary reaches it (``runs_in``)."""
+    names = {s.name for s in workers}
+    if separated.get(w.kind) in names:
+        return separated[w.kind]
     if w.runs_in is not None and workers:
+        matching = [s.name for s in workers if s.role in _WORKER_ROLES.get(w.kind, ())]
         return (matching or [workers[0].name])[0]
-    if (app.worker_mode or "").lower() == "api" and matching:
-        return matching[0]
     return None

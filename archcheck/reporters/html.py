@@ -31,13 +31,14 @@ from archcheck.model import (
     Verdict,
 )
 from archcheck.reporters import ServiceSummary, service_summaries
-from archcheck.reporters._items import display_path, display_text
+from archcheck.reporters._items import display_path, display_text, doc_url, shown_decision
 from archcheck.reporters._svg import DEFS, attr, chart_svg, diagram_svg, point_class, quantity
 from archcheck.reporters._topology import Topology, topology
 
 _KIND_TITLE = {"events": "Event handlers", "cron": "Cron jobs", "migration": "Migrations"}
 _DECISION_WORDS = {
     "separate": "separate",
+    "separated": "already separate",
     "inline": "keep inline",
     "insufficient-data": "not decided",
 }
@@ -121,6 +122,10 @@ def _code(text: str) -> str:
     return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escape(display_text(text)))
 
 
+def _shown(p: ChartPoint) -> str:
+    return "separated" if p.separated else p.decision
+
+
 def _badge(decision: str, priority: str) -> str:
     cls = f"v-separate-{priority}" if decision == "separate" else f"v-{decision}"
     words = _DECISION_WORDS.get(decision, decision)
@@ -143,9 +148,10 @@ def _header(report: Report, summaries: list[ServiceSummary]) -> str:
     )
     severities = Counter(f.severity for f in report.findings)
     tiles = [
-        ("separate-high", "separate, high priority"),
+        ("separate-high", "separate, high"),
         ("separate-medium", "separate, medium"),
         ("separate-low", "separate, low"),
+        ("separated", "already separate"),
         ("inline", "keep inline"),
         ("insufficient-data", "data missing"),
     ]
@@ -208,7 +214,7 @@ def _point_change(report: Report) -> dict[tuple[str, str], str]:
 def _tip(chart: Chart, p: ChartPoint, change: str | None) -> str:
     lines = [
         f"{p.service} · {p.workload}",
-        f"{_DECISION_WORDS[p.decision]} ({p.priority})"
+        f"{_DECISION_WORDS[_shown(p)]} ({p.priority})"
         + (f" · {change} since base" if change else ""),
         f"{chart.x.label}: {quantity(p.x, chart.x.unit)}"
         + (f" ({p.x_source})" if p.x_source else ""),
@@ -260,6 +266,7 @@ def _legend(with_changes: bool) -> str:
         ("v-separate-high", "separate, high"),
         ("v-separate-medium", "separate, medium"),
         ("v-separate-low", "separate, low"),
+        ("v-separated", "already separate"),
         ("v-inline", "keep inline"),
         ("v-insufficient-data", "data missing"),
     ]
@@ -292,7 +299,7 @@ def _missing(chart: Chart) -> str:
             what.append(f"{chart.y.label}: {p.y_source or 'missing'}")
         out.append(
             f'<li class="{point_class(p)}" data-service="{attr(p.service)}"><b>{escape(p.service)} · '
-            f"{escape(p.workload)}</b> {_badge(p.decision, p.priority)}<br>"
+            f"{escape(p.workload)}</b> {_badge(_shown(p), p.priority)}<br>"
             f"{_code('; '.join(what))}</li>"
         )
     out.append("</ul></details>")
@@ -310,7 +317,7 @@ def _changes(report: Report) -> str:
     for item in changed:
         if isinstance(item, Verdict):
             text = f"{item.service} {_KIND_TITLE.get(item.kind, item.kind).lower()}: {item.summary}"
-            head = _badge(item.decision, item.priority)
+            head = _badge(shown_decision(item), item.priority)
         else:
             text = f"{item.rule_id} {item.rule_name}: {item.message}"
             head = f'<span class="sev s-{item.severity}">{item.severity}</span>'
@@ -375,11 +382,10 @@ def _where(location: Location) -> str:
     return f"{display_path(location.file)}:{location.line}:{location.column}"
 
 
-def _location(report: Report, location: Location | None) -> str:
+def _location(location: Location | None, line: str | None) -> str:
     """FILE:LINE:COL and the source line it points at (secrets already masked)."""
     if location is None:
         return ""
-    line = report.excerpts.get(f"{location.file}:{location.line}")
     excerpt = (
         f'<pre class="excerpt"><span class="ln">{location.line}</span>{escape(line)}</pre>'
         if line is not None else ""
@@ -387,7 +393,7 @@ def _location(report: Report, location: Location | None) -> str:
     return f'<span class="loc">{escape(_where(location))}</span>{excerpt}'
 
 
-def _evidence_row(report: Report, e: Evidence) -> str:
+def _evidence_row(e: Evidence) -> str:
     value = "<em>missing</em>" if e.value is None else escape(format_quantity(e.value, e.unit))
     outcome = (
         _badge(e.outcome, e.priority or "low")
@@ -401,7 +407,7 @@ def _evidence_row(report: Report, e: Evidence) -> str:
         f"<tr><td>{escape(e.criterion)}</td><td>{value}</td>"
         f"<td>{escape(str(e.threshold)) if e.threshold is not None else ''}</td>"
         f"<td>{escape(e.unit or '')}</td><td>{outcome}</td><td>{source}</td>"
-        f"<td>{_location(report, e.location)}</td></tr>"
+        f"<td>{_location(e.location, e.excerpt)}</td></tr>"
     )
 
 
@@ -412,11 +418,11 @@ def _verdict(report: Report, v: Verdict, unfold: bool) -> str:
         if v.suppression
         else ""
     )
-    rows = "".join(_evidence_row(report, e) for e in v.evidence)
+    rows = "".join(_evidence_row(e) for e in v.evidence)
     names = ", ".join(f"<code>{escape(w)}</code>" for w in v.workloads)
     measured = sum(1 for e in v.evidence if e.value is not None)
     return (
-        f'<div class="verdict"><h4>{_KIND_TITLE.get(v.kind, v.kind)} {_badge(v.decision, v.priority)}'
+        f'<div class="verdict"><h4>{_KIND_TITLE.get(v.kind, v.kind)} {_badge(shown_decision(v), v.priority)}'
         f"{_change(v.change)}</h4><p>{names}</p><p>{_code(v.summary)}</p>{suppressed}"
         f"<details{' open' if unfold else ''}><summary>Evidence: "
         f"{measured} of {len(v.evidence)} criteria measured</summary>"
@@ -427,17 +433,21 @@ def _verdict(report: Report, v: Verdict, unfold: bool) -> str:
 
 
 def _rule_page(rule: RuleDoc) -> str:
-    return f"docs/rules/{rule.id}-{rule.name}.md"
+    """A link to the rule's page (opened only when clicked: the page itself loads nothing)."""
+    url = doc_url(rule.id, rule.name)
+    if url is None:
+        return ""
+    return f' (<a class="page" href="{attr(url)}">{escape(url.rsplit("/", 1)[-1])}</a>)'
 
 
-def _finding(report: Report, f: Finding, docs: dict[str, RuleDoc]) -> str:
+def _finding(f: Finding, docs: dict[str, RuleDoc]) -> str:
     doc = docs.get(f.rule_id)
     about = ""
     if doc is not None:
         parts = [("What", doc.what), ("Why", doc.why), ("Fix", doc.fix)]
         about = (
-            f"<details><summary>Rule {escape(doc.id)}: {escape(doc.name)} "
-            f'(<span class="page">{escape(_rule_page(doc))}</span>)</summary><dl>'
+            f"<details><summary>Rule {escape(doc.id)}: {escape(doc.name)}</summary>"
+            f"<p>Rule page{_rule_page(doc)}</p><dl>"
             + "".join(f"<dt>{k}</dt><dd>{_code(t)}</dd>" for k, t in parts if t)
             + "</dl></details>"
         )
@@ -449,7 +459,7 @@ def _finding(report: Report, f: Finding, docs: dict[str, RuleDoc]) -> str:
     return (
         f'<li class="finding"><span class="sev s-{f.severity}">{f.severity}</span> '
         f"<b>{escape(f.rule_id)}</b> {escape(f.rule_name)}{_change(f.change)}"
-        f"<p>{_code(f.message)}</p>{_location(report, f.location)}{suppressed}{about}</li>"
+        f"<p>{_code(f.message)}</p>{_location(f.location, f.excerpt)}{suppressed}{about}</li>"
     )
 
 
@@ -470,7 +480,7 @@ def _services(report: Report, summaries: list[ServiceSummary], verbose: bool) ->
     for s in summaries:
         own = findings.get(s.service, [])
         verdicts = by_service.get(s.service, [])
-        found = "".join(_finding(report, f, docs) for f in own)
+        found = "".join(_finding(f, docs) for f in own)
         criteria = sum(len(v.evidence) for v in verdicts)
         measured = sum(1 for v in verdicts for e in v.evidence if e.value is not None)
         workloads = Counter(w.origin for w in report.workloads if w.service == s.service)
@@ -502,7 +512,7 @@ def _other_findings(report: Report) -> str:
             else '<section id="findings"><h2>Findings</h2><p>No compose hygiene findings.</p></section>'
         )
     docs = {r.id: r for r in report.rules}
-    items = "".join(_finding(report, f, docs) for f in rest)
+    items = "".join(_finding(f, docs) for f in rest)
     return (
         '<section id="findings"><h2>Other findings</h2>'
         f'<p class="lede">Findings on services without a verdict.</p><ul class="findings">{items}</ul></section>'

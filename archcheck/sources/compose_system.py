@@ -19,23 +19,11 @@ from archcheck.compose import ComposeProject
 from archcheck.errors import ComposeError
 from archcheck.files.yamlpos import KeyPath, validation_error
 from archcheck.model import Environment, Location, Service, ServiceRole, Workload
+from archcheck.schedule import valid_schedule
 
 EXTENSION = "x-archcheck"
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
-_CRON_FIELD = r"[\d*/,\-A-Za-z?LW#]+"
-_CRON = re.compile(rf"^({_CRON_FIELD}\s+){{4,5}}{_CRON_FIELD}$")
-_CRON_DESCRIPTOR = re.compile(
-    r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly|reboot|every\s+\S+)$"
-)
-
-
-def valid_schedule(schedule: str) -> bool:
-    """Whether ``schedule`` is a cron spec (5 or 6 fields) or a robfig/cron descriptor."""
-    text = schedule.strip()
-    return bool(_CRON.match(text) or _CRON_DESCRIPTOR.match(text))
-
-
 class EventDecl(BaseModel):
     """An event subscription the service handles."""
 
@@ -74,6 +62,11 @@ class ServiceExtension(BaseModel):
     environment: Environment | None = None
     events: list[EventDecl] = Field(default_factory=list)
     cron: list[CronDecl] = Field(default_factory=list)
+    main: str | None = Field(
+        default=None,
+        description="Folder of the Go main package the container runs, relative to the compose"
+        " file (when archcheck cannot read it from the Dockerfile).",
+    )
 
 
 class ProjectExtension(BaseModel):
