@@ -155,8 +155,8 @@ def _value(facts: Facts, w: Workload, metric: str) -> tuple[float | None, str]:
         found = facts.get(w.service, metric)
     if found is None:
         return None, f"{metric} missing: {how_to_get(metric, w.service, w.name)}"
-    where = f" at {found.location}" if found.location else ""
-    return found.value, f"{metric} from {found.source}{where}"
+    where = f"at {found.location}" if found.location else f"from {found.source}"
+    return found.value, f"{metric} {where}"
 
 
 def interval_seconds(spec: str) -> float | None:
