@@ -32,8 +32,18 @@ app = typer.Typer(
     help="Decide which event handlers and cron jobs belong in separate worker containers.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
 )
+
+
+def _flag_type(self: typer.core.TyperOption, ctx: typer.Context) -> str | None:
+    """No type column for flags: typer shows ``<bool>`` next to ``--verbose``, which takes none."""
+    return None if self.is_flag else _option_type(self, ctx)
+
+
+# NOTE: typer has no setting for this; every flag (and --help) goes through this method.
+_option_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign,assignment]
 
 
 def _version(value: bool) -> None:
@@ -56,7 +66,7 @@ def _root(
 def config(
     compose: "ComposeOptions",
     output_format: Annotated[
-        str, typer.Option("--format", help="Output format: json or yaml.")
+        str, typer.Option("--format", metavar="FORMAT", help="Output format: json or yaml.")
     ] = "yaml",
     services: Annotated[
         bool, typer.Option("--services", help="Print the service names only.")
@@ -138,7 +148,11 @@ def analyze(
     config_file: ConfigOpt = None,
     output_format: Annotated[
         str,
-        typer.Option("--format", help="text, json, markdown, sarif, github, junit or codeclimate."),
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="text, json, markdown, sarif, github, junit or codeclimate.",
+        ),
     ] = "text",
     output: Annotated[
         list[str] | None,
@@ -317,14 +331,28 @@ schema_app = typer.Typer(help="JSON Schemas of archcheck's input files.", no_arg
 app.add_typer(schema_app, name="schema")
 
 
+@schema_app.command("config")
+def schema_config() -> None:
+    """Print the JSON Schema of .archcheck.yaml."""
+    from archcheck.cli.schemas import schema_text
+
+    typer.echo(schema_text("config"), nl=False)
+
+
+@schema_app.command("x-archcheck")
+def schema_x_archcheck() -> None:
+    """Print the JSON Schema of the x-archcheck parts of a compose file."""
+    from archcheck.cli.schemas import schema_text
+
+    typer.echo(schema_text("x-archcheck"), nl=False)
+
+
 @schema_app.command("metrics")
 def schema_metrics() -> None:
     """Print the JSON Schema of the metrics snapshot file."""
-    import json
+    from archcheck.cli.schemas import schema_text
 
-    from archcheck.sources.snapshot import snapshot_json_schema
-
-    typer.echo(json.dumps(snapshot_json_schema(), indent=2))
+    typer.echo(schema_text("metrics"), nl=False)
 
 
 @app.command()
@@ -451,13 +479,46 @@ def fix(
     raise typer.Exit(code)
 
 
+@app.command()
+@with_groups(COMPOSE_OPTIONS)
+def init(
+    compose_file: Annotated[
+        Path | None, typer.Argument(help="Compose file (default: compose discovery as Compose).")
+    ] = None,
+    *,
+    compose: "ComposeOptions",
+    metrics: MetricsOpt = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--directory", metavar="DIR", help="Write here (default: beside the compose file)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace files that exist.")] = False,
+    no_discover: Annotated[
+        bool,
+        typer.Option("--no-discover", help="Do not read Go source, Dapr resources or git history."),
+    ] = False,
+) -> None:
+    """Write a commented .archcheck.yaml and an x-archcheck example for this project."""
+    from archcheck.cli.init import InitOptions, run_init
+    from archcheck.pipeline import AnalyzeOptions
+    from archcheck.sources.discovery import DiscoveryOptions
+
+    analyze = AnalyzeOptions(
+        compose=first_file(compose, compose_file),
+        metrics=tuple(metrics or ()),
+        discovery=DiscoveryOptions(enabled=not no_discover),
+    )
+    code = run_init(InitOptions(analyze=analyze, force=force, directory=directory))
+    raise typer.Exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn archcheck errors into exit code 2.
 
     Typer's standalone mode already maps bad flags to exit 2 and ``typer.Exit`` to its code.
     """
     try:
-        app(args=argv)
+        app(args=argv, prog_name="archcheck")
     except ArchcheckError as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(ExitCode.USAGE)
