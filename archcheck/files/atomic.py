@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from archcheck.errors import UsageError
@@ -35,6 +34,8 @@ def write_text_atomic(path: Path, text: str, *, what: str = "the file") -> None:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # NOTE: it imports random; most runs write no file
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as exc:
         raise _cannot_write(what, path, exc) from exc
