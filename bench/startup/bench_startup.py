@@ -26,7 +26,6 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from support import compose_reference_binary
 
-
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 """As an installed tool runs: with its bytecode cached (pip writes it at install time)."""
 
