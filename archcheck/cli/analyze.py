@@ -69,10 +69,14 @@ def run_analyze(args: AnalyzeArgs) -> int:
         if compose_file is not None or compose.files:
             raise UsageError("--example analyses the bundled shop: drop the compose file")
         compose_file = example_dir() / "docker-compose.yml"
-    if compose_file is not None:
+    from archcheck.kubernetes import looks_like_manifests
+
+    manifests = compose_file is not None and looks_like_manifests(compose_file)
+    if compose_file is not None and not manifests:
         compose = replace(compose, files=(compose_file, *compose.files))
     options = AnalyzeOptions(
         compose=compose,
+        manifests=(compose_file,) if manifests and compose_file is not None else (),
         metrics=args.metrics,
         config=args.config_file,
         discovery=DiscoveryOptions(

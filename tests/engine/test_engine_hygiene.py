@@ -26,14 +26,27 @@ def ruleset() -> Ruleset:
     return load_ruleset()
 
 
+INPUT_FILES = {"compose": "docker-compose.yml", "kubernetes": "k8s.yaml"}
+"""A case's ``input``: a compose file (the default) or Kubernetes manifests (AC2xx)."""
+
+
 def findings(
-    tmp_path: Path, ruleset: Ruleset, text: str, rule: str, metrics: str | None = None
+    tmp_path: Path,
+    ruleset: Ruleset,
+    text: str,
+    rule: str,
+    metrics: str | None = None,
+    kind: str = "compose",
 ) -> list[Finding]:
-    path = tmp_path / "docker-compose.yml"
+    path = tmp_path / INPUT_FILES[kind]
     path.write_text(text)
     if metrics is not None:
         (tmp_path / "metrics.yaml").write_text(metrics)
-    system = build_system(AnalyzeOptions(compose=ComposeOptions(files=(path,))))
+    if kind == "kubernetes":
+        options = AnalyzeOptions(manifests=(path,))
+    else:
+        options = AnalyzeOptions(compose=ComposeOptions(files=(path,)))
+    system = build_system(options)
     return [f for f in evaluate(system, ruleset).findings if f.rule_id == rule]
 
 
@@ -61,13 +74,14 @@ def test_every_hygiene_rule_has_a_case_named_like_its_rule_file() -> None:
 def test_hygiene_rule_fires_on_defect_only(tmp_path: Path, ruleset: Ruleset, path: Path) -> None:
     rule = path.stem.split("-")[0]
     case = _case(path)
-    hits = findings(tmp_path, ruleset, case["bad"], rule, case.get("metrics"))
+    kind = case.get("input", "compose")
+    hits = findings(tmp_path, ruleset, case["bad"], rule, case.get("metrics"), kind)
     assert len(hits) == 1, hits
-    compose_file = tmp_path / "docker-compose.yml"
-    assert hits[0].location is not None and hits[0].location.file == str(compose_file)
-    assert hits[0].location.line == line_of(compose_file, case["marker"]), hits[0]
+    input_file = tmp_path / INPUT_FILES[kind]
+    assert hits[0].location is not None and hits[0].location.file == str(input_file)
+    assert hits[0].location.line == line_of(input_file, case["marker"]), hits[0]
     assert hits[0].severity == ruleset.by_id[rule].severity
-    assert findings(tmp_path, ruleset, case["good"], rule, case.get("metrics")) == []
+    assert findings(tmp_path, ruleset, case["good"], rule, case.get("metrics"), kind) == []
 
 
 CAPACITY = """
@@ -107,3 +121,21 @@ def test_little_law_capacity(
         assert hits[0].evidence["needed"] == 2.0 and hits[0].evidence["available"] == 1
 
 
+
+
+def test_the_recommended_concurrency_is_one_ac108_accepts(tmp_path: Path, ruleset: Ruleset) -> None:
+    """The report's capacity (what the scaffold generates) and AC108 use one model: a worker
+    running the recommendation passes, one below the need fails."""
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nservices:\n  app:\n    workloads:\n"
+        "      orders: {events_per_minute: 20000, processing_ms_p95: 120}\n"
+    )
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(CAPACITY.format(replicas=1, concurrency=1))
+    system = build_system(AnalyzeOptions(compose=ComposeOptions(files=(path,))))
+    (capacity,) = evaluate(system, ruleset).capacity
+    assert capacity.service == "app" and capacity.needed == pytest.approx(40.0)
+    assert capacity.recommended_concurrency == 80  # 40 needed x headroom 2
+    ok = CAPACITY.format(replicas=1, concurrency=capacity.recommended_concurrency)
+    assert findings(tmp_path, ruleset, ok, "AC108") == []
+    assert findings(tmp_path, ruleset, CAPACITY.format(replicas=1, concurrency=39), "AC108")
