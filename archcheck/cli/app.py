@@ -5,7 +5,6 @@ the commands that use them, so ``archcheck --version`` and ``archcheck config`` 
 No ``from __future__ import annotations``: typer reads the annotations as objects.
 """
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
