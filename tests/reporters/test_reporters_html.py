@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -216,3 +217,43 @@ def test_interval_of_schedules() -> None:
     }  # fmt: skip
     for spec, seconds in cases.items():
         assert interval_seconds(spec) == seconds, spec
+
+
+def test_diff_base_changes_are_on_the_chart(tmp_path: Path) -> None:
+    """The shop committed, then warehouse's handler gets busy (worse) and catalog's cron job
+    gets fast (fixed): the chart marks both points, the changes section lists both."""
+    import os
+    import subprocess
+
+    from support import require_tool
+
+    git = require_tool("git")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+           "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent"}  # fmt: skip
+    root = tmp_path / "repo"
+    shutil.copytree(SHOP, root, ignore=shutil.ignore_patterns(".archcheck*"))
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "shop"]):
+        subprocess.run([git, *args], cwd=root, env=env, check=True, capture_output=True)
+    metrics = root / "metrics.yaml"
+    text = metrics.read_text()
+    for old, new in (("events_per_minute: 40", "events_per_minute: 4000"),
+                     ("cron_duration_s_p95: 75", "cron_duration_s_p95: 2"),
+                     ("cron_duration_s_max: 110", "cron_duration_s_max: 3")):  # fmt: skip
+        assert old in text
+        text = text.replace(old, new)
+    metrics.write_text(text)
+    subprocess.run([git, "commit", "-q", "-am", "busier"], cwd=root, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "archcheck", "analyze", "docker-compose.yml", "--diff-base",
+         "HEAD~1", "--format", "html", "--no-discover"],
+        cwd=root, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    page = result.stdout
+    marks = dict(re.findall(r'data-workload="([^"]+)"[^>]*data-change="([^"]+)"', page))
+    assert marks.get("order-created") == "worse", marks
+    changes = re.search(r'<section id="changes">.*?</section>', page, re.DOTALL)
+    assert changes is not None and "warehouse-service" in changes.group(0)
+    assert "catalog-service verdict.cron" in changes.group(0)  # fixed since the base
+    assert marks.get("stock-sync") == "fixed", marks
