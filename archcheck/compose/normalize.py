@@ -56,8 +56,10 @@ def finish_project(loader: _Loader, model: PDict) -> ComposeProject:
 def _project_name(loader: _Loader, model: PDict) -> str:
     # NOTE: -p and COMPOSE_PROJECT_NAME must already be valid; `name:` and the folder are
     # normalised (lower case, invalid characters dropped), as Compose does.
-    for explicit, source in ((loader.options.project_name, "-p"),
-                             (loader.env.get("COMPOSE_PROJECT_NAME"), "COMPOSE_PROJECT_NAME")):
+    for explicit, source in (
+        (loader.options.project_name, "-p"),
+        (loader.env.get("COMPOSE_PROJECT_NAME"), "COMPOSE_PROJECT_NAME"),
+    ):
         if explicit:
             if not valid_project_name(explicit):
                 raise UsageError(
@@ -111,12 +113,37 @@ _RESOURCE_ORDER = ("name", "driver", "driver_opts", "ipam", "external", "interna
 _PORT_ORDER = ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol")
 _BYTES_KEYS = frozenset(("shm_size", "mem_limit", "mem_reservation", "memswap_limit"))
 _DURATION_KEYS = frozenset(("stop_grace_period",))
-_OMIT_EMPTY = frozenset((
-    "environment", "labels", "annotations", "depends_on", "ports", "volumes", "expose",
-    "profiles", "secrets", "configs", "extra_hosts", "sysctls", "ulimits", "dns", "dns_opt",
-    "dns_search", "tmpfs", "cap_add", "cap_drop", "links", "volumes_from", "external_links",
-    "devices", "group_add", "security_opt", "storage_opt", "device_cgroup_rules",
-))
+_OMIT_EMPTY = frozenset(
+    (
+        "environment",
+        "labels",
+        "annotations",
+        "depends_on",
+        "ports",
+        "volumes",
+        "expose",
+        "profiles",
+        "secrets",
+        "configs",
+        "extra_hosts",
+        "sysctls",
+        "ulimits",
+        "dns",
+        "dns_opt",
+        "dns_search",
+        "tmpfs",
+        "cap_add",
+        "cap_drop",
+        "links",
+        "volumes_from",
+        "external_links",
+        "devices",
+        "group_add",
+        "security_opt",
+        "storage_opt",
+        "device_cgroup_rules",
+    )
+)
 """Keys Compose leaves out when empty (``omitempty`` in its Go model)."""
 _OMIT_FALSE = frozenset(("read_only", "privileged", "tty", "stdin_open", "oom_kill_disable"))
 _STRING_OR_LIST = frozenset(("dns", "dns_opt", "dns_search", "tmpfs", "label_file"))
@@ -308,8 +335,10 @@ class _Normalizer:
         self.implicit_dependencies(out)
         for key in list(out):
             value = out[key]
-            if (key in _OMIT_EMPTY and not value) or value == "" or (
-                value is False and key in _OMIT_FALSE
+            if (
+                (key in _OMIT_EMPTY and not value)
+                or value == ""
+                or (value is False and key in _OMIT_FALSE)
             ):
                 del out[key]
         profiles = out.pop("profiles", None)

@@ -91,7 +91,9 @@ class _Loader:
     def __init__(self, options: ComposeOptions) -> None:
         self.options = options
         self.cwd = (options.cwd or Path.cwd()).absolute()
-        self.environ: dict[str, str] = dict(os.environ if options.environ is None else options.environ)
+        self.environ: dict[str, str] = dict(
+            os.environ if options.environ is None else options.environ
+        )
         self.warnings: list[str] = []
         self.unset: set[str] = set()
         self.parsed: dict[tuple[Path, int], list[Any]] = {}
@@ -116,9 +118,7 @@ class _Loader:
         values: dict[str, str] = {}
         for path in self._env_file_paths(working_dir):
             if not path.is_file() and self.options.env_files:
-                raise UsageError(
-                    f"couldn't find env file: {path}: check the --env-file path"
-                )
+                raise UsageError(f"couldn't find env file: {path}: check the --env-file path")
             # NOTE: as in Compose, ${VAR} inside .env sees the process environment first.
             values.update(read_env_file(path, values, first=self.environ))
         return {**values, **self.environ}
@@ -236,9 +236,7 @@ class _Loader:
         result = PDict({k: v for k, v in data.items() if k != "include"})
         result.pos = {k: v for k, v in data.pos.items() if k != "include"}
         if not isinstance(entries, PList):
-            raise ComposeError(
-                "`include` must be a list of files", _loc(data.pos.get("include"))
-            )
+            raise ComposeError("`include` must be a list of files", _loc(data.pos.get("include")))
         for entry, pos in zip(entries, entries.pos, strict=True):
             if isinstance(entry, str):
                 entry = PDict(path=entry)
@@ -252,8 +250,7 @@ class _Loader:
                 if included in chain:
                     cycle = "\n".join(f" include {p}" for p in (*chain[1:], included))
                     raise ComposeError(
-                        f"include cycle detected:\n{chain[0]}\n{cycle}\n"
-                        "remove one of the includes",
+                        f"include cycle detected:\n{chain[0]}\n{cycle}\nremove one of the includes",
                         _loc(pos),
                     )
             project_dir = entry.get("project_directory")
