@@ -1,5 +1,5 @@
 """`python -m archcheck`."""
 
-from archcheck.launch import main
+from archcheck.cli.launch import main
 
 main()

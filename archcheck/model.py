@@ -100,7 +100,7 @@ class Measurement(_Frozen):
 
     service: str
     metric: str
-    """A name from ``archcheck.sources.metrics.METRICS`` (``events_per_minute``, ``processing_ms_p95``...)."""
+    """A name from ``archcheck.metrics.METRICS`` (``events_per_minute``, ``processing_ms_p95``...)."""
     value: float
     unit: str
     workload: str | None = None

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
 from archcheck.errors import UsageError
-from archcheck.model import Environment, Measurement, Report, Service, System, Workload
+from archcheck.model import (
+    Environment,
+    Location,
+    Measurement,
+    Report,
+    Service,
+    System,
+    Workload,
+)
 from archcheck.sources.discovery import Discovery, DiscoveryOptions
 
 if TYPE_CHECKING:
@@ -109,11 +117,46 @@ class Analysis(NamedTuple):
 def run_analysis(options: AnalyzeOptions) -> Analysis:
     """Build the System, load the rules (with the project's config) and evaluate them."""
     from archcheck.engine import load_ruleset
-    from archcheck.gate import judge
 
     system = build_system(options)
     ruleset = load_ruleset(config_path(options, system))
     return Analysis(system, ruleset, judge(system, ruleset))
+
+
+def judge(system: System, ruleset: Ruleset) -> Report:
+    """Evaluate the rules, name each finding's compose key, and mark suppressed items.
+
+    This is the report every command shows; ``archcheck.gate`` narrows it for CI.
+    """
+    from archcheck.engine import evaluate
+    from archcheck.engine.suppress import apply_suppressions
+
+    report = with_keys(system, evaluate(system, ruleset))
+    return apply_suppressions(report, ruleset.suppressions)
+
+
+def with_keys(system: System, report: Report) -> Report:
+    """``report`` with each finding's compose ``key`` filled from where it points.
+
+    The engine locates findings at a compose key (``Service.key_locations``); the key, unlike
+    the line, survives unrelated edits, so it goes into the fingerprint.
+    """
+    if not any(f.key is None and f.service is not None for f in report.findings):
+        return report  # NOTE: nothing to name; skips indexing every key of every service
+    keys: dict[tuple[str, Location], str] = {}
+    for service in system.services:
+        for key, location in service.key_locations.items():
+            # NOTE: the longest key wins: `deploy.replicas` says more than `deploy`.
+            known = keys.get((service.name, location))
+            if known is None or len(key) > len(known):
+                keys[(service.name, location)] = key
+    findings = tuple(
+        f.model_copy(update={"key": keys.get((f.service, f.location))})
+        if f.key is None and f.service is not None and f.location is not None
+        else f
+        for f in report.findings
+    )
+    return report.model_copy(update={"findings": findings})
 
 
 def compose_dir(system_or_files: System | Iterable[str]) -> Path:

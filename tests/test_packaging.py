@@ -65,7 +65,7 @@ def test_wheel_contains_rules_templates_and_example(installed: tuple[Path, Path]
 
 def _example(bin_dir: Path, cwd: Path) -> Path:
     found = _run([str(bin_dir / "python"), "-c",
-                  ("import archcheck, archcheck.bundled as b; print(archcheck.__file__); "
+                  ("import archcheck, archcheck.files.bundled as b; print(archcheck.__file__); "
                   "print(b.example_dir())")], cwd)  # fmt: skip
     assert found.returncode == 0, found.stderr
     module, example = found.stdout.split()

@@ -1,5 +1,5 @@
 """``archcheck config``: load the project and print it; shared by the typer command and the
-start-up fast path in ``archcheck.launch``."""
+start-up fast path in ``archcheck.cli.launch``."""
 
 from __future__ import annotations
 

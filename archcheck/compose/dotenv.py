@@ -13,7 +13,7 @@ from pathlib import Path
 
 from archcheck.compose.interpolate import TemplateError, substitute
 from archcheck.errors import ComposeError
-from archcheck.yamlpos import location
+from archcheck.files.yamlpos import location
 
 _EXPORT = re.compile(r"^export\s+")
 _ESCAPE = re.compile(r"\\.")

@@ -12,7 +12,7 @@ from typing import Any
 
 from archcheck.compose.yamlnodes import Override, PDict, PList
 from archcheck.errors import InterpolationError
-from archcheck.yamlpos import Pos, location
+from archcheck.files.yamlpos import Pos, location
 
 Lookup = Mapping[str, str]
 

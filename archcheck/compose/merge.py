@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archcheck.compose.yamlnodes import RESET, Override, PDict, PList
-from archcheck.yamlpos import Pos
+from archcheck.files.yamlpos import Pos
 
 
 def strip_tags(value: Any) -> Any:

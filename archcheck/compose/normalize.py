@@ -26,7 +26,7 @@ from archcheck.compose.project import (
 )
 from archcheck.compose.yamlnodes import PDict, PList
 from archcheck.errors import ComposeError, UsageError
-from archcheck.yamlpos import Pos, Positions, location
+from archcheck.files.yamlpos import Pos, Positions, location
 
 if TYPE_CHECKING:
     from archcheck.compose.project import _Loader

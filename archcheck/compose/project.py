@@ -20,7 +20,7 @@ from archcheck.compose.merge import merge_files, merge_service, strip_tags
 from archcheck.compose.validate import validate_file, validate_top_level
 from archcheck.compose.yamlnodes import PDict, PList, parse_documents
 from archcheck.errors import ComposeError, UsageError
-from archcheck.yamlpos import location
+from archcheck.files.yamlpos import location
 
 if TYPE_CHECKING:
     from archcheck.model import Location

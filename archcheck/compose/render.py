@@ -7,7 +7,7 @@ from typing import Any
 
 from archcheck.compose.project import ComposeProject
 from archcheck.errors import UsageError
-from archcheck.redact import redact_environment
+from archcheck.files.redact import redact_environment
 
 
 def _escaped(value: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from archcheck.compose.yamlnodes import RESET, Override, PDict, PList
 from archcheck.errors import ComposeError
-from archcheck.yamlpos import location
+from archcheck.files.yamlpos import location
 
 if TYPE_CHECKING:
     from archcheck.model import Location

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from archcheck.errors import ComposeError
-from archcheck.yamlpos import Pos, location
+from archcheck.files.yamlpos import Pos, location
 
 MAX_DEPTH = 200
 """Deeper nesting is refused: no real compose file comes near it, and recursion must stay bounded."""

@@ -19,10 +19,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from archcheck.engine.suppress import SuppressEntry
 from archcheck.errors import ConfigError
+from archcheck.files.yamlpos import Positions, load_yaml, locate, validation_error
 from archcheck.model import Location, Severity
-from archcheck.suppress import SuppressEntry
-from archcheck.yamlpos import Positions, load_yaml, locate, validation_error
 
 CONFIG_NAMES = (".archcheck.yaml", ".archcheck.yml")
 FailOn = Literal["high", "medium", "low", "never"]

@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from archcheck.engine.facts import KindContext, how_to_get
+from archcheck.metrics import METRICS
 from archcheck.model import Environment, Evidence, Location, Measurement, Priority
-from archcheck.sources.metrics import METRICS
 
 
 class Params(BaseModel):

@@ -9,6 +9,7 @@ from archcheck import __version__
 from archcheck.engine.facts import Facts, KindContext
 from archcheck.engine.registry import CHECKS
 from archcheck.engine.ruleset import Ruleset, RuleSpec
+from archcheck.metrics import format_quantity
 from archcheck.model import (
     PRIORITY_RANK,
     Evidence,
@@ -19,7 +20,6 @@ from archcheck.model import (
     Verdict,
     WorkloadKind,
 )
-from archcheck.sources.metrics import format_quantity
 
 _BY_RANK: dict[int, Priority] = {1: "low", 2: "medium", 3: "high"}
 _WORKER_ROLE = {"events": ("event-worker", "worker"), "cron": ("cron-worker", "worker")}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from archcheck.metrics import METRICS
 from archcheck.model import Environment, Measurement, Service, System, Workload, WorkloadKind
-from archcheck.sources.metrics import METRICS
 
 
 class Facts:

@@ -1,7 +1,7 @@
 """The explicit registry of checks a rule file can name (``check: event_volume``).
 
 Nothing is discovered implicitly: adding a check means adding a line here, and
-``tests/analyze/test_analyze_rules.py`` checks that every check is used by a shipped rule.
+``tests/engine/test_engine_rules.py`` checks that every check is used by a shipped rule.
 """
 
 from __future__ import annotations

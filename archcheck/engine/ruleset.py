@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from archcheck.engine.config import FailOn, LoadedConfig, load_config
 from archcheck.engine.criteria import Params
 from archcheck.engine.registry import CHECKS, Check
+from archcheck.engine.suppress import located_suppressions
 from archcheck.errors import ConfigError, RuleDefinitionError
+from archcheck.files.yamlpos import load_yaml, locate, validation_error
 from archcheck.model import Location, Severity, Suppression
-from archcheck.suppress import located_suppressions
-from archcheck.yamlpos import load_yaml, locate, validation_error
 
 
 class RuleDocs(BaseModel):
@@ -83,7 +83,7 @@ class Ruleset:
     fail_on: FailOn | None = None
     by_id: dict[str, RuleSpec] = field(default_factory=dict)
     suppressions: tuple[Suppression, ...] = ()
-    """The config's ``suppress:`` entries, located (applied by ``archcheck.suppress``)."""
+    """The config's ``suppress:`` entries, located (applied by ``archcheck.engine.suppress``)."""
 
     def enabled(self, kind: str) -> list[RuleSpec]:
         """Enabled rules of ``kind`` (``criterion`` or ``hygiene``)."""
@@ -180,7 +180,7 @@ def _check_template(
 
 def load_ruleset(config_path: Path | None = None, rules_dir: Path | None = None) -> Ruleset:
     """The shipped rules (or ``rules_dir``) with the project config at ``config_path`` applied."""
-    from archcheck.bundled import rules_dir as shipped
+    from archcheck.files.bundled import rules_dir as shipped
 
     folder = rules_dir or shipped()
     rules: dict[str, RuleSpec] = {}

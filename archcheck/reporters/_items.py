@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archcheck.baseline import fingerprint, gate_level
+from archcheck.engine.suppress import VERDICT_PREFIX
+from archcheck.gate.baseline import fingerprint, gate_level
 from archcheck.model import PRIORITY_RANK, Finding, Location, Report, Suppression, Verdict
-from archcheck.suppress import VERDICT_PREFIX
 
 if TYPE_CHECKING:
     from archcheck.engine.ruleset import Ruleset

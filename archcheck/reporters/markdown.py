@@ -11,10 +11,10 @@ import math
 import re
 from typing import TYPE_CHECKING
 
+from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Report, Verdict
 from archcheck.reporters import service_summaries
 from archcheck.reporters._items import display_path, display_text, marks
-from archcheck.sources.metrics import format_quantity
 
 if TYPE_CHECKING:
     from archcheck.engine.ruleset import Ruleset

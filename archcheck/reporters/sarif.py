@@ -1,7 +1,7 @@
 """SARIF 2.1.0, for GitHub code scanning and every other SARIF viewer.
 
 Findings and verdicts are results; ``tool.driver.rules`` carries each rule's docs; a result's
-``partialFingerprints`` survive unrelated edits (see ``archcheck.baseline.fingerprint``);
+``partialFingerprints`` survive unrelated edits (see ``archcheck.gate.baseline.fingerprint``);
 suppressed items carry a ``suppressions`` entry with the reason; results compared with a
 baseline or ``--diff-base`` carry ``baselineState``.
 """

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
+from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Location, Report, Verdict
 from archcheck.reporters import service_summaries
 from archcheck.reporters._items import display_path, display_text, marks
-from archcheck.sources.metrics import format_quantity
 
 if TYPE_CHECKING:
     from archcheck.engine.ruleset import Ruleset

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from archcheck.bundled import templates_dir
 from archcheck.errors import ScaffoldError
+from archcheck.files.bundled import templates_dir
 from archcheck.scaffold import names, wiregen
 from archcheck.scaffold.gotarget import GoTarget, versions_for
 from archcheck.scaffold.request import ScaffoldRequest

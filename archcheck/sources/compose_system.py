@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from archcheck.compose import ComposeProject
 from archcheck.errors import ComposeError
+from archcheck.files.yamlpos import KeyPath, validation_error
 from archcheck.model import Environment, Location, Service, ServiceRole, Workload
-from archcheck.yamlpos import KeyPath, validation_error
 
 EXTENSION = "x-archcheck"
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from archcheck.errors import SourceUnreachableError
+from archcheck.metrics import METRICS
 from archcheck.model import Measurement
-from archcheck.sources.metrics import METRICS
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archcheck.errors import SourceError
+from archcheck.metrics import METRICS
 from archcheck.model import Location, Measurement
-from archcheck.sources.metrics import METRICS
 
 SERVICE_LABELS = ("service", "container_label_com_docker_compose_service", "compose_service")
 FAILED_STATUSES = frozenset({"retry", "failed", "failure", "error"})

@@ -33,11 +33,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from archcheck.bundled import rules_dir
 from archcheck.errors import RuleDefinitionError, SourceError, SourceUnreachableError, UsageError
+from archcheck.files.bundled import rules_dir
+from archcheck.files.yamlpos import Positions, load_yaml, locate, validation_error
+from archcheck.metrics import METRICS, UnitError, to_canonical
 from archcheck.model import Location, Measurement
-from archcheck.sources.metrics import METRICS, UnitError, to_canonical
-from archcheck.yamlpos import Positions, load_yaml, locate, validation_error
 
 TOKEN_ENV = "ARCHCHECK_PROMETHEUS_TOKEN"
 PASSWORD_ENV = "ARCHCHECK_PROMETHEUS_PASSWORD"

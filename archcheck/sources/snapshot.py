@@ -25,9 +25,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from archcheck.errors import SourceError
+from archcheck.files.yamlpos import KeyPath, Positions, load_yaml, locate, validation_error
+from archcheck.metrics import METRICS, UnitError, to_canonical
 from archcheck.model import Environment, Location, Measurement
-from archcheck.sources.metrics import METRICS, UnitError, to_canonical
-from archcheck.yamlpos import KeyPath, Positions, load_yaml, locate, validation_error
 
 SNAPSHOT_VERSION = 1
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from archcheck.baseline import baseline_of, compare, dump_baseline
+from archcheck.engine.suppress import apply_suppressions
+from archcheck.gate.baseline import baseline_of, compare, dump_baseline
 from archcheck.model import Finding, Location, Report, Suppression, Verdict
 from archcheck.reporters import codeclimate, github, junit, sarif
-from archcheck.suppress import apply_suppressions
 
 RULES = ["AC101", "AC103", "AC104", "AC106", "AC107", "AC110"]
 

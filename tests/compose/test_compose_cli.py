@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from archcheck import cli, launch
+from archcheck import cli
+from archcheck.cli import launch
 
 COMPOSE = """\
 services:
@@ -111,7 +112,7 @@ def test_bad_format_is_a_usage_error(project: Path, capsys: pytest.CaptureFixtur
 def _modules_after(argv: list[str], cwd: Path) -> set[str]:
     probe = (
         "import sys\n"
-        "from archcheck.launch import main\n"
+        "from archcheck.cli.launch import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
         "sys.stderr.write('\\n'.join(sorted(sys.modules)))\n"
     )

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from archcheck.atomic import write_text_atomic
-from archcheck.baseline import (
+from archcheck.errors import ArchcheckError, UsageError
+from archcheck.files.atomic import write_text_atomic
+from archcheck.gate.baseline import (
     baseline_of,
     compare,
     dump_baseline,
@@ -17,7 +18,6 @@ from archcheck.baseline import (
     load_baseline,
     normalise_message,
 )
-from archcheck.errors import ArchcheckError, UsageError
 from archcheck.model import Finding, Location, Report, Suppression, Verdict
 
 
@@ -166,8 +166,8 @@ def test_is_gating_matrix(fail_on: str, expected: list[bool]) -> None:
 
 
 def test_with_keys_names_the_compose_key_a_finding_points_at() -> None:
-    from archcheck.baseline import with_keys
     from archcheck.model import Service, System
+    from archcheck.pipeline import with_keys
 
     where = Location(file="docker-compose.yml", line=7, column=5)
     system = System(

@@ -21,7 +21,7 @@ from support import REPO
 
 SHOP = REPO / "fixtures" / "shop"
 GOLDEN = Path(__file__).parent / "golden"
-SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+SCHEMA = Path(__file__).parents[1] / "reporters" / "data" / "sarif-schema-2.1.0.json"
 FORMATS = {"sarif": "sarif", "github": "txt", "junit": "xml", "codeclimate": "json"}
 _REPLICATED = """\
 services:

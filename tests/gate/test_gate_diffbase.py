@@ -192,7 +192,7 @@ def test_an_unversioned_env_file_is_used_on_both_sides(tmp_path: Path) -> None:
 def test_both_sides_read_the_same_git_history(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Deploy frequency comes from git log; the revision's tree must see the same history."""
     from archcheck.compose import ComposeOptions
-    from archcheck.gitrev import report_at
+    from archcheck.gate.diffbase import report_at
     from archcheck.pipeline import AnalyzeOptions, run_analysis
 
     metrics = repo / "deploy" / "metrics.yaml"
@@ -220,7 +220,7 @@ def test_both_sides_read_the_same_git_history(repo: Path, monkeypatch: pytest.Mo
 def test_remap_paths_moves_what_exists_at_the_revision(tmp_path: Path) -> None:
     from dataclasses import dataclass, field
 
-    from archcheck.gitrev import remap_paths
+    from archcheck.gate.diffbase import remap_paths
 
     @dataclass(frozen=True)
     class Inner:

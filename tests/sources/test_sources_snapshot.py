@@ -11,8 +11,8 @@ import yaml
 from support import REPO, run_cli
 
 from archcheck.errors import SourceError
+from archcheck.metrics import METRICS, UnitError, known_units, to_canonical
 from archcheck.model import Measurement
-from archcheck.sources.metrics import METRICS, UnitError, known_units, to_canonical
 from archcheck.sources.snapshot import dump_snapshot, load_snapshot, read_snapshot
 
 SHOP = REPO / "fixtures" / "shop"

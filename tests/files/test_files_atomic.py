@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from support import REPO, run_cli
 
-from archcheck.atomic import write_text_atomic
 from archcheck.errors import UsageError
+from archcheck.files.atomic import write_text_atomic
 
 
 def test_writes_the_text_and_leaves_no_temporary_file(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Whole reports of the review's shop and the review's own compose example, compared with the
-golden files in tests/analyze/golden/. After an intended change run
-`pytest tests/analyze/test_analyze_golden.py --update-golden` and review the diff.
+golden files in tests/reporters/golden/. After an intended change run
+`pytest tests/reporters/test_reporters_golden.py --update-golden` and review the diff.
 
 Compose and metrics only (`--no-discover`): Go and Dapr discovery have their own tests, and
 their notes would make these files change with every fixture edit of another area.

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from archcheck.errors import ArchcheckError, UsageError
-from archcheck.model import PRIORITY_RANK, Finding, Location, Report, System, Verdict
+from archcheck.model import PRIORITY_RANK, Finding, Location, Report, Verdict
 
 BASELINE_FILE = ".archcheck-baseline.json"
 """The default file ``archcheck baseline`` writes and ``analyze --baseline`` reads."""
@@ -52,30 +52,6 @@ def fingerprint(item: Finding | Verdict) -> str:
     else:
         parts = ("verdict", item.service, item.kind)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-
-def with_keys(system: System, report: Report) -> Report:
-    """``report`` with each finding's compose ``key`` filled from where it points.
-
-    The engine locates findings at a compose key (``Service.key_locations``); the key, unlike
-    the line, survives unrelated edits, so it goes into the fingerprint.
-    """
-    if not any(f.key is None and f.service is not None for f in report.findings):
-        return report  # NOTE: nothing to name; skips indexing every key of every service
-    keys: dict[tuple[str, Location], str] = {}
-    for service in system.services:
-        for key, location in service.key_locations.items():
-            # NOTE: the longest key wins: `deploy.replicas` says more than `deploy`.
-            known = keys.get((service.name, location))
-            if known is None or len(key) > len(known):
-                keys[(service.name, location)] = key
-    findings = tuple(
-        f.model_copy(update={"key": keys.get((f.service, f.location))})
-        if f.key is None and f.service is not None and f.location is not None
-        else f
-        for f in report.findings
-    )
-    return report.model_copy(update={"findings": findings})
 
 
 def gate_level(item: Finding | Verdict) -> int:

@@ -1,7 +1,8 @@
-"""From an evaluated system to the report CI gates on: suppressions, baseline, ``--diff-base``.
+"""What CI gates on: the judged report narrowed to what is new or worse.
 
-``judge`` is what every command shows (suppressed items marked, never gating);
-``only_changes`` narrows it to what is new or worse than a baseline file or a git revision.
+``archcheck.pipeline.judge`` is what every command shows (suppressed items marked, never
+gating); ``only_changes`` narrows it to what is new or worse than a baseline file
+(``--baseline``) or a git revision (``--diff-base``).
 """
 
 from __future__ import annotations
@@ -15,16 +16,6 @@ if TYPE_CHECKING:
     from archcheck.pipeline import AnalyzeOptions
 
 
-def judge(system: System, ruleset: Ruleset) -> Report:
-    """Evaluate the rules, name each finding's compose key, and mark suppressed items."""
-    from archcheck.baseline import with_keys
-    from archcheck.engine import evaluate
-    from archcheck.suppress import apply_suppressions
-
-    report = with_keys(system, evaluate(system, ruleset))
-    return apply_suppressions(report, ruleset.suppressions)
-
-
 def only_changes(
     report: Report,
     *,
@@ -35,12 +26,12 @@ def only_changes(
     diff_base: str | None = None,
 ) -> Report:
     """``report`` narrowed to what is not in ``baseline`` and new or worse since ``diff_base``."""
-    from archcheck.baseline import baseline_of, compare, load_baseline
+    from archcheck.gate.baseline import baseline_of, compare, load_baseline
 
     if baseline is not None:
         report = compare(report, load_baseline(baseline), against=str(baseline))
     if diff_base is not None:
-        from archcheck.gitrev import report_at
+        from archcheck.gate.diffbase import report_at
 
         base, why = report_at(diff_base, options, system.compose_files, ruleset.config_path)
         report = compare(report, baseline_of(base), against=diff_base)

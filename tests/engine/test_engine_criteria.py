@@ -11,8 +11,8 @@ import pytest
 
 from archcheck.engine import evaluate, load_ruleset
 from archcheck.engine.ruleset import Ruleset
+from archcheck.metrics import METRICS
 from archcheck.model import Environment, Measurement, Service, System, Verdict, Workload
-from archcheck.sources.metrics import METRICS
 
 REMOVE = object()
 

@@ -1,30 +1,32 @@
-"""The command line: turn arguments into calls and results into exit codes; nothing else.
+"""The typer commands: turn arguments into calls and results into exit codes; nothing else.
 
 Heavy modules (the compose loader, the engine, reporters, the docker SDK) are imported inside
 the commands that use them, so ``archcheck --version`` and ``archcheck config`` start fast.
+No ``from __future__ import annotations``: typer reads the annotations as objects.
 """
 
-from __future__ import annotations
-
-import functools
-import inspect
 import sys
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from archcheck import __version__
+from archcheck.cli.options import (
+    COMPOSE_OPTIONS,
+    LIVE_OPTIONS,
+    ConfigOpt,
+    MetricsOpt,
+    first_file,
+    progress,
+    with_groups,
+)
 from archcheck.errors import ArchcheckError, ExitCode
 
 if TYPE_CHECKING:
     from archcheck.compose import ComposeOptions
     from archcheck.model import Report, System
     from archcheck.sources.live import LiveOptions
-
-_Command = TypeVar("_Command", bound=Callable[..., None])
 
 app = typer.Typer(
     name="archcheck",
@@ -50,326 +52,10 @@ def _root(
     """archcheck: inline or separate workers, decided from compose files and metrics."""
 
 
-# --- compose options shared by every command that loads a project ---------------------------
-
-FilesOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "-f", "--file", metavar="FILE", help="Compose file (repeatable), as with docker compose -f."
-    ),
-]
-EnvFileOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--env-file", metavar="FILE", help="Alternate .env file (repeatable)."),
-]
-ProfileOpt = Annotated[
-    list[str] | None,
-    typer.Option("--profile", metavar="NAME", help="Activate a compose profile (repeatable)."),
-]
-ProjectNameOpt = Annotated[
-    str | None, typer.Option("-p", "--project-name", metavar="NAME", help="Project name.")
-]
-ProjectDirOpt = Annotated[
-    Path | None,
-    typer.Option("--project-directory", metavar="DIR", help="Alternate working directory."),
-]
-MetricsOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--metrics",
-        metavar="FILE",
-        help="Metrics snapshot (YAML/JSON) or saved /metrics scrape (.prom); repeatable, "
-        "later wins. Default: x-archcheck metrics, else metrics.yaml beside the compose file.",
-    ),
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", metavar="FILE", help="Project config (.archcheck.yaml)."),
-]
-
-# --- live metrics sources (Prometheus HTTP API, Docker engine), shared by analyze and snapshot --
-# NOTE: secrets are never options (they would show in process lists): the bearer token comes from
-# $ARCHCHECK_PROMETHEUS_TOKEN or a file, the basic-auth password from
-# $ARCHCHECK_PROMETHEUS_PASSWORD or a file.
-
-_LIVE = "Live metrics"
-PrometheusOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--prometheus",
-        metavar="URL",
-        rich_help_panel=_LIVE,
-        help="Query this Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics).",
-    ),
-]
-WindowOpt = Annotated[
-    str, typer.Option("--window", rich_help_panel=_LIVE, help="Time range the queries summarise.")
-]
-AtOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        metavar="TIME",
-        rich_help_panel=_LIVE,
-        help="Evaluate the queries at this time (RFC 3339 or Unix seconds) instead of now.",
-    ),
-]
-ServiceLabelOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--service-label",
-        rich_help_panel=_LIVE,
-        help="Label naming the compose service (default: service; for cAdvisor series: "
-        "container_label_com_docker_compose_service).",
-    ),
-]
-QueriesOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--prometheus-queries",
-        metavar="FILE",
-        rich_help_panel=_LIVE,
-        help="PromQL overrides, in the format of rules/sources/prometheus.yaml.",
-    ),
-]
-TokenFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--prometheus-token-file",
-        metavar="FILE",
-        rich_help_panel=_LIVE,
-        help="File holding a bearer token (default: $ARCHCHECK_PROMETHEUS_TOKEN).",
-    ),
-]
-UserOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--prometheus-user",
-        rich_help_panel=_LIVE,
-        help="Basic-auth user; the password comes from --prometheus-password-file or "
-        "$ARCHCHECK_PROMETHEUS_PASSWORD.",
-    ),
-]
-PasswordFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--prometheus-password-file",
-        metavar="FILE",
-        rich_help_panel=_LIVE,
-        help="File holding the basic-auth password.",
-    ),
-]
-CaFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--prometheus-ca-file",
-        metavar="FILE",
-        rich_help_panel=_LIVE,
-        help="PEM file with the CA that signed the server's certificate.",
-    ),
-]
-InsecureOpt = Annotated[
-    bool,
-    typer.Option("--insecure", rich_help_panel=_LIVE, help="Do not verify the TLS certificate."),
-]
-TimeoutOpt = Annotated[
-    float,
-    typer.Option(
-        "--prometheus-timeout",
-        metavar="SECONDS",
-        rich_help_panel=_LIVE,
-        help="Timeout of each HTTP request.",
-    ),
-]
-RetriesOpt = Annotated[
-    int,
-    typer.Option(
-        "--prometheus-retries",
-        rich_help_panel=_LIVE,
-        help="Retries (with backoff) after a timeout, a refused connection or HTTP 429/5xx.",
-    ),
-]
-DockerOpt = Annotated[
-    bool,
-    typer.Option(
-        "--docker",
-        rich_help_panel=_LIVE,
-        help="Measure the project's running containers through the Docker engine.",
-    ),
-]
-DockerHostOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--docker-host",
-        metavar="URL",
-        rich_help_panel=_LIVE,
-        help="Docker engine to ask (default: $DOCKER_HOST or the local socket).",
-    ),
-]
-
-
-class _OptionGroup(NamedTuple):
-    """Options that several commands share, and how they become one options object."""
-
-    target: str
-    """The command's keyword-only parameter that receives ``build(**values)``."""
-    params: tuple[inspect.Parameter, ...]
-    build: Callable[..., object]
-
-
-def _with_groups(*groups: _OptionGroup) -> Callable[[_Command], _Command]:
-    """Declare the options of ``groups`` on a command; hand it each group's built object.
-
-    NOTE: typer reads a command's options from its signature, so option groups that several
-    commands share (compose, live metrics) are spliced into each signature here rather than
-    written out again in every command.
-    """
-    by_target = {group.target: group for group in groups}
-
-    def decorate(command: _Command) -> _Command:
-        @functools.wraps(command)
-        def wrapper(**values: Any) -> None:
-            built = {
-                group.target: group.build(**{p.name: values.pop(p.name) for p in group.params})
-                for group in groups
-            }
-            command(**values, **built)
-
-        params: list[inspect.Parameter] = []
-        for param in inspect.signature(command).parameters.values():
-            if param.name in by_target:
-                params.extend(by_target[param.name].params)
-                continue
-            if isinstance(param.annotation, str):  # typer needs evaluated annotations
-                param = param.replace(annotation=eval(param.annotation, command.__globals__))
-            params.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY))
-        wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {param.name: param.annotation for param in params}
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
-
-
-def _option(name: str, annotation: object, default: object = None) -> inspect.Parameter:
-    return inspect.Parameter(
-        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
-    )
-
-
-def _compose_options(
-    *,
-    file: list[Path] | None,
-    env_file: list[Path] | None,
-    profile: list[str] | None,
-    project_name: str | None,
-    project_directory: Path | None,
-) -> ComposeOptions:
-    """The compose flags as options for ``load_project``."""
-    from archcheck.compose import ComposeOptions
-
-    return ComposeOptions(
-        files=tuple(file or ()),
-        env_files=tuple(env_file or ()),
-        profiles=tuple(profile or ()),
-        project_name=project_name,
-        project_directory=project_directory,
-    )
-
-
-COMPOSE_OPTIONS = _OptionGroup(
-    "compose",
-    (
-        _option("file", FilesOpt),
-        _option("env_file", EnvFileOpt),
-        _option("profile", ProfileOpt),
-        _option("project_name", ProjectNameOpt),
-        _option("project_directory", ProjectDirOpt),
-    ),
-    _compose_options,
-)
-
-
-def _first_file(compose: ComposeOptions, compose_file: Path | None) -> ComposeOptions:
-    """Put the positional COMPOSE_FILE argument before the ``-f`` files."""
-    return replace(compose, files=(compose_file, *compose.files)) if compose_file else compose
-
-
-def _live_options(
-    *,
-    prometheus: str | None,
-    window: str,
-    at: str | None,
-    service_label: str | None,
-    prometheus_queries: Path | None,
-    prometheus_token_file: Path | None,
-    prometheus_user: str | None,
-    prometheus_password_file: Path | None,
-    prometheus_ca_file: Path | None,
-    insecure: bool,
-    prometheus_timeout: float,
-    prometheus_retries: int,
-    docker: bool,
-    docker_host: str | None,
-) -> LiveOptions:
-    """The live-source flags as options for ``collect_live``."""
-    from archcheck.sources.live import LiveOptions
-
-    options = None
-    if prometheus:  # NOTE: imported only then: it pulls in http.client and ssl.
-        from archcheck.sources.prometheus import PrometheusOptions
-
-        options = PrometheusOptions(
-            url=prometheus,
-            window=window,
-            at=at,
-            service_label=service_label,
-            queries_file=prometheus_queries,
-            token_file=prometheus_token_file,
-            username=prometheus_user,
-            password_file=prometheus_password_file,
-            ca_file=prometheus_ca_file,
-            insecure=insecure,
-            timeout=prometheus_timeout,
-            retries=prometheus_retries,
-        )
-    return LiveOptions(
-        prometheus=options,
-        docker=docker or docker_host is not None,
-        docker_host=docker_host,
-        progress=_progress,
-    )
-
-
-LIVE_OPTIONS = _OptionGroup(
-    "live",
-    (
-        _option("prometheus", PrometheusOpt),
-        _option("window", WindowOpt, "7d"),
-        _option("at", AtOpt),
-        _option("service_label", ServiceLabelOpt),
-        _option("prometheus_queries", QueriesOpt),
-        _option("prometheus_token_file", TokenFileOpt),
-        _option("prometheus_user", UserOpt),
-        _option("prometheus_password_file", PasswordFileOpt),
-        _option("prometheus_ca_file", CaFileOpt),
-        _option("insecure", InsecureOpt, False),
-        _option("prometheus_timeout", TimeoutOpt, 30.0),
-        _option("prometheus_retries", RetriesOpt, 2),
-        _option("docker", DockerOpt, False),
-        _option("docker_host", DockerHostOpt),
-    ),
-    _live_options,
-)
-
-
-def _progress(message: str) -> None:
-    typer.echo(message, err=True)
-
-
 @app.command()
-@_with_groups(COMPOSE_OPTIONS)
+@with_groups(COMPOSE_OPTIONS)
 def config(
-    compose: ComposeOptions,
+    compose: "ComposeOptions",
     output_format: Annotated[
         str, typer.Option("--format", help="Output format: json or yaml.")
     ] = "yaml",
@@ -390,19 +76,19 @@ app.add_typer(metrics_app, name="metrics")
 
 
 @metrics_app.command("snapshot")
-@_with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
+@with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
 def metrics_snapshot(
     compose_file: Annotated[
         Path | None,
         typer.Argument(help="Compose file: keep only its services and route by workload kind."),
     ] = None,
     *,
-    compose: ComposeOptions,
+    compose: "ComposeOptions",
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Write the snapshot here instead of stdout."),
     ] = None,
-    live: LiveOptions,
+    live: "LiveOptions",
 ) -> None:
     """Write what `analyze --prometheus/--docker` would measure to a snapshot file."""
     from archcheck.errors import UsageError
@@ -411,7 +97,7 @@ def metrics_snapshot(
 
     if not live.enabled:
         raise UsageError("nothing to measure: give --prometheus URL and/or --docker")
-    compose = _first_file(compose, compose_file)
+    compose = first_file(compose, compose_file)
     if (
         compose.files
     ):  # exactly what analyze would use: the project's services, routed by workload kind
@@ -421,7 +107,7 @@ def metrics_snapshot(
         live_sources = ("prometheus:", "docker:")
         measurements = [m for m in system.measurements if m.source.startswith(live_sources)]
         for note in system.notes:
-            _progress(f"note: {note}")
+            progress(f"note: {note}")
     else:
         measurements = collect_live(live, project=compose.project_name)
     text = dump_snapshot(
@@ -432,23 +118,23 @@ def metrics_snapshot(
     if output is None:
         typer.echo(text, nl=False)
         return
-    from archcheck.atomic import write_text_atomic
+    from archcheck.files.atomic import write_text_atomic
 
     write_text_atomic(output, text, what="the snapshot")
-    _progress(f"wrote {len(measurements)} measurement(s) to {output}")
+    progress(f"wrote {len(measurements)} measurement(s) to {output}")
 
 
 # --- analyze, rules, schema (the analyze team) ------------------------------------------------
 
 
 @app.command()
-@_with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
+@with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
 def analyze(
     compose_file: Annotated[
         Path | None, typer.Argument(help="Compose file (default: compose discovery as Compose).")
     ] = None,
     *,
-    compose: ComposeOptions,
+    compose: "ComposeOptions",
     metrics: MetricsOpt = None,
     config_file: ConfigOpt = None,
     output_format: Annotated[
@@ -528,17 +214,17 @@ def analyze(
             help="Do not read Go source, Dapr resources or git history; compose and metrics only.",
         ),
     ] = False,
-    live: LiveOptions,
+    live: "LiveOptions",
     write_baseline: Annotated[
         str | None,
         typer.Option("--write-baseline", hidden=True, help="Used by `archcheck baseline`."),
     ] = None,
 ) -> None:
     """Decide per service: keep event handlers and cron jobs inline, or split them out."""
-    from archcheck.baseline import gating
+    from archcheck.cli.outputs import plan_outputs, write_outputs
     from archcheck.errors import UsageError
-    from archcheck.gate import only_changes
-    from archcheck.outputs import plan_outputs, write_outputs
+    from archcheck.gate.baseline import gating
+    from archcheck.gate.changes import only_changes
     from archcheck.pipeline import AnalyzeOptions, run_analysis
     from archcheck.reporters import FORMATS, renderer
     from archcheck.sources.discovery import DiscoveryOptions, parse_since, parse_source_option
@@ -547,7 +233,7 @@ def analyze(
         raise UsageError(f"--fail-on {fail_on!r}: use high, medium, low or never")
     plan = plan_outputs(output_format, output or (), FORMATS)
     options = AnalyzeOptions(
-        compose=_first_file(compose, compose_file),
+        compose=first_file(compose, compose_file),
         metrics=tuple(metrics or ()),
         config=config_file,
         discovery=DiscoveryOptions(
@@ -589,10 +275,10 @@ def analyze(
     typer.echo(write_outputs(plan, render), nl=False)
     for written in plan:
         if written.path is not None:
-            _progress(f"wrote the {written.format} report to {written.path}")
+            progress(f"wrote the {written.format} report to {written.path}")
     failing = gating(report, threshold)
     if failing:
-        _progress(f"{len(failing)} verdict(s)/finding(s) at or above --fail-on {threshold}")
+        progress(f"{len(failing)} verdict(s)/finding(s) at or above --fail-on {threshold}")
         raise typer.Exit(ExitCode.FINDINGS)
 
 
@@ -625,10 +311,10 @@ def baseline_command(
         raise typer.Exit(code)
 
 
-def _write_baseline(report: Report, system: System, output: Path | None) -> None:
+def _write_baseline(report: "Report", system: "System", output: Path | None) -> None:
     """Write the baseline of ``report`` (``archcheck baseline``)."""
-    from archcheck.atomic import write_text_atomic
-    from archcheck.baseline import BASELINE_FILE, baseline_of, dump_baseline
+    from archcheck.files.atomic import write_text_atomic
+    from archcheck.gate.baseline import BASELINE_FILE, baseline_of, dump_baseline
     from archcheck.pipeline import compose_dir
 
     path = output or compose_dir(system) / BASELINE_FILE
@@ -636,7 +322,7 @@ def _write_baseline(report: Report, system: System, output: Path | None) -> None
         path = path.relative_to(Path.cwd())
     baseline = baseline_of(report)
     write_text_atomic(path, dump_baseline(baseline), what="the baseline")
-    _progress(
+    progress(
         f"wrote {len(baseline.entries)} finding(s) and verdict(s) to {path}; commit it and run "
         f"`archcheck analyze --baseline {path}`"
     )
@@ -719,12 +405,12 @@ def schema_metrics() -> None:
 
 
 @app.command()
-@_with_groups(COMPOSE_OPTIONS)
+@with_groups(COMPOSE_OPTIONS)
 def scaffold(
     service: Annotated[
         str, typer.Argument(help="Compose service (pricing-service) or application (pricing).")
     ],
-    compose: ComposeOptions,
+    compose: "ComposeOptions",
     metrics: MetricsOpt = None,
     source: Annotated[
         Path | None,

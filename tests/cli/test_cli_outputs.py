@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from archcheck.cli.outputs import Output, plan_outputs, write_outputs
 from archcheck.errors import UsageError
-from archcheck.outputs import Output, plan_outputs, write_outputs
 
 FORMATS = ("text", "json", "sarif", "junit")
 

@@ -81,7 +81,7 @@ def write_outputs(plan: Sequence[Output], render: Callable[[str], str]) -> str:
     ``render(format)`` renders the report in one format. Everything is rendered before the
     first file is written, so a rendering error writes nothing.
     """
-    from archcheck.atomic import write_text_atomic
+    from archcheck.files.atomic import write_text_atomic
 
     texts = [(output, render(output.format)) for output in plan]
     stdout: list[str] = []

@@ -36,6 +36,6 @@ def main(argv: list[str] | None = None) -> None:
                 sys.stderr.write(f"error: {exc}\n")
                 sys.exit(ExitCode.USAGE)
             return
-    from archcheck.cli import main as typer_main
+    from archcheck.cli.app import main as typer_main
 
     typer_main(args)

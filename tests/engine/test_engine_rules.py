@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from support import REPO, run_cli
 
-from archcheck.bundled import rules_dir
 from archcheck.engine import load_ruleset
 from archcheck.engine.registry import CHECKS
 from archcheck.errors import ConfigError, RuleDefinitionError
+from archcheck.files.bundled import rules_dir
 
 SHOP = REPO / "fixtures" / "shop"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from archcheck.baseline import fingerprint
+from archcheck.gate.baseline import fingerprint
 from archcheck.model import Evidence, Finding, Location, Report, Suppression, Verdict
 from archcheck.reporters import codeclimate, github, junit, sarif
 

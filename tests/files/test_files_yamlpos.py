@@ -10,7 +10,7 @@ import pytest
 from support import REPO, run_cli
 
 from archcheck.errors import SourceError
-from archcheck.yamlpos import MAX_EXPANDED_NODES, load_yaml
+from archcheck.files.yamlpos import MAX_EXPANDED_NODES, load_yaml
 
 
 def _billion_laughs(levels: int = 9) -> str:

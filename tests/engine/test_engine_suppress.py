@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from archcheck.engine.config import load_config
+from archcheck.engine.suppress import apply_suppressions, located_suppressions
 from archcheck.errors import ConfigError
 from archcheck.model import Finding, Report, Verdict
-from archcheck.suppress import apply_suppressions, located_suppressions
 
 
 def _report() -> Report:
