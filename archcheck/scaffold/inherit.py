@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from archcheck.compose import ComposeProject
-from archcheck.redact import is_secret_name
+from archcheck.files.redact import is_secret_name
 
 DEFAULT_DAPR_IMAGE = "daprio/daprd:1.14.4"
 """The daprd the scaffold's end-to-end test runs; used when the project pins no sidecar image."""
