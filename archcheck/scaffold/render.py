@@ -69,7 +69,7 @@ def _items(
         events.append(
             {
                 "topic": spec.topic,
-                "name": spec.name or names.kebab(spec.topic),
+                "name": spec.name or spec.topic,
                 "base": names.go_ident(spec.name or spec.topic),
                 "ident": names.go_ident(spec.name or spec.topic) + "Handler",
                 "var": names.go_var(names.go_ident(spec.name or spec.topic) + "Handler"),

@@ -345,7 +345,7 @@ def build_request(
                 EventSpec(
                     topic=topic,
                     handler=handler,
-                    name=w.name if w.name != topic else None,
+                    name=w.name,
                     dead_letter_topic=w.dead_letter_topic,
                 ),
             )
