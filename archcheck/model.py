@@ -8,6 +8,8 @@ report (see ``Report.schema_version``).
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +33,9 @@ Origin = Literal["compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git"
 
 PRIORITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 """Order of priorities and severities, for ``--fail-on`` and sorting."""
+
+VERDICT_PREFIX = "verdict."
+"""Verdicts are suppressed (and reported in SARIF) as ``verdict.<kind>``, ``verdict.*`` for all."""
 
 
 class _Frozen(BaseModel):
@@ -197,6 +202,34 @@ class Finding(_Frozen):
     """Set only when compared with a baseline or ``--diff-base``."""
 
 
+class RuleDoc(_Frozen):
+    """One rule's documentation, as reports show it (SARIF ``tool.driver.rules``...)."""
+
+    id: str
+    name: str
+    level: int
+    """1-3 = low, medium, high (criteria weigh as medium: they decide verdicts)."""
+    what: str
+    why: str = ""
+    example: str = ""
+    fix: str = ""
+
+
+class EventLoad(_Frozen):
+    """One event verdict's volume and processing time, as the decision matrix measured them."""
+
+    service: str
+    events_per_minute: float
+    processing_ms: float
+
+
+class InlineLimits(_Frozen):
+    """The decision matrix's inline limits for event workloads (``rules/`` or the config)."""
+
+    events_per_minute: float
+    processing_ms: float
+
+
 class Report(_Frozen):
     """What the engine decided; the only input of reporters and the scaffold."""
 
@@ -208,3 +241,53 @@ class Report(_Frozen):
     findings: tuple[Finding, ...] = ()
     workloads: tuple[Workload, ...] = ()
     notes: tuple[str, ...] = ()
+    rules: tuple[RuleDoc, ...] = Field(default=(), exclude=True)
+    """The docs of every rule that judged the system. Not in ``--format json``: the docs are
+    data of archcheck, not of the system (``archcheck rules explain ID``)."""
+    event_loads: tuple[EventLoad, ...] = Field(default=(), exclude=True)
+    """Event verdicts with both volume and processing time measured (the markdown chart)."""
+    inline_limits: InlineLimits | None = Field(default=None, exclude=True)
+    """The limits ``event_loads`` were judged against; None without the two criteria."""
+
+
+def gate_level(item: Finding | Verdict) -> int:
+    """How much an item weighs for ``--fail-on``: 0 never fails, 1-3 = low, medium, high.
+
+    A finding weighs its severity; a verdict weighs its priority only when it says
+    ``separate`` (an ``inline`` or ``insufficient-data`` verdict asks for no change).
+    """
+    if isinstance(item, Finding):
+        return PRIORITY_RANK[item.severity]
+    return PRIORITY_RANK[item.priority] if item.decision == "separate" else 0
+
+
+POSITION = re.compile(r"\S+:\d+(?::\d+)?")
+"""A ``file:line[:col]`` inside a message."""
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_message(message: str) -> str:
+    """The message without what changes on unrelated edits: positions, numbers, case, spacing."""
+    text = POSITION.sub("<pos>", message)
+    text = _NUMBER.sub("#", text)
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def fingerprint(item: Finding | Verdict) -> str:
+    """A stable id for a finding or verdict that survives line shifts and metric jitter.
+
+    Baselines store it and SARIF reports it (``partialFingerprints``), so both agree.
+    """
+    parts: tuple[str, ...]
+    if isinstance(item, Finding):
+        parts = (
+            "finding",
+            item.rule_id,
+            item.service or "",
+            item.key or "",
+            normalise_message(item.message),
+        )
+    else:
+        parts = ("verdict", item.service, item.kind)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

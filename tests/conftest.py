@@ -1,4 +1,12 @@
-"""Shared fixtures: paths to the repository, the shared corpus and the reference binaries."""
+"""Shared fixtures (paths to the repository, the shared corpus, a real Prometheus) and the
+markers of slow tests.
+
+Slow tests are marked here, in one place, by what makes them slow, so that
+``pytest -m "not slow"`` is the inner loop (under a minute) and ``pytest -m go`` runs only the
+Go builds. A test is marked by its module (``SLOW_MODULES``), by the fixture it uses
+(``prometheus_server``) or by being a Hypothesis test (``fuzz``); every such test is also
+``slow``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,34 @@ from pathlib import Path
 
 import pytest
 from support import REPO, PrometheusServer
+
+SLOW_MODULES: dict[str, str] = {
+    "tests/scaffold/test_scaffold_go.py": "go",
+    "tests/compose/test_compose_differential.py": "differential",
+    "tests/compose/test_compose_conformance.py": "differential",
+    "tests/compose/test_compose_fuzz.py": "fuzz",
+    "tests/test_readme.py": "readme",
+    "tests/test_packaging.py": "packaging",
+    "tests/test_tooling.py": "tooling",
+}
+"""Module -> marker. Keep in step with the tree (``pytest_collection_modifyitems`` checks)."""
+SLOW_MARKERS = ("go", "prometheus", "differential", "fuzz", "readme", "packaging", "tooling")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    missing = [module for module in SLOW_MODULES if not (REPO / module).is_file()]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py SLOW_MODULES names missing files: {missing}")
+    for item in items:
+        module = Path(str(item.fspath)).relative_to(REPO).as_posix()
+        if module in SLOW_MODULES:
+            item.add_marker(SLOW_MODULES[module])
+        if "prometheus_server" in getattr(item, "fixturenames", ()):
+            item.add_marker("prometheus")
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker("fuzz")
+        if any(item.get_closest_marker(name) for name in SLOW_MARKERS):
+            item.add_marker("slow")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

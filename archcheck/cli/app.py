@@ -263,14 +263,12 @@ def analyze(
         if name == "text" and plan[0].path is None and sys.stdout.isatty():
             import shutil
 
-            return renderer(name)(
-                report,
-                ruleset=ruleset,
-                verbose=verbose,
-                color=True,
-                width=shutil.get_terminal_size().columns,
+            from archcheck.reporters import text
+
+            return text.render(
+                report, verbose=verbose, color=True, width=shutil.get_terminal_size().columns
             )
-        return renderer(name)(report, ruleset=ruleset, verbose=verbose)
+        return renderer(name)(report, verbose=verbose)
 
     typer.echo(write_outputs(plan, render), nl=False)
     for written in plan:

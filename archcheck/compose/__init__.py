@@ -7,6 +7,7 @@ every effective value was written, so findings can point at FILE:LINE:COL.
 
 from __future__ import annotations
 
-from archcheck.compose.project import ComposeOptions, ComposeProject, load_project
+from archcheck.compose.loader import load_project
+from archcheck.compose.project import ComposeOptions, ComposeProject
 
 __all__ = ["ComposeOptions", "ComposeProject", "load_project"]

@@ -21,7 +21,7 @@ class ConfigArgs:
 
 def run_config(args: ConfigArgs) -> None:
     """Print the normalised project (or its service names); warnings go to stderr."""
-    from archcheck.compose.project import load_project
+    from archcheck.compose.loader import load_project
     from archcheck.compose.render import render_config
     from archcheck.errors import UsageError
 

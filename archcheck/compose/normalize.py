@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from archcheck.compose import values as v
 from archcheck.compose.consistency import check_project
@@ -21,6 +21,7 @@ from archcheck.compose.paths import absolute, is_remote
 from archcheck.compose.project import (
     ComposeProject,
     KeyPath,
+    LoadedFiles,
     normalize_project_name,
     valid_project_name,
 )
@@ -28,38 +29,32 @@ from archcheck.compose.yamlnodes import PDict, PList
 from archcheck.errors import ComposeError, UsageError
 from archcheck.files.yamlpos import Pos, Positions, location
 
-if TYPE_CHECKING:
-    from archcheck.compose.project import _Loader
 
-
-def finish_project(loader: _Loader, model: PDict) -> ComposeProject:
+def finish_project(loaded: LoadedFiles) -> ComposeProject:
     """Project name, normalised services, top-level resources, positions, checks."""
-    name = _project_name(loader, model)
-    assert loader.working_dir is not None
-    normalizer = _Normalizer(name, loader.working_dir, loader.env)
-    config = normalizer.project(model, set(loader.profiles))
+    name = _project_name(loaded)
+    normalizer = _Normalizer(name, loaded.working_dir, loaded.env)
+    config = normalizer.project(loaded.model, set(loaded.profiles))
     warnings = [
         f'The "{var}" variable is not set. Defaulting to a blank string.'
-        for var in sorted(loader.unset)
+        for var in sorted(loaded.unset)
     ]
     return ComposeProject(
         name=name,
-        files=loader.files,
-        working_dir=loader.working_dir,
+        files=loaded.files,
+        working_dir=loaded.working_dir,
         config=config,
         positions=Positions(normalizer.positions),
-        warnings=(*loader.warnings, *warnings),
-        environment=loader.env,
+        warnings=(*loaded.warnings, *warnings),
+        environment=loaded.env,
     )
 
 
-def _project_name(loader: _Loader, model: PDict) -> str:
+def _project_name(loaded: LoadedFiles) -> str:
     # NOTE: -p and COMPOSE_PROJECT_NAME must already be valid; `name:` and the folder are
     # normalised (lower case, invalid characters dropped), as Compose does.
-    for explicit, source in (
-        (loader.options.project_name, "-p"),
-        (loader.env.get("COMPOSE_PROJECT_NAME"), "COMPOSE_PROJECT_NAME"),
-    ):
+    for explicit, source in ((loaded.project_name, "-p"),
+                             (loaded.env.get("COMPOSE_PROJECT_NAME"), "COMPOSE_PROJECT_NAME")):
         if explicit:
             if not valid_project_name(explicit):
                 raise UsageError(
@@ -67,11 +62,10 @@ def _project_name(loader: _Loader, model: PDict) -> str:
                     "and -, starting with a letter or digit"
                 )
             return explicit
-    candidate = model.get("name")
+    candidate = loaded.model.get("name")
     if isinstance(candidate, str) and normalize_project_name(candidate):
         return normalize_project_name(candidate)
-    assert loader.working_dir is not None
-    return normalize_project_name(loader.working_dir.name) or "default"
+    return normalize_project_name(loaded.working_dir.name) or "default"
 
 
 def _plain(value: Any) -> Any:
@@ -113,37 +107,12 @@ _RESOURCE_ORDER = ("name", "driver", "driver_opts", "ipam", "external", "interna
 _PORT_ORDER = ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol")
 _BYTES_KEYS = frozenset(("shm_size", "mem_limit", "mem_reservation", "memswap_limit"))
 _DURATION_KEYS = frozenset(("stop_grace_period",))
-_OMIT_EMPTY = frozenset(
-    (
-        "environment",
-        "labels",
-        "annotations",
-        "depends_on",
-        "ports",
-        "volumes",
-        "expose",
-        "profiles",
-        "secrets",
-        "configs",
-        "extra_hosts",
-        "sysctls",
-        "ulimits",
-        "dns",
-        "dns_opt",
-        "dns_search",
-        "tmpfs",
-        "cap_add",
-        "cap_drop",
-        "links",
-        "volumes_from",
-        "external_links",
-        "devices",
-        "group_add",
-        "security_opt",
-        "storage_opt",
-        "device_cgroup_rules",
-    )
-)
+_OMIT_EMPTY = frozenset((
+    "environment", "labels", "annotations", "depends_on", "ports", "volumes", "expose",
+    "profiles", "secrets", "configs", "extra_hosts", "sysctls", "ulimits", "dns", "dns_opt",
+    "dns_search", "tmpfs", "cap_add", "cap_drop", "links", "volumes_from", "external_links",
+    "devices", "group_add", "security_opt", "storage_opt", "device_cgroup_rules",
+))
 """Keys Compose leaves out when empty (``omitempty`` in its Go model)."""
 _OMIT_FALSE = frozenset(("read_only", "privileged", "tty", "stdin_open", "oom_kill_disable"))
 _STRING_OR_LIST = frozenset(("dns", "dns_opt", "dns_search", "tmpfs", "label_file"))
@@ -335,10 +304,8 @@ class _Normalizer:
         self.implicit_dependencies(out)
         for key in list(out):
             value = out[key]
-            if (
-                (key in _OMIT_EMPTY and not value)
-                or value == ""
-                or (value is False and key in _OMIT_FALSE)
+            if (key in _OMIT_EMPTY and not value) or value == "" or (
+                value is False and key in _OMIT_FALSE
             ):
                 del out[key]
         profiles = out.pop("profiles", None)

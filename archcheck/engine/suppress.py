@@ -22,12 +22,9 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from archcheck.errors import ConfigError
-from archcheck.model import Finding, Location, Report, Suppression, Verdict
+from archcheck.model import VERDICT_PREFIX, Finding, Location, Report, Suppression, Verdict
 
 _Item = TypeVar("_Item", Finding, Verdict)
-
-VERDICT_PREFIX = "verdict."
-"""Verdicts are suppressed (and reported in SARIF) as ``verdict.<kind>``, ``verdict.*`` for all."""
 
 
 class SuppressEntry(BaseModel):

@@ -11,9 +11,7 @@ and ``analyze --diff-base REF`` (against the report of the system as of a git re
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Literal
@@ -21,49 +19,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from archcheck.errors import ArchcheckError, UsageError
-from archcheck.model import PRIORITY_RANK, Finding, Location, Report, Verdict
+from archcheck.model import (
+    POSITION,
+    PRIORITY_RANK,
+    Finding,
+    Location,
+    Report,
+    Verdict,
+    fingerprint,
+    gate_level,
+)
 
 BASELINE_FILE = ".archcheck-baseline.json"
 """The default file ``archcheck baseline`` writes and ``analyze --baseline`` reads."""
-
-_POSITION = re.compile(r"\S+:\d+(?::\d+)?")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_SPACE = re.compile(r"\s+")
-
-
-def normalise_message(message: str) -> str:
-    """The message without what changes on unrelated edits: positions, numbers, case, spacing."""
-    text = _POSITION.sub("<pos>", message)
-    text = _NUMBER.sub("#", text)
-    return _SPACE.sub(" ", text).strip().lower()
-
-
-def fingerprint(item: Finding | Verdict) -> str:
-    """A stable id for a finding or verdict that survives line shifts and metric jitter."""
-    parts: tuple[str, ...]
-    if isinstance(item, Finding):
-        parts = (
-            "finding",
-            item.rule_id,
-            item.service or "",
-            item.key or "",
-            normalise_message(item.message),
-        )
-    else:
-        parts = ("verdict", item.service, item.kind)
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-
-def gate_level(item: Finding | Verdict) -> int:
-    """How much an item weighs for ``--fail-on``: 0 never fails, 1-3 = low, medium, high.
-
-    A finding weighs its severity; a verdict weighs its priority only when it says
-    ``separate`` (an ``inline`` or ``insufficient-data`` verdict asks for no change).
-    """
-    if isinstance(item, Finding):
-        return PRIORITY_RANK[item.severity]
-    return PRIORITY_RANK[item.priority] if item.decision == "separate" else 0
-
 
 def is_gating(item: Finding | Verdict, fail_on: str) -> bool:
     """Whether ``item`` makes ``analyze --fail-on fail_on`` exit 1 (suppressed items never do)."""
@@ -116,7 +84,7 @@ def _entry(item: Finding | Verdict) -> BaselineEntry:
             rule_id=item.rule_id,
             key=item.key,
             level=gate_level(item),
-            summary=_POSITION.sub("<pos>", item.message),
+            summary=POSITION.sub("<pos>", item.message),
         )
     return BaselineEntry(
         fingerprint=fingerprint(item),

@@ -1,21 +1,18 @@
-"""Reporters: one module per output format, each a pure ``render(report, *, ruleset, verbose)``.
+"""Reporters: one module per output format, each a pure ``render(report, *, verbose)``.
 
-``FORMATS`` maps a ``--format`` name to its module; modules are imported only when used so the
-CLI starts fast. Reporters never compute verdicts: they only arrange what the Report says.
+A reporter is a function of the report alone: rule docs and the thresholds a chart draws
+travel in the ``Report``, so no reporter reads rules, configs or files. ``FORMATS`` maps a
+``--format`` name to its module; modules are imported only when used so the CLI starts fast.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
 from archcheck.errors import UsageError
 from archcheck.model import PRIORITY_RANK, Decision, Priority, Report
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
 
 FORMATS: dict[str, str] = {
     "text": "archcheck.reporters.text",
@@ -26,23 +23,22 @@ FORMATS: dict[str, str] = {
     "junit": "archcheck.reporters.junit",
     "codeclimate": "archcheck.reporters.codeclimate",
 }
-"""``--format`` name -> module with ``render(report, *, ruleset, verbose) -> str``."""
-
-Render = Callable[..., str]
+"""``--format`` name -> module whose ``render`` is a ``Reporter``."""
 
 
-def renderer(name: str) -> Render:
+class Reporter(Protocol):
+    """What every format module's ``render`` is: the report in, the text to write out."""
+
+    def __call__(self, report: Report, *, verbose: bool = False) -> str: ...
+
+
+def renderer(name: str) -> Reporter:
     """The ``render`` function of format ``name``; a UsageError for unknown names."""
     module = FORMATS.get(name)
     if module is None:
         raise UsageError(f"unknown --format {name!r}; use one of {', '.join(FORMATS)}")
-    render: Render = importlib.import_module(module).render
+    render: Reporter = importlib.import_module(module).render
     return render
-
-
-def render(report: Report, name: str, *, ruleset: Ruleset | None = None, **kwargs: Any) -> str:
-    """Render ``report`` in format ``name``."""
-    return renderer(name)(report, ruleset=ruleset, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,18 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from archcheck.engine.suppress import VERDICT_PREFIX
-from archcheck.gate.baseline import fingerprint, gate_level
-from archcheck.model import PRIORITY_RANK, Finding, Location, Report, Suppression, Verdict
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
+from archcheck.model import (
+    VERDICT_PREFIX,
+    Finding,
+    Location,
+    Report,
+    RuleDoc,
+    Suppression,
+    Verdict,
+    fingerprint,
+    gate_level,
+)
 
 _KIND_WORDS = {"events": "event handlers", "cron": "cron jobs", "migration": "migrations"}
 _LEVEL_NAME = {0: "none", 1: "low", 2: "medium", 3: "high"}
@@ -141,35 +145,26 @@ def marks(item: Finding | Verdict) -> str:
     return out + (f" [{item.change}]" if item.change is not None else "")
 
 
-@dataclass(frozen=True)
-class RuleDoc:
-    """What a CI format says about a rule: SARIF ``tool.driver.rules``, JUnit and annotations."""
+def help_markdown(doc: RuleDoc) -> str:
+    """A rule's docs as markdown: what, why, example, fix."""
+    parts = [f"**{doc.id} {doc.name}**: {doc.what}"]
+    if doc.why:
+        parts.append(f"**Why.** {doc.why}")
+    if doc.example:
+        parts.append(f"**Example.**\n\n```yaml\n{doc.example.rstrip()}\n```")
+    if doc.fix:
+        parts.append(f"**Fix.** {doc.fix}")
+    parts.append(f"Run `archcheck rules explain {doc.id}` for the full text.")
+    return "\n\n".join(parts)
 
-    id: str
-    name: str
-    level: int
-    what: str
-    why: str = ""
-    example: str = ""
-    fix: str = ""
 
-    def help_markdown(self) -> str:
-        """The rule's docs as markdown: what, why, example, fix."""
-        parts = [f"**{self.id} {self.name}**: {self.what}"]
-        if self.why:
-            parts.append(f"**Why.** {self.why}")
-        if self.example:
-            parts.append(f"**Example.**\n\n```yaml\n{self.example.rstrip()}\n```")
-        if self.fix:
-            parts.append(f"**Fix.** {self.fix}")
-        parts.append(f"Run `archcheck rules explain {self.id}` for the full text.")
-        return "\n\n".join(parts)
+def help_text(doc: RuleDoc) -> str:
+    """A rule's docs as plain text."""
+    parts = [doc.what, doc.why, doc.example and f"Example:\n{doc.example.rstrip()}"]
+    parts.append(doc.fix and f"Fix: {doc.fix}")
+    return "\n\n".join(p for p in parts if p)
 
-    def help_text(self) -> str:
-        """The rule's docs as plain text."""
-        parts = [self.what, self.why, self.example and f"Example:\n{self.example.rstrip()}"]
-        parts.append(self.fix and f"Fix: {self.fix}")
-        return "\n\n".join(p for p in parts if p)
+
 
 
 _KIND_WHAT = {
@@ -202,9 +197,9 @@ def _verdict_doc(kind: str) -> RuleDoc:
     )
 
 
-def rule_docs(ruleset: Ruleset | None, items: list[Item]) -> list[RuleDoc]:
-    """Docs for every rule of ``ruleset`` and every rule an item names, sorted by id."""
-    docs = {doc.id: doc for doc in ruleset_docs(ruleset)}
+def rule_docs(report: Report, items: list[Item]) -> list[RuleDoc]:
+    """Docs for every rule that judged the report and every rule an item names, sorted by id."""
+    docs = {doc.id: doc for doc in report.rules}
     for item in items:
         if item.rule_id in docs:
             continue
@@ -215,21 +210,3 @@ def rule_docs(ruleset: Ruleset | None, items: list[Item]) -> list[RuleDoc]:
                 id=item.rule_id, name=item.rule_name, level=item.level, what=item.rule_name
             )
     return [docs[key] for key in sorted(docs)]
-
-
-def ruleset_docs(ruleset: Ruleset | None) -> list[RuleDoc]:
-    """The docs of every rule in ``ruleset`` (criteria weigh as medium: they decide verdicts)."""
-    if ruleset is None:
-        return []
-    return [
-        RuleDoc(
-            id=rule.id,
-            name=rule.name,
-            level=PRIORITY_RANK[rule.severity] if rule.severity else 2,
-            what=rule.docs.what.strip(),
-            why=rule.docs.why.strip(),
-            example=rule.docs.example,
-            fix=rule.docs.fix.strip(),
-        )
-        for rule in ruleset.rules
-    ]

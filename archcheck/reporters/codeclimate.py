@@ -8,13 +8,10 @@ description; verdicts that ask for no change are left out.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from archcheck.model import Report
 from archcheck.reporters._items import Item, display_path, report_items, suppressed_text
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
 
 _SEVERITY = {0: "info", 1: "minor", 2: "major", 3: "critical"}
 
@@ -41,9 +38,8 @@ def _issue(item: Item, fallback_file: str, fingerprint: str) -> dict[str, Any]:
     }
 
 
-def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = False) -> str:
+def render(report: Report, *, verbose: bool = False) -> str:
     """A JSON array of issues; ``verbose`` also lists ``inline`` verdicts."""
-    del ruleset
     fallback = (
         display_path(report.compose_files[0]) if report.compose_files else "docker-compose.yml"
     )

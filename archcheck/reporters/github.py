@@ -7,13 +7,8 @@ quiet; suppressed items become notices that say why they are accepted.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from archcheck.model import Report
 from archcheck.reporters._items import Item, report_items, suppressed_text
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
 
 _COMMAND = {0: "notice", 1: "notice", 2: "warning", 3: "error"}
 
@@ -46,9 +41,8 @@ def _annotation(item: Item) -> str:
     return f"::{command} {','.join(properties)}::{_escape_data(message)}"
 
 
-def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = False) -> str:
+def render(report: Report, *, verbose: bool = False) -> str:
     """One workflow command per line; ``verbose`` also annotates ``inline`` verdicts."""
-    del ruleset
     lines = [
         _annotation(item)
         for item in report_items(report)

@@ -6,15 +6,12 @@ then the Report's own fields in declaration order. New fields are only ever adde
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic_core import to_json
 
 from archcheck.model import Report
 from archcheck.reporters import service_summaries
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
 
 FORMAT_NAME = "archcheck.report"
 
@@ -45,7 +42,7 @@ def envelope(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = False) -> str:
+def render(report: Report, *, verbose: bool = False) -> str:
     """The report as indented JSON (evidence is always included)."""
     # NOTE: pydantic-core's serialiser: the stdlib's indenting encoder is pure Python and
     # took a third of a 2,000-service analysis.

@@ -8,13 +8,9 @@ measure), ``inline`` verdicts pass, and suppressed items are skipped with their 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING
 
 from archcheck.model import Report
 from archcheck.reporters._items import Item, report_items, suppressed_text
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
 
 
 def _details(item: Item) -> str:
@@ -54,9 +50,9 @@ def _case(suite: ET.Element, item: Item) -> str:
     return "failure"
 
 
-def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = False) -> str:
+def render(report: Report, *, verbose: bool = False) -> str:
     """A ``<testsuites>`` document; every item is a test case whatever ``verbose`` says."""
-    del ruleset, verbose
+    del verbose
     root = ET.Element("testsuites", name=f"archcheck {report.project}")
     suites: dict[str, ET.Element] = {}
     totals = {"tests": 0, "failures": 0, "skipped": 0}

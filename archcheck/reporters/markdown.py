@@ -9,26 +9,21 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
 
 from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Report, Verdict
 from archcheck.reporters import service_summaries
 from archcheck.reporters._items import display_path, display_text, marks
 
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
-
 _BADGE = {"high": "[HIGH]", "medium": "[MEDIUM]", "low": "[LOW]"}
 _KIND = {"events": "Event worker", "cron": "Cron worker"}
-_DEFAULT_VOLUME, _DEFAULT_LATENCY = 100.0, 50.0
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = False) -> str:
+def render(report: Report, *, verbose: bool = False) -> str:
     """The report as GitHub/GitLab-flavoured Markdown."""
     out: list[str] = [f"# Jobs & workers review: {report.project}", ""]
     files = ", ".join(f"`{display_path(f)}`" for f in report.compose_files)
@@ -52,7 +47,7 @@ def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = Fa
     out += _recommendations(report, verbose)
     out += _findings(report)
     out += _migration_path(report)
-    out += _chart(report, ruleset)
+    out += _chart(report)
     if report.notes:
         out += ["## Notes", "", *(f"- {_cell(display_text(n))}" for n in report.notes), ""]
     return "\n".join(out).rstrip("\n") + "\n"
@@ -185,29 +180,19 @@ def _position(value: float, threshold: float) -> float:
     return round(min(max(spot, 0.02), 0.98), 3)
 
 
-def _threshold(ruleset: Ruleset | None, rule_id: str, param: str, default: float) -> float:
-    if ruleset is None or rule_id not in ruleset.by_id:
-        return default
-    value = getattr(ruleset.by_id[rule_id].params, param, default)
-    return float(value)
-
-
-def _chart(report: Report, ruleset: Ruleset | None) -> list[str]:
-    volume_t = _threshold(ruleset, "AC001", "inline_max", _DEFAULT_VOLUME)
-    latency_t = _threshold(ruleset, "AC002", "inline_max_ms", _DEFAULT_LATENCY)
+def _chart(report: Report) -> list[str]:
+    limits = report.inline_limits
+    if limits is None:
+        return []
+    volume_t, latency_t = limits.events_per_minute, limits.processing_ms
     points: list[str] = []
-    for v in report.verdicts:
-        if v.kind != "events":
-            continue
-        found = {e.criterion: e.value for e in v.evidence}
-        volume, latency = found.get("event volume"), found.get("processing time")
-        if isinstance(volume, int | float) and isinstance(latency, int | float):
-            # NOTE: mermaid's quadrant grammar takes only letters, digits, spaces and '-' in
-            # names and labels, and coordinates matching 1 or 0(.\d+)?; _position keeps those.
-            name = re.sub(r"[^A-Za-z0-9 -]", " ", v.service)
-            points.append(
-                f"    {name}: [{_position(volume, volume_t)}, {_position(latency, latency_t)}]"
-            )
+    for load in report.event_loads:
+        # NOTE: mermaid's quadrant grammar takes only letters, digits, spaces and '-' in
+        # names and labels, and coordinates matching 1 or 0(.\d+)?; _position keeps those.
+        name = re.sub(r"[^A-Za-z0-9 -]", " ", load.service)
+        x = _position(load.events_per_minute, volume_t)
+        y = _position(load.processing_ms, latency_t)
+        points.append(f"    {name}: [{x}, {y}]")
     if not points:
         return []
     return [

@@ -9,22 +9,20 @@ baseline or ``--diff-base`` carry ``baselineState``.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from archcheck import __version__
-from archcheck.model import Evidence, Report
+from archcheck.model import Evidence, Report, RuleDoc
 from archcheck.reporters._items import (
     Item,
-    RuleDoc,
     display_path,
     display_text,
+    help_markdown,
+    help_text,
     report_items,
     rule_docs,
 )
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/archcheck/"
@@ -41,7 +39,7 @@ def _descriptor(doc: RuleDoc) -> dict[str, Any]:
         "name": doc.name,
         "shortDescription": {"text": doc.what},
         "fullDescription": {"text": doc.what if not doc.why else f"{doc.what} {doc.why}"},
-        "help": {"text": doc.help_text(), "markdown": doc.help_markdown()},
+        "help": {"text": help_text(doc), "markdown": help_markdown(doc)},
         "defaultConfiguration": {"level": _LEVEL[doc.level]},
         "properties": {"tags": ["architecture", "docker-compose"]},
     }
@@ -121,11 +119,11 @@ def _result(item: Item, rule_index: int, fallback_file: str | None) -> dict[str,
     return result
 
 
-def render(report: Report, *, ruleset: Ruleset | None = None, verbose: bool = False) -> str:
+def render(report: Report, *, verbose: bool = False) -> str:
     """The report as a SARIF 2.1.0 log with one run."""
     del verbose  # SARIF always carries everything
     items = report_items(report)
-    docs = rule_docs(ruleset, items)
+    docs = rule_docs(report, items)
     index = {doc.id: i for i, doc in enumerate(docs)}
     fallback = artifact_uri(report.compose_files[0]) if report.compose_files else None
     log = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
@@ -20,9 +19,6 @@ from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Location, Report, Verdict
 from archcheck.reporters import service_summaries
 from archcheck.reporters._items import display_path, display_text, marks
-
-if TYPE_CHECKING:
-    from archcheck.engine.ruleset import Ruleset
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
 DECISION_STYLE = {"separate": "bold", "inline": "", "insufficient-data": "magenta"}
@@ -62,7 +58,6 @@ class _Page:
 def render(
     report: Report,
     *,
-    ruleset: Ruleset | None = None,
     verbose: bool = False,
     color: bool = False,
     width: int = 100,

@@ -127,7 +127,7 @@ def test_missing_config_file_is_an_error(capsys: pytest.CaptureFixture[str], tmp
 def test_broken_rule_file_names_its_line(tmp_path: Path) -> None:
     folder = tmp_path / "rules"
     shutil.copytree(rules_dir(), folder, ignore=shutil.ignore_patterns("sources"))
-    target = folder / "AC001-event-volume.yaml"
+    target = folder / "AC001-event-volume-over-inline-limit.yaml"
     target.write_text(target.read_text().replace("inline_max: 100", "inline_max: -1"))
     with pytest.raises(RuleDefinitionError, match="greater than 0") as caught:
         load_ruleset(rules_dir=folder)

@@ -9,16 +9,16 @@ import pytest
 
 from archcheck.errors import ArchcheckError, UsageError
 from archcheck.files.atomic import write_text_atomic
-from archcheck.gate.baseline import (
-    baseline_of,
-    compare,
-    dump_baseline,
+from archcheck.gate.baseline import baseline_of, compare, dump_baseline, is_gating, load_baseline
+from archcheck.model import (
+    Finding,
+    Location,
+    Report,
+    Suppression,
+    Verdict,
     fingerprint,
-    is_gating,
-    load_baseline,
     normalise_message,
 )
-from archcheck.model import Finding, Location, Report, Suppression, Verdict
 
 
 def _finding(

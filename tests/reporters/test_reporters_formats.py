@@ -13,8 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from archcheck.gate.baseline import fingerprint
-from archcheck.model import Evidence, Finding, Location, Report, Suppression, Verdict
+from archcheck.model import Evidence, Finding, Location, Report, Suppression, Verdict, fingerprint
 from archcheck.reporters import codeclimate, github, junit, sarif
 
 DATA = Path(__file__).parent / "data"
