@@ -223,7 +223,9 @@ def _read_metrics(
             continue
         flush()
         loaded = read_snapshot(path)
-        batches.append((str(path), loaded.measurements, loaded.environments, loaded.workload_kinds))
+        batches.append(
+            (str(path), loaded.measurements, loaded.environments, loaded.workload_kinds)
+        )
     flush()
     return batches
 
@@ -259,11 +261,8 @@ def _merge(
                     known_workloads.add((m.service, m.workload))
                     workloads.append(
                         Workload(
-                            service=m.service,
-                            kind="cron" if kind == "cron" else "events",
-                            name=m.workload,
-                            origin="metrics",
-                            location=m.location,
+                            service=m.service, kind="cron" if kind == "cron" else "events",
+                            name=m.workload, origin="metrics", location=m.location,
                         )
                     )
                     notes.append(

@@ -194,7 +194,9 @@ for _pattern, _cast in CASTS.items():
     _node[""] = _cast
 
 
-def interpolate(value: Any, env: Lookup, warnings: set[str], file_pos: Pos | None = None) -> Any:
+def interpolate(
+    value: Any, env: Lookup, warnings: set[str], file_pos: Pos | None = None
+) -> Any:
     """A copy of a parsed document with every string value interpolated and cast."""
     return _walk(value, env, warnings, [_CAST_TREE], [], file_pos)
 

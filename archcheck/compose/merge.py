@@ -195,7 +195,6 @@ def _merge_sequence(base: Any, over: Any) -> Any:
         return deep_merge(base, over)
     return deep_merge(_as_sequence(base), _as_sequence(over))
 
-
 _BUILD_SPECIALS: dict[str, Callable[[Any, Any], Any]] = {
     "args": _by_key,
     "labels": _by_key,
@@ -214,9 +213,8 @@ SERVICE_SPECIALS: dict[str, Callable[[Any, Any], Any]] = {
     "depends_on": _merge_by_key(depends_on_mapping),
     "networks": _by_key,
     "build": _merge_build,
-    **dict.fromkeys(
-        ("env_file", "label_file", "dns", "dns_opt", "dns_search", "tmpfs"), _merge_sequence
-    ),
+    **dict.fromkeys(("env_file", "label_file", "dns", "dns_opt", "dns_search", "tmpfs"),
+                    _merge_sequence),
     "logging": _merge_logging,
     "ulimits": _merge_ulimits,
     "healthcheck": _merge_healthcheck,

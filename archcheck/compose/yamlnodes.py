@@ -164,7 +164,9 @@ class _Builder:
         if self.built > self.budget:
             raise self.error(node, _ALIAS_MESSAGE)
         if depth > MAX_DEPTH:
-            raise self.error(node, f"nesting deeper than {MAX_DEPTH} levels: flatten this value")
+            raise self.error(
+                node, f"nesting deeper than {MAX_DEPTH} levels: flatten this value"
+            )
         tag = node.tag
         if tag == "!reset":
             return RESET
@@ -292,13 +294,17 @@ def parse_documents(text: str, file: str) -> list[Any]:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = location((file, mark.line + 1, mark.column + 1)) if mark else None
+        where = (
+            location((file, mark.line + 1, mark.column + 1)) if mark else None
+        )
         problem = exc.problem or exc.context or "invalid YAML"
         raise ComposeError(f"not valid YAML: {problem}: fix the syntax", where) from exc
     except yaml.YAMLError as exc:
         raise ComposeError(f"not valid YAML: {exc}: fix the syntax", None) from exc
     except RecursionError as exc:
-        raise ComposeError(f"nesting too deep to read: flatten the YAML in {file}", None) from exc
+        raise ComposeError(
+            f"nesting too deep to read: flatten the YAML in {file}", None
+        ) from exc
     documents = []
     for node in nodes:
         builder = _Builder(file, ALIAS_BUDGET_BASE + 10 * _count_nodes(node))

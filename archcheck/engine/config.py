@@ -84,10 +84,7 @@ def load_config(path: Path | None) -> LoadedConfig:
         config = ProjectConfig.model_validate(data)
     except ValidationError as exc:
         raise validation_error(
-            exc,
-            lambda p: locate(positions, p),
-            _error,
-            what="config",
+            exc, lambda p: locate(positions, p), _error, what="config",
             hint="allowed keys: version, fail_on, rules.<ID>.{enabled,severity,params}, "
             "suppress[].{rule,service,reason}; "
             "see docs/rules.md",
@@ -99,7 +96,9 @@ def find_config(explicit: Path | None, *folders: Path) -> Path | None:
     """``explicit`` if given (it must exist), else the first ``.archcheck.yaml`` in ``folders``."""
     if explicit is not None:
         if not explicit.is_file():
-            raise ConfigError(f"config file {explicit} does not exist; check the --config path")
+            raise ConfigError(
+                f"config file {explicit} does not exist; check the --config path"
+            )
         return explicit
     for folder in folders:
         for name in CONFIG_NAMES:

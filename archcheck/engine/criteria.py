@@ -96,14 +96,9 @@ def _tiered(
             outcome, priority, threshold = "separate", tier_priority, f"> {bound:g}"
             break
     return Evidence(
-        criterion=criterion,
-        value=round(agg.value, 3),
-        threshold=threshold,
-        unit=METRICS[metric].unit,
-        outcome=outcome,
-        priority=priority,
-        source=_source(agg.measurement),
-        location=_location(agg.measurement),
+        criterion=criterion, value=round(agg.value, 3), threshold=threshold,
+        unit=METRICS[metric].unit, outcome=outcome, priority=priority,
+        source=_source(agg.measurement), location=_location(agg.measurement),
     )
 
 
@@ -117,13 +112,8 @@ class EventVolumeParams(Params):
 def event_volume(p: EventVolumeParams, ctx: KindContext, criterion: str) -> Evidence:
     """The review: < 100/min inline, > 100/min separate, > 1000/min high priority."""
     return _tiered(
-        criterion,
-        ctx,
-        "events_per_minute",
-        "sum",
-        [(p.high_above, "high"), (p.inline_max, "medium")],
-        p.inline_max,
-        p.required,
+        criterion, ctx, "events_per_minute", "sum",
+        [(p.high_above, "high"), (p.inline_max, "medium")], p.inline_max, p.required,
     )
 
 
@@ -140,13 +130,8 @@ class ProcessingTimeParams(Params):
 def processing_time(p: ProcessingTimeParams, ctx: KindContext, criterion: str) -> Evidence:
     """The review: < 50 ms inline, > 50 ms separate, > 100 ms high priority."""
     return _tiered(
-        criterion,
-        ctx,
-        p.metric,
-        "max",
-        [(p.high_above_ms, "high"), (p.inline_max_ms, "medium")],
-        p.inline_max_ms,
-        p.required,
+        criterion, ctx, p.metric, "max",
+        [(p.high_above_ms, "high"), (p.inline_max_ms, "medium")], p.inline_max_ms, p.required,
     )
 
 
@@ -180,22 +165,14 @@ def retry_dead_letter(p: RetryParams, ctx: KindContext, criterion: str) -> Evide
     deciding = rate.measurement or dead.measurement
     if not needed:
         return Evidence(
-            criterion=criterion,
-            value=value,
-            threshold=threshold,
-            outcome="inline",
-            source=_source(deciding),
-            location=_location(deciding),
+            criterion=criterion, value=value, threshold=threshold, outcome="inline",
+            source=_source(deciding), location=_location(deciding),
         )
     several = len(ctx.workloads) >= p.several_event_types
     return Evidence(
-        criterion=criterion,
-        value=value,
-        threshold=threshold,
-        outcome="separate",
+        criterion=criterion, value=value, threshold=threshold, outcome="separate",
         priority="high" if several else "medium",
-        source=_source(deciding),
-        location=_location(deciding),
+        source=_source(deciding), location=_location(deciding),
     )
 
 
@@ -214,13 +191,8 @@ class CronRunTimeParams(Params):
 def cron_run_time(p: CronRunTimeParams, ctx: KindContext, criterion: str) -> Evidence:
     """The review: < 10 s inline, > 1 min separate (medium); in between low priority."""
     return _tiered(
-        criterion,
-        ctx,
-        p.metric,
-        "max",
-        [(p.separate_above_s, "medium"), (p.inline_max_s, "low")],
-        p.inline_max_s,
-        p.required,
+        criterion, ctx, p.metric, "max",
+        [(p.separate_above_s, "medium"), (p.inline_max_s, "low")], p.inline_max_s, p.required,
     )
 
 
@@ -238,24 +210,15 @@ def schedules(p: SchedulesParams, ctx: KindContext, criterion: str) -> Evidence:
     location = ctx.workloads[0].location if ctx.workloads else None
     if not known:
         return Evidence(
-            criterion=criterion,
-            value=None,
-            threshold=threshold,
-            unit="schedules",
-            outcome="insufficient-data" if p.required else "neutral",
-            source="x-archcheck",
+            criterion=criterion, value=None, threshold=threshold, unit="schedules",
+            outcome="insufficient-data" if p.required else "neutral", source="x-archcheck",
             how_to_get="declare each job's schedule under x-archcheck.cron (docs/x-archcheck.md)",
         )
     separate = len(known) >= p.min_distinct
     return Evidence(
-        criterion=criterion,
-        value=f"{len(known)} ({', '.join(sorted(known))})",
-        threshold=threshold,
-        unit="schedules",
-        outcome="separate" if separate else "inline",
-        priority="medium" if separate else None,
-        source="x-archcheck",
-        location=location,
+        criterion=criterion, value=f"{len(known)} ({', '.join(sorted(known))})",
+        threshold=threshold, unit="schedules", outcome="separate" if separate else "inline",
+        priority="medium" if separate else None, source="x-archcheck", location=location,
     )
 
 
@@ -283,11 +246,8 @@ def resource_usage(p: ResourceParams, ctx: KindContext, criterion: str) -> Evide
     return Evidence(
         criterion=criterion,
         value=f"cpu {_fmt(cpu.value if cpu else None)}, memory {_fmt(mem.value if mem else None)}",
-        threshold=threshold,
-        unit="ratio",
-        outcome="separate" if high else "inline",
-        priority="medium" if high else None,
-        source=_source(deciding),
+        threshold=threshold, unit="ratio", outcome="separate" if high else "inline",
+        priority="medium" if high else None, source=_source(deciding),
         location=_location(deciding),
     )
 
@@ -307,14 +267,9 @@ def scaling_needs(p: ScalingParams, ctx: KindContext, criterion: str) -> Evidenc
         return missing_evidence(criterion, ctx, "queue_size", agg, threshold, p.required)
     separate = agg.value > p.queue_size_max
     return Evidence(
-        criterion=criterion,
-        value=agg.value,
-        threshold=threshold,
-        unit="count",
-        outcome="separate" if separate else "inline",
-        priority="medium" if separate else None,
-        source=_source(agg.measurement),
-        location=_location(agg.measurement),
+        criterion=criterion, value=agg.value, threshold=threshold, unit="count",
+        outcome="separate" if separate else "inline", priority="medium" if separate else None,
+        source=_source(agg.measurement), location=_location(agg.measurement),
     )
 
 
@@ -332,12 +287,8 @@ def deploy_frequency(p: DeployFrequencyParams, ctx: KindContext, criterion: str)
         evidence = missing_evidence(criterion, ctx, "deploys_per_week", agg, "-", False)
         return evidence
     return Evidence(
-        criterion=criterion,
-        value=m.value,
-        unit=m.unit,
-        outcome="neutral",
-        source=_source(m),
-        location=m.location,
+        criterion=criterion, value=m.value, unit=m.unit, outcome="neutral",
+        source=_source(m), location=m.location,
     )
 
 
@@ -360,22 +311,14 @@ def environment(p: EnvironmentParams, ctx: KindContext, criterion: str) -> Evide
     env = ctx.facts.environment(ctx.service)
     if env is None:
         return Evidence(
-            criterion=criterion,
-            value=None,
-            threshold="production",
-            outcome="neutral",
-            source="x-archcheck",
-            how_to_get="declare environment: production|staging|"
+            criterion=criterion, value=None, threshold="production", outcome="neutral",
+            source="x-archcheck", how_to_get="declare environment: production|staging|"
             "development under the top-level x-archcheck (assumed production)",
         )
     steps = p.downgrade_steps.get(env, 0)
     return Evidence(
-        criterion=criterion,
-        value=env,
-        threshold="production",
-        outcome="neutral",
-        source="x-archcheck",
-        location=ctx.service.location,
+        criterion=criterion, value=env, threshold="production", outcome="neutral",
+        source="x-archcheck", location=ctx.service.location,
         how_to_get=None if steps == 0 else f"priority lowered by {steps} step(s)",
     )
 

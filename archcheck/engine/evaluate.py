@@ -149,12 +149,7 @@ def _verdict(ctx: KindContext, evidence: list[Evidence], env_rule: RuleSpec | No
         env = ctx.facts.environment(ctx.service)
         if rank - steps < 1:
             return _make(
-                ctx,
-                "inline",
-                "low",
-                names,
-                evidence,
-                location,
+                ctx, "inline", "low", names, evidence, location,
                 f"keep inline in {env}: in production this would be a separate "
                 f"{_KIND_WORDS[ctx.kind]} ({reasons})",
             )
@@ -166,32 +161,19 @@ def _verdict(ctx: KindContext, evidence: list[Evidence], env_rule: RuleSpec | No
         )
         lowered = f"; priority lowered for {env}" if steps else ""
         return _make(
-            ctx,
-            "separate",
-            priority,
-            names,
-            evidence,
-            location,
+            ctx, "separate", priority, names, evidence, location,
             f"{where} ({reasons}){lowered}",
         )
     if missing:
-        what = "; ".join(f"{e.criterion}: {e.source} is missing" for e in missing)
+        what = "; ".join(
+            f"{e.criterion}: {e.source} is missing" for e in missing
+        )
         return _make(
-            ctx,
-            "insufficient-data",
-            "low",
-            names,
-            evidence,
-            location,
+            ctx, "insufficient-data", "low", names, evidence, location,
             f"cannot decide {', '.join(names)}: {what}; see the evidence for how to provide it",
         )
     return _make(
-        ctx,
-        "inline",
-        "low",
-        names,
-        evidence,
-        location,
+        ctx, "inline", "low", names, evidence, location,
         f"keep {', '.join(names)} inline: every criterion is within the inline limits",
     )
 

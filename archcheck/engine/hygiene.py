@@ -37,9 +37,7 @@ def _at(service: Service, *keys: str) -> Location | None:
 
 _WORKERS = ("event-worker", "cron-worker", "worker")
 _KINDS_OF_ROLE: dict[str, tuple[WorkloadKind, ...]] = {
-    "event-worker": ("events",),
-    "cron-worker": ("cron",),
-    "worker": ("events", "cron"),
+    "event-worker": ("events",), "cron-worker": ("cron",), "worker": ("events", "cron")
 }
 
 
@@ -61,14 +59,11 @@ def migration_not_awaited(p: NoParams, facts: Facts) -> Iterator[Hit]:
     for s in facts.services.values():
         for dep, condition in s.depends_on.items():
             target = facts.services.get(dep)
-            if (
-                target
-                and target.role == "migration"
-                and condition != ("service_completed_successfully")
+            if target and target.role == "migration" and condition != (
+                "service_completed_successfully"
             ):
                 yield Hit(
-                    s.name,
-                    _at(s, f"depends_on.{dep}", "depends_on"),
+                    s.name, _at(s, f"depends_on.{dep}", "depends_on"),
                     {"migration": dep, "condition": condition},
                 )
 
@@ -78,8 +73,7 @@ def container_name_with_replicas(p: NoParams, facts: Facts) -> Iterator[Hit]:
     for s in facts.services.values():
         if s.container_name and (s.replicas or 1) > 1:
             yield Hit(
-                s.name,
-                _at(s, "container_name"),
+                s.name, _at(s, "container_name"),
                 {"container_name": s.container_name, "replicas": s.replicas},
             )
 
@@ -103,8 +97,7 @@ def api_runs_separated_workloads(p: NoParams, facts: Facts) -> Iterator[Hit]:
                 inline = [w for w in facts.workloads.get((api.name, kind), []) if not w.runs_in]
                 if mode in ("all", kind) and inline:
                     yield Hit(
-                        api.name,
-                        _at(api, "environment.WORKER_MODE", "environment", "command"),
+                        api.name, _at(api, "environment.WORKER_MODE", "environment", "command"),
                         {"worker": worker.name, "kind": kind, "mode": api.worker_mode or "unset"},
                     )
 
@@ -128,8 +121,7 @@ class CapacityParams(Params):
 
     required: bool = False
     latency_metric: str = Field(
-        "processing_ms_p95",
-        pattern=r"^processing_ms_p(50|95|99)$",
+        "processing_ms_p95", pattern=r"^processing_ms_p(50|95|99)$",
         description="Which processing-time percentile stands for the time per event.",
     )
     default_concurrency: int = Field(
@@ -164,12 +156,9 @@ def event_worker_under_capacity(p: CapacityParams, facts: Facts) -> Iterator[Hit
                 s.name,
                 _at(s, "environment.WORKER_CONCURRENCY", "deploy.replicas", "environment"),
                 {
-                    "needed": round(needed, 2),
-                    "available": available,
-                    "replicas": s.replicas or 1,
-                    "concurrency": concurrency,
-                    "events_per_minute": round(rate, 2),
-                    "latency_ms": round(latency, 2),
+                    "needed": round(needed, 2), "available": available,
+                    "replicas": s.replicas or 1, "concurrency": concurrency,
+                    "events_per_minute": round(rate, 2), "latency_ms": round(latency, 2),
                 },
             )
 

@@ -49,7 +49,9 @@ CHECKS: dict[str, Check] = {
     "scaling_needs": _criterion(criteria.ScalingParams, criteria.scaling_needs),
     "deploy_frequency": _criterion(criteria.DeployFrequencyParams, criteria.deploy_frequency),
     "environment": _criterion(criteria.EnvironmentParams, criteria.environment),
-    "migration_not_run_once": _hygiene(hygiene.NoParams, hygiene.migration_not_run_once, "restart"),
+    "migration_not_run_once": _hygiene(
+        hygiene.NoParams, hygiene.migration_not_run_once, "restart"
+    ),
     "migration_not_awaited": _hygiene(
         hygiene.NoParams, hygiene.migration_not_awaited, "migration", "condition"
     ),
@@ -69,14 +71,8 @@ CHECKS: dict[str, Check] = {
         hygiene.NoParams, hygiene.worker_without_restart_policy, "role"
     ),
     "event_worker_under_capacity": _hygiene(
-        hygiene.CapacityParams,
-        hygiene.event_worker_under_capacity,
-        "needed",
-        "available",
-        "replicas",
-        "concurrency",
-        "events_per_minute",
-        "latency_ms",
+        hygiene.CapacityParams, hygiene.event_worker_under_capacity,
+        "needed", "available", "replicas", "concurrency", "events_per_minute", "latency_ms",
     ),
     "event_worker_without_sidecar": _hygiene(
         hygiene.NoParams, hygiene.event_worker_without_sidecar

@@ -113,10 +113,7 @@ def load_rule(path: Path) -> RuleSpec:
         rule = RuleFile.model_validate(data)
     except ValidationError as exc:
         raise validation_error(
-            exc,
-            lambda p: locate(positions, p),
-            _rule_error,
-            what="rule",
+            exc, lambda p: locate(positions, p), _rule_error, what="rule",
             hint="see docs/rules.md for the rule file format",
         ) from exc
     check = CHECKS.get(rule.check)
@@ -139,25 +136,14 @@ def load_rule(path: Path) -> RuleSpec:
         params = check.params.model_validate(rule.params)
     except ValidationError as exc:
         raise validation_error(
-            exc,
-            lambda p: locate(positions, ("params", *p)),
-            _rule_error,
-            what=f"rule {rule.id} params",
-            hint="fix the value in the rule file",
+            exc, lambda p: locate(positions, ("params", *p)), _rule_error,
+            what=f"rule {rule.id} params", hint="fix the value in the rule file",
         ) from exc
     _check_template(rule.message, check, params, locate(positions, ("message",)), rule.id)
     return RuleSpec(
-        id=rule.id,
-        name=rule.name,
-        check=rule.check,
-        kind=check.kind,
-        criterion=rule.criterion,
-        applies_to=tuple(rule.applies_to),
-        severity=rule.severity,
-        params=params,
-        message=rule.message,
-        docs=rule.docs,
-        file=str(path),
+        id=rule.id, name=rule.name, check=rule.check, kind=check.kind,
+        criterion=rule.criterion, applies_to=tuple(rule.applies_to), severity=rule.severity,
+        params=params, message=rule.message, docs=rule.docs, file=str(path),
     )
 
 
@@ -201,9 +187,7 @@ def load_ruleset(config_path: Path | None = None, rules_dir: Path | None = None)
         rules[rule_id] = _apply(rules[rule_id], override.model_dump(), loaded)
     ordered = tuple(rules[k] for k in sorted(rules))
     return Ruleset(
-        rules=ordered,
-        config_path=config_path,
-        fail_on=loaded.config.fail_on,
+        rules=ordered, config_path=config_path, fail_on=loaded.config.fail_on,
         by_id={r.id: r for r in ordered},
         suppressions=located_suppressions(
             loaded.config.suppress, rules, lambda i: loaded.locate("suppress", i)
@@ -220,9 +204,7 @@ def _apply(rule: RuleSpec, override: dict[str, Any], loaded: LoadedConfig) -> Ru
             params = type(rule.params).model_validate(merged)
         except ValidationError as exc:
             raise validation_error(
-                exc,
-                lambda p: loaded.locate("rules", rule.id, "params", *p),
-                _config_error,
+                exc, lambda p: loaded.locate("rules", rule.id, "params", *p), _config_error,
                 what=f"config: rules.{rule.id}.params",
                 hint=f"see `archcheck rules explain {rule.id}` for its params",
             ) from exc
@@ -243,9 +225,7 @@ def _apply(rule: RuleSpec, override: dict[str, Any], loaded: LoadedConfig) -> Ru
     return RuleSpec(
         **{
             **rule.__dict__,
-            "params": params,
-            "severity": severity,
-            "enabled": enabled,
+            "params": params, "severity": severity, "enabled": enabled,
             "overridden": tuple(changed),
         }
     )

@@ -60,10 +60,8 @@ def service_summaries(report: Report) -> list[ServiceSummary]:
     for service, kinds in by_service.items():
         decisions = {d for d, _ in kinds.values()}
         decision: Decision = (
-            "separate"
-            if "separate" in decisions
-            else "insufficient-data"
-            if "insufficient-data" in decisions
+            "separate" if "separate" in decisions
+            else "insufficient-data" if "insufficient-data" in decisions
             else "inline"
         )
         priority = max((p for _, p in kinds.values()), key=lambda p: PRIORITY_RANK[p])

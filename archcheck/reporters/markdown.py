@@ -99,8 +99,7 @@ def _recommendations(report: Report, verbose: bool) -> list[str]:
         out += [f"### {s.service} {_BADGE[s.priority]}", ""]
         verdicts = by_service[s.service]
         for title, decision in (
-            ("Separate", "separate"),
-            ("Keep inline", "inline"),
+            ("Separate", "separate"), ("Keep inline", "inline"),
             ("Not decided (data missing)", "insufficient-data"),
         ):
             chosen = [v for v in verdicts if v.decision == decision]
@@ -132,9 +131,7 @@ def _findings(report: Report) -> list[str]:
     out = ["## Findings", "", "| severity | rule | where | message |", "|---|---|---|---|"]
     for f in report.findings:
         where = f"`{f.location}`" if f.location else (f.service or "-")
-        out.append(
-            f"| {f.severity} | {f.rule_id} {f.rule_name} | {where} | {_cell(f.message + marks(f))} |"
-        )
+        out.append(f"| {f.severity} | {f.rule_id} {f.rule_name} | {where} | {_cell(f.message + marks(f))} |")
     out.append("")
     return out
 
@@ -144,7 +141,8 @@ _STEP_2 = (
     "on the API service."
 )
 _STEP_3 = (
-    "3. Give each worker its own resource limits and restart policy (one replica for cron workers)."
+    "3. Give each worker its own resource limits and restart policy "
+    "(one replica for cron workers)."
 )
 _STEP_4 = (
     "4. Update the compose file, deploy, and watch `worker_jobs_total`, "

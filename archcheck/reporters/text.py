@@ -42,12 +42,9 @@ class _Page:
         for number, chunk in enumerate(text.split("\n")):
             first = " " * (indent + (hanging if number else 0))
             wrapped = textwrap.fill(
-                chunk,
-                self.width,
-                initial_indent=first,
+                chunk, self.width, initial_indent=first,
                 subsequent_indent=" " * (indent + hanging),
-                break_long_words=False,
-                break_on_hyphens=False,
+                break_long_words=False, break_on_hyphens=False,
             )
             self.text.append(wrapped + "\n", style)
 
@@ -65,9 +62,8 @@ def render(
     """The report as terminal text (ANSI colours only when ``color``)."""
     page = _Page(width)
     files = ", ".join(display_path(f) for f in report.compose_files)
-    page.line(
-        ("archcheck ", "bold"), f"{report.tool_version}: ", (report.project, "bold"), f" ({files})"
-    )
+    page.line(("archcheck ", "bold"), f"{report.tool_version}: ", (report.project, "bold"),
+              f" ({files})")
     summaries = service_summaries(report)
     page.blank()
     if not summaries and report.workloads:
@@ -83,20 +79,16 @@ def render(
     for summary in summaries:
         page.blank()
         page.line(
-            (summary.service, "bold"),
-            " ",
-            (f"[{summary.priority.upper()}]", STYLE[summary.priority]),
-            " ",
+            (summary.service, "bold"), " ",
+            (f"[{summary.priority.upper()}]", STYLE[summary.priority]), " ",
             (summary.decision, DECISION_STYLE[summary.decision]),
         )
         for verdict in verdicts_by_service[summary.service]:
             page.line(
                 f"  {KIND_TITLE.get(verdict.kind, verdict.kind)}: ",
-                (verdict.decision, DECISION_STYLE[verdict.decision]),
-                " ",
+                (verdict.decision, DECISION_STYLE[verdict.decision]), " ",
                 (verdict.priority, STYLE[verdict.priority]),
-                f"  ({_where(verdict.location)})" if verdict.location else "",
-                marks(verdict),
+                f"  ({_where(verdict.location)})" if verdict.location else "", marks(verdict),
             )
             page.para(verdict.summary, indent=4)
             if verbose:
@@ -109,9 +101,7 @@ def render(
         page.line((f"Findings ({len(report.findings)})", "bold"))
         for f in report.findings:
             page.line(
-                "  ",
-                (f"{f.severity:<6}", STYLE[f.severity]),
-                " ",
+                "  ", (f"{f.severity:<6}", STYLE[f.severity]), " ",
                 (f"{f.rule_id} {f.rule_name}", "bold"),
                 f"  {_where(f.location) if f.location else f.service or '-'}",
             )
@@ -127,14 +117,8 @@ def render(
     if not color:
         return page.text.plain
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=page.width,
-        force_terminal=True,
-        color_system="standard",
-        highlight=False,
-        emoji=False,
-    )
+    console = Console(file=buffer, width=page.width, force_terminal=True,
+                      color_system="standard", highlight=False, emoji=False)
     console.print(page.text, soft_wrap=True, end="")
     return buffer.getvalue()
 

@@ -62,9 +62,7 @@ def collect_live(
         from archcheck.sources import prometheus
 
         measurements += prometheus.collect(
-            options.prometheus,
-            services=services,
-            workload_kinds=workload_kinds,
+            options.prometheus, services=services, workload_kinds=workload_kinds,
             progress=options.progress,
         )
     if options.docker:
@@ -80,3 +78,4 @@ def collect_live(
             progress=options.progress,
         )
     return measurements
+

@@ -56,8 +56,7 @@ class Scrape:
 def _sample_lines(text: str) -> list[int]:
     """1-based line numbers of the sample lines, in order (comments and blanks skipped)."""
     return [
-        i
-        for i, line in enumerate(text.splitlines(), start=1)
+        i for i, line in enumerate(text.splitlines(), start=1)
         if line.strip() and not line.lstrip().startswith("#")
     ]
 
@@ -79,9 +78,7 @@ def parse_scrape(path: Path) -> Scrape:
             f"not valid Prometheus exposition text ({exc}); save a /metrics scrape as is",
             _bad_line(path, text),
         ) from exc
-    scrape = Scrape(
-        path=path, time=mtime, timed_by="mtime", default_service=path.name.split(".")[0]
-    )
+    scrape = Scrape(path=path, time=mtime, timed_by="mtime", default_service=path.name.split(".")[0])
     stamps: list[float] = []
     for index, sample in enumerate(samples):
         key: SeriesKey = (sample.name, tuple(sorted(sample.labels.items())))
@@ -246,9 +243,8 @@ class _Builder:
     def _value(self, name: str, like: SeriesKey) -> float | None:
         labels = dict(like[1])
         for key, (_, value) in self.last.items():
-            if key[0] == name and all(
-                dict(key[1]).get(k) == v for k, v in labels.items() if k in ("id", *SERVICE_LABELS)
-            ):
+            if key[0] == name and all(dict(key[1]).get(k) == v for k, v in labels.items()
+                                      if k in ("id", *SERVICE_LABELS)):
                 return value
         return None
 
@@ -291,13 +287,8 @@ class _Builder:
     ) -> None:
         self.out.append(
             Measurement(
-                service=service,
-                workload=worker,
-                metric=metric,
-                value=round(value, 6),
-                unit=METRICS[metric].unit,
-                source=str(scrape.path),
-                location=scrape.location(key),
+                service=service, workload=worker, metric=metric, value=round(value, 6),
+                unit=METRICS[metric].unit, source=str(scrape.path), location=scrape.location(key),
             )
         )
 
@@ -319,8 +310,6 @@ def histogram_quantile(q: float, counts: Mapping[float, float]) -> float | None:
                 return lower_bound
             if count == lower_count:
                 return bound
-            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (
-                count - lower_count
-            )
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (count - lower_count)
         lower_bound, lower_count = bound, count
     return lower_bound

@@ -505,9 +505,7 @@ def collect(
         return client.query(query.promql, location=query.location), time.monotonic() - started
 
     answers = _run_all(query_set.queries, run, client, options.parallel)
-    for index, (query, (samples, took)) in enumerate(
-        zip(query_set.queries, answers, strict=True), 1
-    ):
+    for index, (query, (samples, took)) in enumerate(zip(query_set.queries, answers, strict=True), 1):
         kept = 0
         seen: set[tuple[str, str | None]] = set()
         for sample in samples:
@@ -550,7 +548,9 @@ def collect(
             )
             kept += 1
         if progress:
-            progress(f"prometheus: [{index}/{total}] {query.metric}: {kept} series ({took:.2f}s)")
+            progress(
+                f"prometheus: [{index}/{total}] {query.metric}: {kept} series ({took:.2f}s)"
+            )
     if progress and ignored:
         progress(
             f"prometheus: ignored series of {len(ignored)} service(s) not in the project "
