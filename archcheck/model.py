@@ -31,6 +31,9 @@ Severity = Literal["high", "medium", "low"]
 Environment = Literal["production", "staging", "development"]
 Origin = Literal["compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git"]
 
+FailOn = Literal["high", "medium", "low", "never"]
+"""``analyze --fail-on``: the lowest severity or priority that fails the run."""
+
 PRIORITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 """Order of priorities and severities, for ``--fail-on`` and sorting."""
 
@@ -132,7 +135,8 @@ class System(_Frozen):
 
 
 class Suppression(_Frozen):
-    """Why a finding or verdict is accepted: a ``suppress:`` entry of ``.archcheck.yaml``.
+    """Why a finding or verdict is accepted: a ``suppress:`` entry of ``.archcheck.yaml``, or a
+    ``# archcheck: ignore RULE -- reason`` comment in a compose file.
 
     Suppressed items stay in every report (marked as suppressed) but never fail the gate.
     """
@@ -143,7 +147,9 @@ class Suppression(_Frozen):
     service: str | None = None
     """The service the entry names; None when it covers every service."""
     location: Location | None = None
-    """Where the entry is written in ``.archcheck.yaml``."""
+    """Where the entry (or the comment) is written."""
+    at: Location | None = None
+    """For an ignore comment: the compose line it covers; only items located on that line."""
 
 
 Change = Literal["new", "worse"]
@@ -179,9 +185,17 @@ class Verdict(_Frozen):
     summary: str
     evidence: tuple[Evidence, ...] = ()
     location: Location | None = None
+    separated_in: tuple[str, ...] = ()
+    """For ``separate``: the worker services that already run these workloads. Not empty means
+    the split is done and the recommendation met: the verdict passes the gate."""
     suppression: Suppression | None = None
     change: Change | None = None
     """Set only when compared with a baseline or ``--diff-base``."""
+
+    @property
+    def met(self) -> bool:
+        """Whether the verdict asks for a split that is already there."""
+        return self.decision == "separate" and bool(self.separated_in)
 
 
 class Finding(_Frozen):
@@ -197,6 +211,8 @@ class Finding(_Frozen):
     key: str | None = None
     """The dotted compose key inside the service (``deploy.replicas``) the finding is about;
     part of the baseline fingerprint, which must not depend on line numbers."""
+    excerpt: str | None = None
+    """The line ``location`` points at, secrets masked (``archcheck.files.excerpts``)."""
     suppression: Suppression | None = None
     change: Change | None = None
     """Set only when compared with a baseline or ``--diff-base``."""
@@ -241,6 +257,9 @@ class Report(_Frozen):
     findings: tuple[Finding, ...] = ()
     workloads: tuple[Workload, ...] = ()
     notes: tuple[str, ...] = ()
+    fail_on: FailOn = "high"
+    """The ``--fail-on`` level the report was gated at: what is at or above it fails the run,
+    and CI formats (SARIF levels, annotations, JUnit failures, CodeClimate severities) say so."""
     rules: tuple[RuleDoc, ...] = Field(default=(), exclude=True)
     """The docs of every rule that judged the system. Not in ``--format json``: the docs are
     data of archcheck, not of the system (``archcheck rules explain ID``)."""
@@ -254,11 +273,22 @@ def gate_level(item: Finding | Verdict) -> int:
     """How much an item weighs for ``--fail-on``: 0 never fails, 1-3 = low, medium, high.
 
     A finding weighs its severity; a verdict weighs its priority only when it says
-    ``separate`` (an ``inline`` or ``insufficient-data`` verdict asks for no change).
+    ``separate`` and the split is not done yet (an ``inline`` or ``insufficient-data`` verdict,
+    or a met one, asks for no change).
     """
     if isinstance(item, Finding):
         return PRIORITY_RANK[item.severity]
-    return PRIORITY_RANK[item.priority] if item.decision == "separate" else 0
+    return PRIORITY_RANK[item.priority] if item.decision == "separate" and not item.met else 0
+
+
+def is_gating(item: Finding | Verdict, fail_on: str) -> bool:
+    """Whether ``item`` makes ``analyze --fail-on fail_on`` exit 1 (suppressed items never do).
+
+    Reporters ask it too: what fails the run is what every CI format marks as failing.
+    """
+    if fail_on == "never" or item.suppression is not None:
+        return False
+    return gate_level(item) >= PRIORITY_RANK[fail_on] > 0
 
 
 POSITION = re.compile(r"\S+:\d+(?::\d+)?")

@@ -124,15 +124,19 @@ def run_analysis(options: AnalyzeOptions) -> Analysis:
 
 
 def judge(system: System, ruleset: Ruleset) -> Report:
-    """Evaluate the rules, name each finding's compose key, and mark suppressed items.
+    """Evaluate the rules, name each finding's compose key and source line, and mark
+    suppressed items (``.archcheck.yaml``'s ``suppress:`` entries first, then ignore comments).
 
     This is the report every command shows; ``archcheck.gate`` narrows it for CI.
     """
     from archcheck.engine import evaluate
+    from archcheck.engine.ignore_comments import ignore_comments
     from archcheck.engine.suppress import apply_suppressions
+    from archcheck.files.excerpts import with_excerpts
 
-    report = with_keys(system, evaluate(system, ruleset))
-    return apply_suppressions(report, ruleset.suppressions)
+    report = with_excerpts(with_keys(system, evaluate(system, ruleset)))
+    comments = ignore_comments(system, {rule.id for rule in ruleset.rules})
+    return apply_suppressions(report, (*ruleset.suppressions, *comments))
 
 
 def with_keys(system: System, report: Report) -> Report:

@@ -17,6 +17,24 @@ SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus" / "compose"
 VENV_BIN = REPO / ".venv" / "bin"
 ON_CI = os.environ.get("CI") == "true"
+REQUIRE_SHARED = os.environ.get("ARCHCHECK_REQUIRE_SHARED") == "1"
+"""Set by ``.ci/run``: material from ``../shared`` must be there (a skip becomes a failure)."""
+
+
+def require_shared(path: Path) -> Path:
+    """``path`` (under ``../shared``, beside the checkout in our CI) or the end of this test.
+
+    A fresh clone has no ``../shared``: the test, or the whole module when called at import,
+    is skipped with the reason. Under ``ARCHCHECK_REQUIRE_SHARED=1`` (``.ci/run``) it fails.
+    """
+    import pytest
+
+    if path.exists():
+        return path
+    reason = f"{path} is absent: it sits beside the repository in archcheck's CI (../shared)"
+    if REQUIRE_SHARED:
+        pytest.fail(f"{reason}, and ARCHCHECK_REQUIRE_SHARED=1 makes it mandatory")
+    pytest.skip(reason, allow_module_level=True)
 
 
 def compose_reference_binary() -> Path | None:

@@ -179,6 +179,13 @@ def analyze(
     verbose: Annotated[
         bool, typer.Option("-v", "--verbose", "--explain", help="Show the evidence.")
     ] = False,
+    example: Annotated[
+        bool,
+        typer.Option(
+            "--example",
+            help="Analyse the bundled example: the review's shop (pricing, catalog, warehouse).",
+        ),
+    ] = False,
     source: Annotated[
         list[str] | None,
         typer.Option(
@@ -232,6 +239,12 @@ def analyze(
     if fail_on is not None and fail_on not in ("high", "medium", "low", "never"):
         raise UsageError(f"--fail-on {fail_on!r}: use high, medium, low or never")
     plan = plan_outputs(output_format, output or (), FORMATS)
+    if example:
+        from archcheck.files.bundled import example_dir
+
+        if compose_file is not None or compose.files:
+            raise UsageError("--example analyses the bundled shop: drop the compose file")
+        compose_file = example_dir() / "docker-compose.yml"
     options = AnalyzeOptions(
         compose=first_file(compose, compose_file),
         metrics=tuple(metrics or ()),
@@ -258,6 +271,7 @@ def analyze(
         diff_base=diff_base,
     )
     threshold = fail_on or ruleset.fail_on or "high"
+    report = report.model_copy(update={"fail_on": threshold})
 
     def render(name: str) -> str:
         if name == "text" and plan[0].path is None and sys.stdout.isatty():
@@ -488,6 +502,51 @@ def scaffold(
     code = run_scaffold(
         options, err=lambda m: typer.echo(m, err=True), out=lambda m: typer.echo(m, nl=False)
     )
+    raise typer.Exit(code)
+
+
+@app.command()
+@with_groups(COMPOSE_OPTIONS)
+def fix(
+    compose_file: Annotated[
+        Path | None, typer.Argument(help="Compose file (default: compose discovery as Compose).")
+    ] = None,
+    *,
+    compose: "ComposeOptions",
+    metrics: MetricsOpt = None,
+    config_file: ConfigOpt = None,
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rule",
+            metavar="ID",
+            help="Fix only this rule (repeatable): AC101, AC102, AC103, AC104, AC106, AC107.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.")
+    ] = False,
+    no_discover: Annotated[
+        bool,
+        typer.Option("--no-discover", help="Do not read Go source, Dapr resources or git history."),
+    ] = False,
+) -> None:
+    """Apply the safe fixes of the hygiene findings to the compose files (comments kept)."""
+    from archcheck.fix.run import FixOptions, run_fix
+    from archcheck.pipeline import AnalyzeOptions
+    from archcheck.sources.discovery import DiscoveryOptions
+
+    options = FixOptions(
+        analyze=AnalyzeOptions(
+            compose=first_file(compose, compose_file),
+            metrics=tuple(metrics or ()),
+            config=config_file,
+            discovery=DiscoveryOptions(enabled=not no_discover),
+        ),
+        rules=tuple(r.upper() for r in rule or ()),
+        dry_run=dry_run,
+    )
+    code = run_fix(options, out=lambda m: typer.echo(m, nl=False), err=progress)
     raise typer.Exit(code)
 
 

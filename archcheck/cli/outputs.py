@@ -12,6 +12,7 @@ failed run never leaves a truncated or empty report behind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from pathlib import Path
 from archcheck.errors import UsageError
 
 STDOUT = "-"
+_FORMAT_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+"""What is taken for a format name before ``=`` (a path has a ``/`` or ``.`` in it)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,12 @@ def plan_outputs(
                 raise UsageError(f"--output {value}: give a file after '=' (or - for stdout)")
             extra.append(Output(name, None if file == STDOUT else Path(file)))
             continue
+        if sep and _FORMAT_LIKE.fullmatch(name):
+            hint = f" ({name.lower()!r} is)" if name.lower() in formats else ""
+            raise UsageError(
+                f"--output {value}: unknown format {name!r}{hint}; use one of "
+                f"{', '.join(formats)} (a file whose name has '=' in it: --output ./{value})"
+            )
         if not value:
             raise UsageError("--output needs a file, or FORMAT=FILE for an extra report")
         if main is not None:

@@ -160,7 +160,11 @@ class _Loader:
     def parse(self, path: Path) -> list[Any]:
         key = (path, 0)
         if key not in self.parsed:
-            self.parsed[key] = parse_documents(_read_text(path), str(path))
+            contents = self.options.contents
+            text = contents.get(path) if contents is not None else None
+            self.parsed[key] = parse_documents(
+                _read_text(path) if text is None else text, str(path)
+            )
         return self.parsed[key]
 
     def process(

@@ -32,6 +32,9 @@ class ComposeOptions:
     """The process environment; None means ``os.environ``."""
     cwd: Path | None = None
     """Where relative ``-f`` paths and file discovery start; None means the current directory."""
+    contents: Mapping[Path, str] | None = None
+    """Text to read instead of the file at that absolute path: ``archcheck fix`` loads its
+    result through the loader before it writes anything."""
 
 
 @dataclass(frozen=True)

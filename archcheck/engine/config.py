@@ -22,10 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from archcheck.engine.suppress import SuppressEntry
 from archcheck.errors import ConfigError
 from archcheck.files.yamlpos import Positions, load_yaml, locate, validation_error
-from archcheck.model import Location, Severity
+from archcheck.model import FailOn, Location, Severity
 
 CONFIG_NAMES = (".archcheck.yaml", ".archcheck.yml")
-FailOn = Literal["high", "medium", "low", "never"]
 
 
 class RuleOverride(BaseModel):

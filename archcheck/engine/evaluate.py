@@ -155,14 +155,14 @@ def _verdict(ctx: KindContext, evidence: list[Evidence], env_rule: RuleSpec | No
             )
         priority = _BY_RANK[rank - steps]
         where = (
-            f"already separated in {', '.join(existing)}"
+            f"already separated in {', '.join(existing)}: the recommendation is met"
             if existing
             else f"move {', '.join(names)} to a separate {_KIND_WORDS[ctx.kind]}"
         )
         lowered = f"; priority lowered for {env}" if steps else ""
         return _make(
             ctx, "separate", priority, names, evidence, location,
-            f"{where} ({reasons}){lowered}",
+            f"{where} ({reasons}){lowered}", separated_in=tuple(existing),
         )
     if missing:
         what = "; ".join(
@@ -200,6 +200,7 @@ def _make(
     evidence: list[Evidence],
     location: object,
     summary: str,
+    separated_in: tuple[str, ...] = (),
 ) -> Verdict:
     kind: WorkloadKind = ctx.kind
     return Verdict.model_validate(
@@ -212,5 +213,6 @@ def _make(
             "summary": summary,
             "evidence": evidence,
             "location": location,
+            "separated_in": separated_in,
         }
     )

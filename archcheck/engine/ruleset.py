@@ -14,13 +14,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from archcheck.engine.config import FailOn, LoadedConfig, load_config
+from archcheck.engine.config import LoadedConfig, load_config
 from archcheck.engine.criteria import Params
 from archcheck.engine.registry import CHECKS, Check
 from archcheck.engine.suppress import located_suppressions
 from archcheck.errors import ConfigError, RuleDefinitionError
 from archcheck.files.yamlpos import load_yaml, locate, validation_error
-from archcheck.model import Location, Severity, Suppression
+from archcheck.model import FailOn, Location, Severity, Suppression
 
 
 class RuleDocs(BaseModel):

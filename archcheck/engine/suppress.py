@@ -52,8 +52,13 @@ class SuppressEntry(BaseModel):
 
 
 def covers(suppression: Suppression, item: Finding | Verdict) -> bool:
-    """Whether ``suppression`` (a located ``suppress:`` entry) covers ``item``."""
+    """Whether ``suppression`` (a located ``suppress:`` entry or ignore comment) covers ``item``."""
     if suppression.service is not None and item.service != suppression.service:
+        return False
+    at = suppression.at
+    if at is not None and (
+        item.location is None or (item.location.file, item.location.line) != (at.file, at.line)
+    ):
         return False
     rule = suppression.rule
     if rule is None:
@@ -111,10 +116,16 @@ def apply_suppressions(report: Report, suppressions: Sequence[Suppression]) -> R
     verdicts = tuple(map(mark, report.verdicts))
     stale = tuple(
         f"{s.location or '.archcheck.yaml'}: the suppression of {s.rule or 'every rule'} on "
-        f"{s.service or 'every service'} matches nothing; remove it"
+        f"{_scope(s)} matches nothing; remove it"
         for i, s in enumerate(suppressions)
         if i not in used
     )
     return report.model_copy(
         update={"findings": findings, "verdicts": verdicts, "notes": (*report.notes, *stale)}
     )
+
+
+def _scope(suppression: Suppression) -> str:
+    if suppression.at is not None:
+        return f"line {suppression.at.line}"
+    return suppression.service or "every service"

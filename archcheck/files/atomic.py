@@ -12,10 +12,26 @@ from pathlib import Path
 from archcheck.errors import UsageError
 
 
+def file_mode(path: Path) -> int:
+    """The permissions a file written to ``path`` gets: those of the file it replaces, else
+    what ``open()`` would give a new file under the user's umask (0644 under umask 022).
+
+    NOTE: ``tempfile.mkstemp`` creates 0600 files whatever the umask; reports, baselines and
+    snapshots are shared files, so the temporary file is given this mode before the rename.
+    """
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)  # the only way to read it; set back at once
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_text_atomic(path: Path, text: str, *, what: str = "the file") -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename.
 
-    An OS error becomes a UsageError naming ``what`` and ``path``.
+    The file keeps the mode of the one it replaces, or gets the umask's (``file_mode``). An OS
+    error becomes a UsageError naming ``what`` and ``path``.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -24,6 +40,7 @@ def write_text_atomic(path: Path, text: str, *, what: str = "the file") -> None:
         raise _cannot_write(what, path, exc) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            os.fchmod(handle.fileno(), file_mode(path))
             handle.write(text)
         Path(tmp).replace(path)
     except OSError as exc:

@@ -21,24 +21,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from archcheck.errors import ArchcheckError, UsageError
 from archcheck.model import (
     POSITION,
-    PRIORITY_RANK,
     Finding,
     Location,
     Report,
     Verdict,
     fingerprint,
     gate_level,
+    is_gating,
 )
 
 BASELINE_FILE = ".archcheck-baseline.json"
 """The default file ``archcheck baseline`` writes and ``analyze --baseline`` reads."""
-
-def is_gating(item: Finding | Verdict, fail_on: str) -> bool:
-    """Whether ``item`` makes ``analyze --fail-on fail_on`` exit 1 (suppressed items never do)."""
-    if fail_on == "never" or item.suppression is not None:
-        return False
-    return gate_level(item) >= PRIORITY_RANK[fail_on] > 0
-
 
 def gating(report: Report, fail_on: str) -> list[Finding | Verdict]:
     """The verdicts and findings of ``report`` that make ``--fail-on fail_on`` exit 1."""

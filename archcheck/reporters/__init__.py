@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from archcheck.errors import UsageError
-from archcheck.model import PRIORITY_RANK, Decision, Priority, Report
+from archcheck.model import PRIORITY_RANK, Priority, Report
 
 FORMATS: dict[str, str] = {
     "text": "archcheck.reporters.text",
@@ -43,27 +43,31 @@ def renderer(name: str) -> Reporter:
 
 @dataclass(frozen=True)
 class ServiceSummary:
-    """One service's overall result: the most urgent of its verdicts."""
+    """One service's overall result: the most urgent of its verdicts.
+
+    ``decision`` is ``separated`` for a ``separate`` verdict whose split is already done.
+    """
 
     service: str
-    decision: Decision
+    decision: str
     priority: Priority
-    kinds: dict[str, tuple[Decision, Priority]]
+    kinds: dict[str, tuple[str, Priority]]
+
+
+_URGENCY = ("separate", "insufficient-data", "separated", "inline")
 
 
 def service_summaries(report: Report) -> list[ServiceSummary]:
     """Per service, in order of priority (high first) then name."""
-    by_service: dict[str, dict[str, tuple[Decision, Priority]]] = {}
+    from archcheck.reporters._items import shown_decision
+
+    by_service: dict[str, dict[str, tuple[str, Priority]]] = {}
     for v in report.verdicts:
-        by_service.setdefault(v.service, {})[v.kind] = (v.decision, v.priority)
+        by_service.setdefault(v.service, {})[v.kind] = (shown_decision(v), v.priority)
     out: list[ServiceSummary] = []
     for service, kinds in by_service.items():
         decisions = {d for d, _ in kinds.values()}
-        decision: Decision = (
-            "separate" if "separate" in decisions
-            else "insufficient-data" if "insufficient-data" in decisions
-            else "inline"
-        )
+        decision = next(d for d in _URGENCY if d in decisions)
         priority = max((p for _, p in kinds.values()), key=lambda p: PRIORITY_RANK[p])
         out.append(ServiceSummary(service, decision, priority, kinds))
     out.sort(key=lambda s: (-PRIORITY_RANK[s.priority], s.service))

@@ -8,10 +8,12 @@ mapping of an ``Item`` onto its own syntax.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from archcheck import links
 from archcheck.model import (
     VERDICT_PREFIX,
     Finding,
@@ -22,6 +24,7 @@ from archcheck.model import (
     Verdict,
     fingerprint,
     gate_level,
+    is_gating,
 )
 
 _KIND_WORDS = {"events": "event handlers", "cron": "cron jobs", "migration": "migrations"}
@@ -65,7 +68,9 @@ class Item:
     rule_id: str
     rule_name: str
     level: int
-    """0 = no action asked (inline, insufficient data), 1-3 = low, medium, high."""
+    """0 = no action asked (inline, insufficient data, split done), 1-3 = low, medium, high."""
+    gating: bool
+    """At or above the report's ``--fail-on`` (and not suppressed): it fails the run."""
     title: str
     message: str
     service: str | None
@@ -86,11 +91,12 @@ class Item:
         return display_path(self.location.file) if self.location else None
 
 
-def _finding_item(finding: Finding) -> Item:
+def _finding_item(finding: Finding, fail_on: str) -> Item:
     return Item(
         rule_id=finding.rule_id,
         rule_name=finding.rule_name,
         level=gate_level(finding),
+        gating=is_gating(finding, fail_on),
         title=f"{finding.rule_id} {finding.rule_name}",
         message=finding.message,
         service=finding.service,
@@ -101,20 +107,26 @@ def _finding_item(finding: Finding) -> Item:
     )
 
 
+def shown_decision(verdict: Verdict) -> str:
+    """The decision as reports show it: ``separated`` when the split it asks for is done."""
+    return "separated" if verdict.met else verdict.decision
+
+
 def verdict_message(verdict: Verdict) -> str:
     """One line saying what the verdict asks for, for formats without structured evidence."""
-    decision: str = verdict.decision
+    decision = shown_decision(verdict)
     if decision == "separate":
         decision += f", {verdict.priority} priority"
     return f"{verdict.service} {_KIND_WORDS.get(verdict.kind, verdict.kind)}: {decision}: {verdict.summary}"
 
 
-def _verdict_item(verdict: Verdict) -> Item:
+def _verdict_item(verdict: Verdict, fail_on: str) -> Item:
     return Item(
         rule_id=verdict_rule_id(verdict.kind),
         rule_name=f"{verdict.kind}-workload-placement",
         level=gate_level(verdict),
-        title=f"{verdict.service} {verdict.kind}: {verdict.decision}",
+        gating=is_gating(verdict, fail_on),
+        title=f"{verdict.service} {verdict.kind}: {shown_decision(verdict)}",
         message=verdict_message(verdict),
         service=verdict.service,
         location=verdict.location,
@@ -127,7 +139,16 @@ def _verdict_item(verdict: Verdict) -> Item:
 
 def report_items(report: Report) -> list[Item]:
     """Verdicts first (the answer archcheck exists for), then findings, in report order."""
-    return [*map(_verdict_item, report.verdicts), *map(_finding_item, report.findings)]
+    return [
+        *(_verdict_item(v, report.fail_on) for v in report.verdicts),
+        *(_finding_item(f, report.fail_on) for f in report.findings),
+    ]
+
+
+def quiet(item: Item) -> bool:
+    """A verdict that asks for no change (inline, or a split already done): annotation
+    formats leave it out unless ``-v``."""
+    return item.verdict is not None and (item.verdict.decision == "inline" or item.verdict.met)
 
 
 def suppressed_text(suppression: Suppression) -> str:
@@ -154,8 +175,20 @@ def help_markdown(doc: RuleDoc) -> str:
         parts.append(f"**Example.**\n\n```yaml\n{doc.example.rstrip()}\n```")
     if doc.fix:
         parts.append(f"**Fix.** {doc.fix}")
-    parts.append(f"Run `archcheck rules explain {doc.id}` for the full text.")
+    url = doc_url(doc.id, doc.name)
+    more = f"[the rule's page]({url}) or " if url else ""
+    parts.append(f"See {more}`archcheck rules explain {doc.id}` for the full text.")
     return "\n\n".join(parts)
+
+
+_SHIPPED_RULE = re.compile(r"AC\d{3}")
+
+
+def doc_url(rule_id: str, name: str) -> str | None:
+    """The documentation page of a shipped rule (or of the verdicts); None for other ids."""
+    if rule_id.startswith(VERDICT_PREFIX):
+        return links.DECISION_MATRIX_URL
+    return links.rule_doc_url(rule_id, name) if _SHIPPED_RULE.fullmatch(rule_id) else None
 
 
 def help_text(doc: RuleDoc) -> str:

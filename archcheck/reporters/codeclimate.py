@@ -1,8 +1,9 @@
 """CodeClimate issues JSON, the format of GitLab's code quality report (``artifacts:reports:codequality``).
 
-GitLab shows these in the merge request widget and diff. The format has no notion of
-suppression, so suppressed items are kept at severity ``info`` with the reason in the
-description; verdicts that ask for no change are left out.
+GitLab shows these in the merge request widget and diff. What fails the run (at or above
+``--fail-on``) is ``critical`` (high) or ``major``; the rest ``minor`` or ``info``. The format has
+no notion of suppression, so suppressed items are kept at severity ``info`` with the reason in
+the description; verdicts that ask for no change are left out.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import json
 from typing import Any
 
 from archcheck.model import Report
-from archcheck.reporters._items import Item, display_path, report_items, suppressed_text
+from archcheck.reporters._items import Item, display_path, quiet, report_items, suppressed_text
 
-_SEVERITY = {0: "info", 1: "minor", 2: "major", 3: "critical"}
+_FAILING = {1: "major", 2: "major", 3: "critical"}
+_BELOW_FAIL_ON = {0: "info", 1: "info", 2: "minor", 3: "minor"}
 
 
 def _issue(item: Item, fallback_file: str, fingerprint: str) -> dict[str, Any]:
     description = item.message
-    severity = _SEVERITY[item.level]
+    severity = _FAILING[item.level] if item.gating else _BELOW_FAIL_ON[item.level]
     if item.suppression is not None:
         description = f"{description} [{suppressed_text(item.suppression)}]"
         severity = "info"
@@ -39,14 +41,14 @@ def _issue(item: Item, fallback_file: str, fingerprint: str) -> dict[str, Any]:
 
 
 def render(report: Report, *, verbose: bool = False) -> str:
-    """A JSON array of issues; ``verbose`` also lists ``inline`` verdicts."""
+    """A JSON array of issues; ``verbose`` also lists verdicts that ask for no change."""
     fallback = (
         display_path(report.compose_files[0]) if report.compose_files else "docker-compose.yml"
     )
     issues = []
     seen: dict[str, int] = {}
     for item in report_items(report):
-        if item.verdict is not None and item.verdict.decision == "inline" and not verbose:
+        if quiet(item) and not verbose:
             continue
         # NOTE: GitLab needs unique fingerprints; identical findings get an occurrence suffix.
         count = seen.get(item.fingerprint, 0)

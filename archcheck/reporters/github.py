@@ -1,16 +1,18 @@
 """GitHub Actions workflow commands: one annotation per finding and actionable verdict.
 
 ``::error file=F,line=L,col=C,title=T::message`` lines turn into annotations on the pull
-request's diff. Verdicts that ask for no change (``inline``) are left out to keep the diff
-quiet; suppressed items become notices that say why they are accepted.
+request's diff. What fails the run (at or above ``--fail-on``) is an ``error``, the rest a
+``warning`` or ``notice``. Verdicts that ask for no change (``inline``, or a split already done)
+are left out to keep the diff quiet; suppressed items become notices that say why they are
+accepted.
 """
 
 from __future__ import annotations
 
 from archcheck.model import Report
-from archcheck.reporters._items import Item, report_items, suppressed_text
+from archcheck.reporters._items import Item, quiet, report_items, suppressed_text
 
-_COMMAND = {0: "notice", 1: "notice", 2: "warning", 3: "error"}
+_BELOW_FAIL_ON = {0: "notice", 1: "notice", 2: "warning", 3: "warning"}
 
 
 def _escape_data(text: str) -> str:
@@ -22,7 +24,9 @@ def _escape_property(text: str) -> str:
 
 
 def _annotation(item: Item) -> str:
-    command = "notice" if item.suppression is not None else _COMMAND[item.level]
+    command = "error" if item.gating else _BELOW_FAIL_ON[item.level]
+    if item.suppression is not None:
+        command = "notice"
     title = item.title
     message = item.message
     if item.suppression is not None:
@@ -42,10 +46,6 @@ def _annotation(item: Item) -> str:
 
 
 def render(report: Report, *, verbose: bool = False) -> str:
-    """One workflow command per line; ``verbose`` also annotates ``inline`` verdicts."""
-    lines = [
-        _annotation(item)
-        for item in report_items(report)
-        if verbose or item.verdict is None or item.verdict.decision != "inline"
-    ]
+    """One workflow command per line; ``verbose`` also annotates verdicts that ask for no change."""
+    lines = [_annotation(item) for item in report_items(report) if verbose or not quiet(item)]
     return "".join(f"{line}\n" for line in lines)

@@ -22,9 +22,10 @@ def envelope(report: Report) -> dict[str, Any]:
     findings: dict[str, int] = {"high": 0, "medium": 0, "low": 0}
     for f in report.findings:
         findings[f.severity] += 1
-    decisions = {"separate": 0, "inline": 0, "insufficient-data": 0}
+    decisions = {"separate": 0, "inline": 0, "insufficient-data": 0, "met": 0}
     for v in report.verdicts:
         decisions[v.decision] += 1
+        decisions["met"] += v.met
     summary = {
         "services": [
             {"service": s.service, "decision": s.decision, "priority": s.priority}

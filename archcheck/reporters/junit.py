@@ -1,8 +1,9 @@
 """JUnit XML, read by GitLab, Jenkins, Azure Pipelines and most CI test tabs.
 
-One test case per finding and per verdict, grouped in one suite per service: findings and
-``separate`` verdicts are failures, ``insufficient-data`` verdicts are skipped (with what to
-measure), ``inline`` verdicts pass, and suppressed items are skipped with their reason.
+One test case per finding and per verdict, grouped in one suite per service: what fails the run
+(at or above ``--fail-on``) is a failure, ``insufficient-data`` verdicts are skipped (with what
+to measure), suppressed items are skipped with their reason, and the rest passes (findings below
+``--fail-on`` keep their message in ``system-out``), so the test tab agrees with the exit code.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ def _case(suite: ET.Element, item: Item) -> str:
     if item.suppression is not None:
         ET.SubElement(case, "skipped", message=suppressed_text(item.suppression))
         return "skipped"
-    if item.verdict is not None and item.verdict.decision == "inline":
-        return "passed"
     if item.verdict is not None and item.verdict.decision == "insufficient-data":
         skipped = ET.SubElement(case, "skipped", message=item.message)
         skipped.text = _details(item)
         return "skipped"
+    if not item.gating:
+        if item.level:
+            ET.SubElement(case, "system-out").text = _details(item)
+        return "passed"
     failure = ET.SubElement(case, "failure", message=item.message, type=item.level_name)
     failure.text = _details(item)
     return "failure"

@@ -13,7 +13,13 @@ import re
 from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Report, Verdict
 from archcheck.reporters import service_summaries
-from archcheck.reporters._items import display_path, display_text, marks
+from archcheck.reporters._items import (
+    display_path,
+    display_text,
+    doc_url,
+    marks,
+    shown_decision,
+)
 
 _BADGE = {"high": "[HIGH]", "medium": "[MEDIUM]", "low": "[LOW]"}
 _KIND = {"events": "Event worker", "cron": "Cron worker"}
@@ -72,7 +78,7 @@ def _matrix(report: Report) -> list[str]:
             found = cells.get((service, kind, criterion))
             row.append("" if found is None else _cell(_evidence_cell(found)))
         out.append(f"| {criterion} | {' | '.join(row)} |")
-    decisions = [f"**{v.decision}** ({v.priority})" for v in report.verdicts]
+    decisions = [f"**{shown_decision(v)}** ({v.priority})" for v in report.verdicts]
     out += [f"| **verdict** | {' | '.join(decisions)} |", ""]
     return out
 
@@ -99,16 +105,16 @@ def _recommendations(report: Report, verbose: bool) -> list[str]:
         out += [f"### {s.service} {_BADGE[s.priority]}", ""]
         verdicts = by_service[s.service]
         for title, decision in (
-            ("Separate", "separate"), ("Keep inline", "inline"),
-            ("Not decided (data missing)", "insufficient-data"),
+            ("Separate", "separate"), ("Already separated", "separated"),
+            ("Keep inline", "inline"), ("Not decided (data missing)", "insufficient-data"),
         ):
-            chosen = [v for v in verdicts if v.decision == decision]
+            chosen = [v for v in verdicts if shown_decision(v) == decision]
             if not chosen:
                 continue
             out += [f"**{title}:**", ""]
             for v in chosen:
                 names = ", ".join(f"`{w}`" for w in v.workloads)
-                label = _KIND.get(v.kind, v.kind) if decision == "separate" else v.kind
+                label = _KIND.get(v.kind, v.kind) if v.decision == "separate" else v.kind
                 out.append(f"- {label}: {names} ({v.priority}): {_cell(v.summary + marks(v))}")
             out.append("")
         if verbose:
@@ -131,7 +137,9 @@ def _findings(report: Report) -> list[str]:
     out = ["## Findings", "", "| severity | rule | where | message |", "|---|---|---|---|"]
     for f in report.findings:
         where = f"`{f.location}`" if f.location else (f.service or "-")
-        out.append(f"| {f.severity} | {f.rule_id} {f.rule_name} | {where} | {_cell(f.message + marks(f))} |")
+        url = doc_url(f.rule_id, f.rule_name)
+        rule = f"[{f.rule_id} {f.rule_name}]({url})" if url else f"{f.rule_id} {f.rule_name}"
+        out.append(f"| {f.severity} | {rule} | {where} | {_cell(f.message + marks(f))} |")
     out.append("")
     return out
 

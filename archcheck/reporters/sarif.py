@@ -12,12 +12,13 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from archcheck import __version__
-from archcheck.model import Evidence, Report, RuleDoc
+from archcheck import __version__, links
+from archcheck.model import PRIORITY_RANK, Evidence, Report, RuleDoc
 from archcheck.reporters._items import (
     Item,
     display_path,
     display_text,
+    doc_url,
     help_markdown,
     help_text,
     report_items,
@@ -25,24 +26,35 @@ from archcheck.reporters._items import (
 )
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/archcheck/"
 FINGERPRINT_KEY = "archcheck/v1"
 
-_LEVEL = {0: "none", 1: "note", 2: "warning", 3: "error"}
+_BELOW_FAIL_ON = {0: "none", 1: "note", 2: "warning", 3: "warning"}
+
+
+def sarif_level(level: int, *, gating: bool) -> str:
+    """``error`` for what fails the run (at or above ``--fail-on``), else warning, note, none.
+
+    Code scanning fails a check on ``error`` results, so the level must follow the gate.
+    """
+    return "error" if gating else _BELOW_FAIL_ON[level]
 _VERDICT_KIND = {"separate": "fail", "inline": "pass", "insufficient-data": "review"}
 _BASELINE_STATE = {"new": "new", "worse": "updated"}
 
 
-def _descriptor(doc: RuleDoc) -> dict[str, Any]:
+def _descriptor(doc: RuleDoc, fail_on: str) -> dict[str, Any]:
+    gating = fail_on != "never" and doc.level >= PRIORITY_RANK[fail_on]
     descriptor: dict[str, Any] = {
         "id": doc.id,
         "name": doc.name,
         "shortDescription": {"text": doc.what},
         "fullDescription": {"text": doc.what if not doc.why else f"{doc.what} {doc.why}"},
         "help": {"text": help_text(doc), "markdown": help_markdown(doc)},
-        "defaultConfiguration": {"level": _LEVEL[doc.level]},
+        "defaultConfiguration": {"level": sarif_level(doc.level, gating=gating)},
         "properties": {"tags": ["architecture", "docker-compose"]},
     }
+    url = doc_url(doc.id, doc.name)
+    if url is not None:
+        descriptor["helpUri"] = url
     return descriptor
 
 
@@ -66,11 +78,11 @@ def _result(item: Item, rule_index: int, fallback_file: str | None) -> dict[str,
     result: dict[str, Any] = {
         "ruleId": item.rule_id,
         "ruleIndex": rule_index,
-        "level": _LEVEL[item.level],
+        "level": sarif_level(item.level, gating=item.gating),
         "message": {"text": item.message},
     }
     if item.verdict is not None:
-        result["kind"] = _VERDICT_KIND[item.verdict.decision]
+        result["kind"] = "pass" if item.verdict.met else _VERDICT_KIND[item.verdict.decision]
     location = item.location
     uri = artifact_uri(location.file) if location else fallback_file
     if uri is not None:
@@ -135,8 +147,8 @@ def render(report: Report, *, verbose: bool = False) -> str:
                     "driver": {
                         "name": "archcheck",
                         "version": report.tool_version or __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [_descriptor(doc) for doc in docs],
+                        "informationUri": links.PYPI_URL,
+                        "rules": [_descriptor(doc, report.fail_on) for doc in docs],
                     }
                 },
                 "results": [_result(item, index[item.rule_id], fallback) for item in items],

@@ -18,10 +18,18 @@ from rich.text import Text
 from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Location, Report, Verdict
 from archcheck.reporters import service_summaries
-from archcheck.reporters._items import display_path, display_text, marks
+from archcheck.reporters._items import (
+    display_path,
+    display_text,
+    doc_url,
+    marks,
+    shown_decision,
+)
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
-DECISION_STYLE = {"separate": "bold", "inline": "", "insufficient-data": "magenta"}
+DECISION_STYLE = {
+    "separate": "bold", "separated": "green", "inline": "", "insufficient-data": "magenta"
+}
 KIND_TITLE = {"events": "Event handlers", "cron": "Cron jobs"}
 
 
@@ -86,7 +94,7 @@ def render(
         for verdict in verdicts_by_service[summary.service]:
             page.line(
                 f"  {KIND_TITLE.get(verdict.kind, verdict.kind)}: ",
-                (verdict.decision, DECISION_STYLE[verdict.decision]), " ",
+                (shown_decision(verdict), DECISION_STYLE[shown_decision(verdict)]), " ",
                 (verdict.priority, STYLE[verdict.priority]),
                 f"  ({_where(verdict.location)})" if verdict.location else "", marks(verdict),
             )
@@ -106,6 +114,15 @@ def render(
                 f"  {_where(f.location) if f.location else f.service or '-'}",
             )
             page.para(f.message + marks(f), indent=9)
+            if f.excerpt is not None and f.location is not None:
+                _excerpt(page, f.location, f.excerpt)
+        pages = {f.rule_id: doc_url(f.rule_id, f.rule_name) for f in report.findings}
+        if any(pages.values()):
+            page.blank()
+            page.line(("Rule documentation", "bold"))
+            for rule_id, url in sorted(pages.items()):
+                if url:
+                    page.line(f"  {rule_id}  ", (url, "dim"))
     if report.notes:
         page.blank()
         page.line(("Notes", "bold"))
@@ -121,6 +138,19 @@ def render(
                       color_system="standard", highlight=False, emoji=False)
     console.print(page.text, soft_wrap=True, end="")
     return buffer.getvalue()
+
+
+def _excerpt(page: _Page, location: Location, line: str) -> None:
+    """The finding's source line, its number in the gutter and a caret under the column."""
+    gutter = f"{location.line:>5} | "
+    room = max(page.width - 9 - len(gutter), 20)
+    shown = line.expandtabs(4)
+    if len(shown) > room:
+        shown = shown[: room - 3] + "..."
+    page.line(" " * 9, (gutter, "dim"), shown)
+    if location.column <= len(shown):
+        page.line(" " * 9, (" " * (len(gutter) - 2) + "| ", "dim"),
+                  " " * (location.column - 1), ("^", "bold"))
 
 
 def _where(location: Location | None) -> str:

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from archcheck.errors import ScaffoldError
+from archcheck.files.atomic import file_mode
 from archcheck.scaffold.plan import MANIFEST, Planned, digest, read_manifest, render_manifest
 
 
@@ -48,7 +49,7 @@ def apply(plan: list[Planned]) -> None:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-            Path(tmp_name).chmod(target.stat().st_mode & 0o7777 if target.exists() else 0o644)
+            Path(tmp_name).chmod(file_mode(target))
     except OSError as exc:
         for staged_tmp, _ in staged:
             with contextlib.suppress(OSError):

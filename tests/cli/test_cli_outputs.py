@@ -28,7 +28,15 @@ def test_format_equals_file_adds_reports() -> None:
 
 
 def test_a_file_name_with_an_equals_sign_is_still_a_file() -> None:
-    assert plan_outputs("text", ["a=b.txt"], FORMATS) == [Output("text", Path("a=b.txt"))]
+    assert plan_outputs("text", ["./a=b.txt"], FORMATS) == [Output("text", Path("a=b.txt"))]
+    assert plan_outputs("text", ["out/a=b"], FORMATS) == [Output("text", Path("out/a=b"))]
+
+
+@pytest.mark.parametrize("value", ["SARIF=x.sarif", "a=b.txt", "html=report.html"])
+def test_an_unknown_format_before_equals_is_an_error_listing_the_formats(value: str) -> None:
+    """Not a file named ``SARIF=x.sarif``: CI would upload nothing."""
+    with pytest.raises(UsageError, match=r"unknown format .*; use one of text, json, sarif, junit"):
+        plan_outputs("text", [value], FORMATS)
 
 
 @pytest.mark.parametrize(

@@ -9,19 +9,18 @@ agree on the fields archcheck relies on; projects the reference rejects must be 
 from __future__ import annotations
 
 import json
-import os
 import shlex
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import CORPUS
+from support import CORPUS, require_shared
 
 from archcheck.compose import ComposeOptions, load_project
 from archcheck.compose.render import compose_config
 from archcheck.errors import ArchcheckError
 
-CASES = sorted(p.name for p in CORPUS.glob("[0-9]*") if p.is_dir()) if CORPUS.is_dir() else []
+CASES = sorted(p.name for p in require_shared(CORPUS).glob("[0-9]*") if p.is_dir())
 
 NEWER_COMPOSE_ACCEPTS = {
     "021-compose-spec__compose-go__inline-anchor-dotted-names": {"test", "test.unit", "test.other"},
@@ -166,4 +165,3 @@ def test_corpus_is_present() -> None:
     manifest = (CORPUS / "MANIFEST.tsv").read_text().splitlines()[1:]
     listed = {line.split("\t", 1)[0] for line in manifest if line.strip()}
     assert listed and listed == set(CASES)
-    assert os.path.isdir(CORPUS)

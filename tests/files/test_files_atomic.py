@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,26 @@ def test_writes_the_text_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     write_text_atomic(target, "{ }\n")
     assert target.read_text() == "{ }\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.sarif"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_file_gets_the_users_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """Reports, baselines and snapshots are shared files (not 0600, as mkstemp makes them)."""
+    target = tmp_path / "report.sarif"
+    old = os.umask(umask)
+    try:
+        write_text_atomic(target, "{}\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / ".archcheck-baseline.json"
+    target.write_text("{}")
+    target.chmod(0o640)
+    write_text_atomic(target, "{ }\n")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
 
 
 def test_an_unwritable_target_is_a_usage_error(tmp_path: Path) -> None:

@@ -204,9 +204,11 @@ def test_github_escapes_property_separators() -> None:
 
 
 def test_junit_outcomes() -> None:
-    root = ET.fromstring(junit.render(sample_report()))
+    root = ET.fromstring(junit.render(sample_report().model_copy(update={"fail_on": "low"})))
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("6", "3", "2")
+    at_high = ET.fromstring(junit.render(sample_report()))  # only what --fail-on high fails
+    assert (at_high.get("tests"), at_high.get("failures")) == ("6", "2")
     cases = {c.get("name"): c for c in root.iter("testcase")}
     assert cases["pricing-service events: separate"].find("failure") is not None
     assert cases["warehouse-service cron: inline"].find("*") is None

@@ -1,0 +1,60 @@
+"""The source line under each finding, as the text report shows it (secrets masked).
+
+Read once per file after the engine has run, so reporters stay functions of the report. A line
+that sets a secret-looking name (``DB_PASSWORD: ...``, ``- API_KEY=...``) shows the name only,
+and passwords in URLs are masked, with the same rules as every other output
+(``archcheck.redact``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from archcheck.files.redact import redact_value
+from archcheck.model import Report
+
+MAX_CHARS = 160
+"""Longer lines are cut (a minified JSON file would otherwise flood the terminal)."""
+
+_ASSIGNMENT = re.compile(
+    r"""^(?P<head>\s*(?:-\s*)?["']?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=]\s*)(?P<value>.*)$"""
+)
+
+
+def with_excerpts(report: Report) -> Report:
+    """``report`` with each located finding's ``excerpt`` set to its line, safe to print."""
+    lines: dict[str, list[str] | None] = {}
+    findings = []
+    for finding in report.findings:
+        location = finding.location
+        if location is None or finding.excerpt is not None:
+            findings.append(finding)
+            continue
+        if location.file not in lines:
+            lines[location.file] = _read_lines(location.file)
+        text = lines[location.file]
+        if text is None or not 0 < location.line <= len(text):
+            findings.append(finding)
+            continue
+        excerpt = safe_line(text[location.line - 1])
+        findings.append(finding.model_copy(update={"excerpt": excerpt}))
+    return report.model_copy(update={"findings": tuple(findings)})
+
+
+def safe_line(line: str) -> str:
+    """``line`` with a secret value hidden, cut to ``MAX_CHARS``."""
+    line = line.rstrip("\r\n")
+    match = _ASSIGNMENT.match(line)
+    if match is not None and match["value"]:
+        line = match["head"] + (redact_value(match["name"], match["value"]) or "")
+    else:
+        line = redact_value("", line) or ""
+    return line if len(line) <= MAX_CHARS else line[: MAX_CHARS - 3] + "..."
+
+
+def _read_lines(file: str) -> list[str] | None:
+    try:
+        return Path(file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
