@@ -21,7 +21,7 @@ def svc(tmp_path: Path) -> Path:
 
 
 def verdicts(err: str) -> dict[str, str]:
-    found = re.findall(r"^\s*(create|identical|overwrite|conflict|skip|keep)  (\S+)", err, re.M)
+    found = re.findall(r"^\s*(create|identical|overwrite|conflict|skip|keep)  (\S+)", err, re.MULTILINE)
     return {path: verdict for verdict, path in found}
 
 
