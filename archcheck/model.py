@@ -239,6 +239,18 @@ class EventLoad(_Frozen):
     processing_ms: float
 
 
+class Capacity(_Frozen):
+    """Little's law for one service's event workloads (``archcheck.engine.capacity``)."""
+
+    service: str
+    events_per_minute: float
+    latency_ms: float
+    needed: float
+    """Handlers busy at once: events per second x seconds per event."""
+    recommended_concurrency: int
+    """WORKER_CONCURRENCY for one event-worker replica: the need with headroom, with a floor."""
+
+
 class InlineLimits(_Frozen):
     """The decision matrix's inline limits for event workloads (``rules/`` or the config)."""
 
@@ -267,6 +279,9 @@ class Report(_Frozen):
     """Event verdicts with both volume and processing time measured (the markdown chart)."""
     inline_limits: InlineLimits | None = Field(default=None, exclude=True)
     """The limits ``event_loads`` were judged against; None without the two criteria."""
+    capacity: tuple[Capacity, ...] = Field(default=(), exclude=True)
+    """Per service with event workloads: what its event worker needs (what AC108 checks and
+    the scaffold generates)."""
 
 
 def gate_level(item: Finding | Verdict) -> int:

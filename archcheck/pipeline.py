@@ -53,12 +53,14 @@ class AnalyzeOptions:
     """Go source, Dapr resources and git history (``--source``, ``--dapr-resources``...)."""
 
 
-def build_system(options: AnalyzeOptions) -> System:
-    """Load the compose project and every metrics input into one ``System``."""
+def build_system(options: AnalyzeOptions, project: ComposeProject | None = None) -> System:
+    """Load the compose project (unless given, loaded from ``options.compose``) and every
+    metrics input into one ``System``."""
     from archcheck.sources.compose_system import describe
     from archcheck.sources.discovery import discover
 
-    project = load_project(options.compose)
+    if project is None:
+        project = load_project(options.compose)
     facts = describe(project)
     notes: list[str] = [*project.warnings, *facts.notes]
     services = {s.name: s for s in facts.services}
@@ -114,11 +116,14 @@ class Analysis(NamedTuple):
     report: Report
 
 
-def run_analysis(options: AnalyzeOptions) -> Analysis:
-    """Build the System, load the rules (with the project's config) and evaluate them."""
+def run_analysis(options: AnalyzeOptions, project: ComposeProject | None = None) -> Analysis:
+    """Build the System, load the rules (with the project's config) and evaluate them.
+
+    ``project``: the compose project of ``options.compose``, when the caller loaded it already.
+    """
     from archcheck.engine import load_ruleset
 
-    system = build_system(options)
+    system = build_system(options, project)
     ruleset = load_ruleset(config_path(options, system))
     return Analysis(system, ruleset, judge(system, ruleset))
 

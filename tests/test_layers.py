@@ -15,6 +15,7 @@ from support import REPO
 
 def test_import_contracts_hold() -> None:
     lint_imports = Path(sys.executable).parent / "lint-imports"
+    assert lint_imports.is_file(), "import-linter is missing: .venv/bin/pip install -e '.[test]'"
     result = subprocess.run(
         [str(lint_imports), "--no-cache"], cwd=REPO, capture_output=True, text=True, check=False
     )

@@ -298,7 +298,7 @@ def _live_options(
 
     options = None
     if prometheus:  # NOTE: imported only then: it pulls in http.client and ssl.
-        from archcheck.sources.prometheus import PrometheusOptions
+        from archcheck.sources.prom_http import PrometheusOptions
 
         options = PrometheusOptions(
             url=prometheus,

@@ -130,7 +130,6 @@ class _Normalizer:
         self.working_dir = working_dir
         self.env = env
         self.positions: dict[KeyPath, Pos] = {}
-        self.service_pos: Pos | None = None
         self.service_name = ""
 
     # --- errors and positions -------------------------------------------------------------------

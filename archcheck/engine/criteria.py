@@ -6,7 +6,6 @@ a missing measurement gives ``outcome="insufficient-data"`` with instructions, n
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -321,6 +320,3 @@ def environment(p: EnvironmentParams, ctx: KindContext, criterion: str) -> Evide
         source="x-archcheck", location=ctx.service.location,
         how_to_get=None if steps == 0 else f"priority lowered by {steps} step(s)",
     )
-
-
-CriterionFn = Callable[[BaseModel, KindContext, str], Evidence]

@@ -6,6 +6,7 @@ Reads no files; linear in services, workloads and measurements.
 from __future__ import annotations
 
 from archcheck import __version__
+from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.criteria import EventVolumeParams, ProcessingTimeParams
 from archcheck.engine.facts import Facts, KindContext
 from archcheck.engine.registry import CHECKS
@@ -13,6 +14,7 @@ from archcheck.engine.ruleset import Ruleset, RuleSpec
 from archcheck.metrics import format_quantity
 from archcheck.model import (
     PRIORITY_RANK,
+    Capacity,
     EventLoad,
     Evidence,
     Finding,
@@ -93,7 +95,17 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
         rules=tuple(map(_doc, ruleset.rules)),
         event_loads=tuple(sorted(loads, key=lambda load: load.service)),
         inline_limits=_inline_limits(ruleset),
+        capacity=_capacity(facts, ruleset),
     )
+
+
+def _capacity(facts: Facts, ruleset: Ruleset) -> tuple[Capacity, ...]:
+    """Little's law for every service with event workloads, with AC108's parameters."""
+    params = next((r.params for r in ruleset.rules if r.check == "event_worker_under_capacity"),
+                  None)  # fmt: skip
+    p = params if isinstance(params, CapacityParams) else CapacityParams()
+    services = sorted({service for service, kind in facts.workloads if kind == "events"})
+    return tuple(event_capacity(facts, service, p) for service in services)
 
 
 def _doc(rule: RuleSpec) -> RuleDoc:

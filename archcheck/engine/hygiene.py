@@ -6,11 +6,10 @@ rule's message template uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pydantic import Field
-
+from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.criteria import Params
 from archcheck.engine.facts import Facts
 from archcheck.model import Location, Service, WorkloadKind
@@ -116,49 +115,23 @@ def worker_without_restart_policy(p: NoParams, facts: Facts) -> Iterator[Hit]:
             yield Hit(s.name, _at(s, "restart", "image", "build"), {"role": s.role})
 
 
-class CapacityParams(Params):
-    """Little's law: concurrency needed = arrival rate x time in system."""
-
-    required: bool = False
-    latency_metric: str = Field(
-        "processing_ms_p95", pattern=r"^processing_ms_p(50|95|99)$",
-        description="Which processing-time percentile stands for the time per event.",
-    )
-    default_concurrency: int = Field(
-        1, ge=1, description="Concurrency assumed when WORKER_CONCURRENCY is not set."
-    )
-
-
 def event_worker_under_capacity(p: CapacityParams, facts: Facts) -> Iterator[Hit]:
     """Events arrive faster than replicas x WORKER_CONCURRENCY handlers can finish them."""
     for s in facts.services.values():
         if s.role not in ("event-worker", "worker") or s.owner is None:
             continue
-        rate = latency = 0.0
-        for w in facts.workloads.get((s.owner, "events"), []):
-            r = facts.get(s.owner, "events_per_minute", w.name)
-            t = facts.get(s.owner, p.latency_metric, w.name)
-            if r is not None:
-                rate += r.value
-            if t is not None:
-                latency = max(latency, t.value)
-        if rate == 0.0:
-            whole = facts.get(s.owner, "events_per_minute")
-            rate = whole.value if whole else 0.0
-        if latency == 0.0:
-            whole = facts.get(s.owner, p.latency_metric)
-            latency = whole.value if whole else 0.0
-        needed = rate / 60.0 * latency / 1000.0
+        load = event_capacity(facts, s.owner, p)
         concurrency = s.worker_concurrency or p.default_concurrency
         available = (s.replicas or 1) * concurrency
-        if needed > available:
+        if load.needed > available:
             yield Hit(
                 s.name,
                 _at(s, "environment.WORKER_CONCURRENCY", "deploy.replicas", "environment"),
                 {
-                    "needed": round(needed, 2), "available": available,
+                    "needed": round(load.needed, 2), "available": available,
                     "replicas": s.replicas or 1, "concurrency": concurrency,
-                    "events_per_minute": round(rate, 2), "latency_ms": round(latency, 2),
+                    "events_per_minute": round(load.events_per_minute, 2),
+                    "latency_ms": round(load.latency_ms, 2),
                 },
             )
 
@@ -178,6 +151,3 @@ def worker_depends_on_api(p: NoParams, facts: Facts) -> Iterator[Hit]:
     for s in facts.services.values():
         if s.role in _WORKERS and s.owner and s.owner in s.depends_on:
             yield Hit(s.name, _at(s, f"depends_on.{s.owner}", "depends_on"), {"api": s.owner})
-
-
-HygieneFn = Callable[[Params, Facts], Iterator[Hit]]

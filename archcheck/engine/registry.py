@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from archcheck.engine import criteria, hygiene
+from archcheck.engine.capacity import CapacityParams
 from archcheck.engine.criteria import Params
 
 CheckKind = Literal["criterion", "hygiene"]
@@ -71,7 +72,7 @@ CHECKS: dict[str, Check] = {
         hygiene.NoParams, hygiene.worker_without_restart_policy, "role"
     ),
     "event_worker_under_capacity": _hygiene(
-        hygiene.CapacityParams, hygiene.event_worker_under_capacity,
+        CapacityParams, hygiene.event_worker_under_capacity,
         "needed", "available", "replicas", "concurrency", "events_per_minute", "latency_ms",
     ),
     "event_worker_without_sidecar": _hygiene(

@@ -1,6 +1,8 @@
-"""Write one output file atomically: a failure never leaves half a report, snapshot or baseline.
+"""Write files atomically: a failure never leaves half a report, snapshot, baseline or source.
 
-(The scaffold writes many files all or nothing; ``archcheck/scaffold/write.py`` stages them.)
+``stage`` writes the new text beside the target, on disk (fsync) and with the target's mode;
+renaming it over the target is then atomic. ``write_text_atomic`` does both for one file; the
+scaffold stages every file of a plan first and renames them only when all were staged.
 """
 
 from __future__ import annotations
@@ -27,28 +29,40 @@ def file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
+def stage(path: Path, text: str) -> Path:
+    """A temporary file in ``path``'s folder holding ``text``, flushed to disk, with the mode
+    ``file_mode(path)``. The caller renames it over ``path``, or unlinks it; OS errors
+    propagate, and leave no temporary file behind."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            os.fchmod(handle.fileno(), file_mode(path))
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
 def write_text_atomic(path: Path, text: str, *, what: str = "the file") -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+    """Write ``text`` to ``path`` through a staged file and a rename.
 
     The file keeps the mode of the one it replaces, or gets the umask's (``file_mode``). An OS
     error becomes a UsageError naming ``what`` and ``path``.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        tmp = stage(path, text)
     except OSError as exc:
         raise _cannot_write(what, path, exc) from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            os.fchmod(handle.fileno(), file_mode(path))
-            handle.write(text)
-        Path(tmp).replace(path)
+        tmp.replace(path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise _cannot_write(what, path, exc) from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _cannot_write(what: str, path: Path, exc: OSError) -> UsageError:

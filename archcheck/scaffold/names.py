@@ -7,35 +7,11 @@ never a silent overwrite.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import unicodedata
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_CAMEL_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
-
-
-def _ascii_words(name: str) -> list[str]:
-    """Words of ``name`` in ASCII: accents folded (``geändert`` -> ``geandert``), the rest split."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    words: list[str] = []
-    for chunk in _WORD.findall(folded):
-        words.extend(_CAMEL_SPLIT.findall(chunk))
-    return [w for w in words if w]
-
-
-def _fallback(name: str) -> list[str]:
-    """A stable name for text with no ASCII letters at all (``価格``): ``t`` + a short hash."""
-    return ["t" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]]
-
-
-def words(name: str) -> list[str]:
-    """The lower-case ASCII words a Go identifier, file name or route is built from."""
-    found = [w.lower() for w in _ascii_words(name)] or _fallback(name)
-    if found[0][0].isdigit():
-        found.insert(0, "n")
-    return found
+from archcheck.names import kebab as kebab  # noqa: PLC0414 (the scaffold's slug is the one slug)
+from archcheck.names import words
 
 
 def go_ident(name: str) -> str:
@@ -46,11 +22,6 @@ def go_ident(name: str) -> str:
 def go_var(ident: str) -> str:
     """An unexported Go name from an exported identifier (``StockHandler`` -> ``stockHandler``)."""
     return ident[:1].lower() + ident[1:]
-
-
-def kebab(name: str) -> str:
-    """A route, metric label and compose-safe name: ``warehouse-stock-updated``."""
-    return "-".join(words(name))
 
 
 def file_stem(name: str) -> str:

@@ -6,7 +6,6 @@ its workloads, read the Go service, render, plan, and only then write (or diff, 
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Callable
@@ -15,6 +14,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
+from archcheck.engine.capacity import CapacityParams, event_capacity
+from archcheck.engine.facts import Facts
 from archcheck.errors import ExitCode, ScaffoldError
 from archcheck.model import Report, System, Verdict, Workload
 from archcheck.scaffold.dockerfile import GoBuild
@@ -28,9 +29,9 @@ from archcheck.scaffold.gotarget import (
 from archcheck.scaffold.plan import Planned, plan_root, unified_diff
 from archcheck.scaffold.render import Rendered, render
 from archcheck.scaffold.request import ComposeTarget, CronSpec, EventSpec, Mode, ScaffoldRequest
+from archcheck.schedule import runs_on_standard_parser
 
 Echo = Callable[[str], None]
-_SPEC_FIELDS = 5
 _HANDLER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)?")
 
 
@@ -86,15 +87,8 @@ def parse_cron(text: str) -> CronSpec:
 
 
 def valid_schedule(spec: str) -> bool:
-    """What robfig/cron's default parser accepts, roughly: 5 fields or an @descriptor."""
-    body = re.sub(r"^(CRON_)?TZ=\S+\s+", "", spec.strip())
-    if body.startswith("@"):
-        return bool(
-            re.fullmatch(
-                r"@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)", body
-            )
-        )
-    return len(body.split()) == _SPEC_FIELDS
+    """Whether the scaffolded worker (robfig/cron's standard parser) can run ``spec``."""
+    return runs_on_standard_parser(spec)
 
 
 def resolve_service(project: ComposeProject, name: str) -> str:
@@ -377,28 +371,21 @@ def build_request(
     return request, target
 
 
-DEFAULT_CONCURRENCY = 10
-HEADROOM = 2.0
-"""Event-worker concurrency = max(default, headroom x Little's law need), rounded up."""
+def recommended_concurrency(report: Report, service: str) -> int | None:
+    """The event worker's WORKER_CONCURRENCY: the analysis' Little's-law recommendation (the
+    one AC108 accepts); None when the service has no event workloads."""
+    found = next((c for c in report.capacity if c.service == service), None)
+    return found.recommended_concurrency if found is not None else None
 
 
 def concurrency_for(system: System, service: str, events: tuple[EventSpec, ...]) -> int:
-    """WORKER_CONCURRENCY for the event worker: rate x p95 latency of its topics, with headroom."""
-    topics = {e.topic for e in events}
-    names = {
-        w.name for w in system.workloads if w.service == service and (w.topic or w.name) in topics
-    }
-    values: dict[tuple[str, str], float] = {
-        (m.workload, m.metric): m.value
-        for m in system.measurements
-        if m.service == service and m.workload in names
-    }
-    need = sum(
-        values[(n, "events_per_minute")] / 60 * values[(n, "processing_ms_p95")] / 1000
-        for n in names
-        if (n, "events_per_minute") in values and (n, "processing_ms_p95") in values
-    )
-    return max(DEFAULT_CONCURRENCY, math.ceil(HEADROOM * need))
+    """The same recommendation for a System not judged yet, with AC108's default parameters.
+
+    The event worker runs every event workload of the service, and AC108 judges it on all of
+    them, so ``events`` does not narrow the sum.
+    """
+    del events
+    return event_capacity(Facts(system), service, CapacityParams()).recommended_concurrency
 
 
 GENERATED_DIRS = ("cmd/worker", "internal/worker")
@@ -494,9 +481,11 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
         metrics=options.metrics,
         discovery=DiscoveryOptions(sources=sources),
     )
-    system, _, report = run_analysis(analysis)
+    system, _, report = run_analysis(analysis, project=project)
     request, target = build_request(options, project, system, report, err)
-    request = replace(request, concurrency=concurrency_for(system, service, request.events))
+    concurrency = recommended_concurrency(report, service)
+    if concurrency is not None:
+        request = replace(request, concurrency=concurrency)
     rendered = render(request, target)
     if options.in_place and request.compose is not None:
         from archcheck.scaffold.inplace import patch_compose

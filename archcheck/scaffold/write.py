@@ -8,12 +8,10 @@ the tree as it was.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from archcheck.errors import ScaffoldError
-from archcheck.files.atomic import file_mode
+from archcheck.files.atomic import stage
 from archcheck.scaffold.plan import MANIFEST, Planned, digest, read_manifest, render_manifest
 
 
@@ -41,15 +39,7 @@ def apply(plan: list[Planned]) -> None:
             for d in reversed(missing):
                 d.mkdir()
                 made_dirs.append(d)
-            fd, tmp_name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-            )
-            staged.append((Path(tmp_name), target))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            Path(tmp_name).chmod(file_mode(target))
+            staged.append((stage(target, text), target))
     except OSError as exc:
         for staged_tmp, _ in staged:
             with contextlib.suppress(OSError):

@@ -19,23 +19,11 @@ from archcheck.compose import ComposeProject
 from archcheck.errors import ComposeError
 from archcheck.files.yamlpos import KeyPath, validation_error
 from archcheck.model import Environment, Location, Service, ServiceRole, Workload
+from archcheck.schedule import valid_schedule
 
 EXTENSION = "x-archcheck"
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
-_CRON_FIELD = r"[\d*/,\-A-Za-z?LW#]+"
-_CRON = re.compile(rf"^({_CRON_FIELD}\s+){{4,5}}{_CRON_FIELD}$")
-_CRON_DESCRIPTOR = re.compile(
-    r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly|reboot|every\s+\S+)$"
-)
-
-
-def valid_schedule(schedule: str) -> bool:
-    """Whether ``schedule`` is a cron spec (5 or 6 fields) or a robfig/cron descriptor."""
-    text = schedule.strip()
-    return bool(_CRON.match(text) or _CRON_DESCRIPTOR.match(text))
-
-
 class EventDecl(BaseModel):
     """An event subscription the service handles."""
 

@@ -14,7 +14,7 @@ from archcheck.errors import UsageError
 from archcheck.model import Measurement
 
 if TYPE_CHECKING:  # NOTE: prometheus imports http.client and ssl; only --prometheus needs them.
-    from archcheck.sources.prometheus import PrometheusOptions
+    from archcheck.sources.prom_http import PrometheusOptions
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class LiveOptions:
         """Where the measurements came from, for a snapshot's ``source:``."""
         parts = []
         if self.prometheus is not None:
-            from archcheck.sources.prometheus import public_url
+            from archcheck.sources.prom_http import public_url
 
             parts.append(f"prometheus {public_url(self.prometheus.url)}")
         if self.docker:

@@ -41,9 +41,7 @@ class Scrape:
 
     path: Path
     time: float
-    """Seconds since the epoch when it was taken."""
-    timed_by: str
-    """``timestamps`` or ``mtime``."""
+    """Seconds since the epoch when it was taken: its newest sample timestamp, else its mtime."""
     values: dict[SeriesKey, float] = field(default_factory=dict)
     lines: dict[SeriesKey, int] = field(default_factory=dict)
     default_service: str = ""
@@ -78,7 +76,7 @@ def parse_scrape(path: Path) -> Scrape:
             f"not valid Prometheus exposition text ({exc}); save a /metrics scrape as is",
             _bad_line(path, text),
         ) from exc
-    scrape = Scrape(path=path, time=mtime, timed_by="mtime", default_service=path.name.split(".")[0])
+    scrape = Scrape(path=path, time=mtime, default_service=path.name.split(".")[0])
     stamps: list[float] = []
     for index, sample in enumerate(samples):
         key: SeriesKey = (sample.name, tuple(sorted(sample.labels.items())))
@@ -94,7 +92,7 @@ def parse_scrape(path: Path) -> Scrape:
         if sample.timestamp is not None:
             stamps.append(float(sample.timestamp))
     if stamps:
-        scrape.time, scrape.timed_by = max(stamps), "timestamps"
+        scrape.time = max(stamps)
     return scrape
 
 

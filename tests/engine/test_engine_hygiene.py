@@ -107,3 +107,21 @@ def test_little_law_capacity(
         assert hits[0].evidence["needed"] == 2.0 and hits[0].evidence["available"] == 1
 
 
+
+
+def test_the_recommended_concurrency_is_one_ac108_accepts(tmp_path: Path, ruleset: Ruleset) -> None:
+    """The report's capacity (what the scaffold generates) and AC108 use one model: a worker
+    running the recommendation passes, one below the need fails."""
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nservices:\n  app:\n    workloads:\n"
+        "      orders: {events_per_minute: 20000, processing_ms_p95: 120}\n"
+    )
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(CAPACITY.format(replicas=1, concurrency=1))
+    system = build_system(AnalyzeOptions(compose=ComposeOptions(files=(path,))))
+    (capacity,) = evaluate(system, ruleset).capacity
+    assert capacity.service == "app" and capacity.needed == pytest.approx(40.0)
+    assert capacity.recommended_concurrency == 80  # 40 needed x headroom 2
+    ok = CAPACITY.format(replicas=1, concurrency=capacity.recommended_concurrency)
+    assert findings(tmp_path, ruleset, ok, "AC108") == []
+    assert findings(tmp_path, ruleset, CAPACITY.format(replicas=1, concurrency=39), "AC108")
