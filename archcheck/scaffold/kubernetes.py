@@ -204,7 +204,7 @@ def render_manifests(
     """The worker manifests: file name (in the workers folder) -> text."""
     import json
 
-    from archcheck.scaffold.names import kebab
+    from archcheck.names import kebab
     from archcheck.scaffold.render import _environment
 
     env = _environment()
@@ -318,13 +318,14 @@ def _source(options_source: Path | None, folder: Path, app: str) -> Path:
 
 def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo) -> int:
     """The whole ``--target kubernetes`` command; returns the exit code."""
+    from archcheck.engine.capacity import CapacityParams, event_capacity
+    from archcheck.engine.facts import Facts
     from archcheck.engine.migration import app_name
     from archcheck.pipeline import AnalyzeOptions, run_analysis
     from archcheck.scaffold.render import render
     from archcheck.scaffold.run import (
         _kinds,
         _label,
-        concurrency_for,
         parse_cron,
         parse_event,
     )
@@ -352,7 +353,8 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
     }
     pubsub = next((w.pubsub for w in report.workloads if w.service == service.name and w.pubsub), "pubsub")
     request = ScaffoldRequest(app=short, source_dir=source, events=events, cron_jobs=jobs, pubsub=pubsub)
-    request = replace(request, concurrency=concurrency_for(system, service.name, request.events))
+    capacity = event_capacity(Facts(system), service.name, CapacityParams())
+    request = replace(request, concurrency=capacity.recommended_concurrency)
     cron_as = k8s.cron_as or choose_cron(request.cron_jobs)
     if cron_as == "cronjob" and request.cron_jobs:
         raise ScaffoldError(

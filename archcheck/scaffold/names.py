@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from archcheck.names import kebab as kebab  # noqa: PLC0414 (the scaffold's slug is the one slug)
 from archcheck.names import words
 
 

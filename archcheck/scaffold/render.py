@@ -17,6 +17,7 @@ from typing import Any
 
 from archcheck.errors import ScaffoldError
 from archcheck.files.bundled import templates_dir
+from archcheck.names import kebab
 from archcheck.scaffold import names, wiregen
 from archcheck.scaffold.gotarget import GoTarget, versions_for
 from archcheck.scaffold.request import ScaffoldRequest
@@ -185,7 +186,7 @@ def render(request: ScaffoldRequest, target: GoTarget) -> Rendered:
         )
     events, jobs = _items(request, target)
     use_biz = any(it["method"] for it in [*events, *jobs])
-    slug = names.kebab(request.app)
+    slug = kebab(request.app)
     ctx: dict[str, Any] = {
         "module": target.module,
         "app": request.app,

@@ -14,8 +14,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
-from archcheck.engine.capacity import CapacityParams, event_capacity
-from archcheck.engine.facts import Facts
 from archcheck.engine.migration import app_name
 from archcheck.errors import ExitCode, ScaffoldError
 from archcheck.model import Report, System, Verdict, Workload
@@ -79,17 +77,12 @@ def parse_cron(text: str) -> CronSpec:
         raise ScaffoldError(
             f"--cron {text!r}: use NAME=SPEC, as in --cron sync-prices='*/5 * * * *'"
         )
-    if not valid_schedule(spec):
+    if not runs_on_standard_parser(spec):
         raise ScaffoldError(
             f"--cron {text!r}: {spec!r} is not a 5-field cron spec or descriptor; robfig/cron's"
             " standard parser rejects seconds fields. Use e.g. '*/5 * * * *' or '@every 10m'"
         )
     return CronSpec(name=name.strip(), schedule=spec, handler=handler.strip() or None)
-
-
-def valid_schedule(spec: str) -> bool:
-    """Whether the scaffolded worker (robfig/cron's standard parser) can run ``spec``."""
-    return runs_on_standard_parser(spec)
 
 
 def resolve_service(project: ComposeProject, name: str) -> str:
@@ -372,16 +365,6 @@ def recommended_concurrency(report: Report, service: str) -> int | None:
     one AC108 accepts); None when the service has no event workloads."""
     found = next((c for c in report.capacity if c.service == service), None)
     return found.recommended_concurrency if found is not None else None
-
-
-def concurrency_for(system: System, service: str, events: tuple[EventSpec, ...]) -> int:
-    """The same recommendation for a System not judged yet, with AC108's default parameters.
-
-    The event worker runs every event workload of the service, and AC108 judges it on all of
-    them, so ``events`` does not narrow the sum.
-    """
-    del events
-    return event_capacity(Facts(system), service, CapacityParams()).recommended_concurrency
 
 
 GENERATED_DIRS = ("cmd/worker", "internal/worker")

@@ -6,7 +6,8 @@ import pytest
 
 from archcheck.errors import ScaffoldError
 from archcheck.scaffold.request import CronSpec, EventSpec
-from archcheck.scaffold.run import app_name, parse_cron, parse_event, valid_schedule
+from archcheck.scaffold.run import app_name, parse_cron, parse_event
+from archcheck.schedule import runs_on_standard_parser
 
 
 @pytest.mark.parametrize(
@@ -28,7 +29,7 @@ def test_cron_flag(text: str, expected: CronSpec) -> None:
 
 @pytest.mark.parametrize("spec", ["*/5 * * * * *", "@often", "* * *", "every day"])
 def test_specs_robfig_rejects_are_rejected_here(spec: str) -> None:
-    assert not valid_schedule(spec)
+    assert not runs_on_standard_parser(spec)
     with pytest.raises(ScaffoldError, match="not a 5-field cron spec"):
         parse_cron(f"job={spec}")
 
@@ -49,8 +50,9 @@ def test_app_name() -> None:
 
 
 def test_event_worker_concurrency_follows_littles_law() -> None:
+    from archcheck.engine.capacity import CapacityParams, event_capacity
+    from archcheck.engine.facts import Facts
     from archcheck.model import Measurement, System, Workload
-    from archcheck.scaffold.run import concurrency_for
 
     def system(rate: float, p95_ms: float) -> System:
         w = Workload(service="s", kind="events", name="stock", topic="stock.updated")
@@ -74,10 +76,12 @@ def test_event_worker_concurrency_follows_littles_law() -> None:
         ]
         return System(project="p", workloads=(w,), measurements=tuple(ms))
 
-    events = (EventSpec("stock.updated"),)
-    assert concurrency_for(system(1500, 120), "s", events) == 10  # needs 3: the default covers it
-    assert concurrency_for(system(20000, 120), "s", events) == 80  # needs 40, x2 headroom
-    assert concurrency_for(System(project="p"), "s", events) == 10  # no data: the default
+    def concurrency_for(s: System) -> int:
+        return event_capacity(Facts(s), "s", CapacityParams()).recommended_concurrency
+
+    assert concurrency_for(system(1500, 120)) == 10  # needs 3: the default covers it
+    assert concurrency_for(system(20000, 120)) == 80  # needs 40, x2 headroom
+    assert concurrency_for(System(project="p")) == 10  # no data: the default
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from scaffold_helpers import FIXTURES
 from support import require_tool
 
 from archcheck.errors import ScaffoldError
+from archcheck.names import kebab
 from archcheck.scaffold import names
 from archcheck.scaffold.gotarget import read_target
 from archcheck.scaffold.render import render
@@ -115,4 +116,4 @@ def test_any_topics_render_go_that_parses(
 
 def test_names_module_is_pure(tmp_path: Path) -> None:
     # Sanity: the same input always gives the same name (no randomness, no global state).
-    assert [names.kebab("A.B c") for _ in range(3)] == ["a-b-c"] * 3
+    assert [kebab("A.B c") for _ in range(3)] == ["a-b-c"] * 3

@@ -44,7 +44,6 @@ class GoDiscovery:
     """Service -> HTTP path -> handler: where Dapr's declared routes land in the code."""
     scanned: dict[str, tuple[tuple[str, ...], int]] = field(default_factory=dict)
     """Service -> (main packages, number of files) read."""
-    files_scanned: int = 0
 
 
 def _display(path: Path, relative_to: Path | None) -> str:
@@ -210,7 +209,6 @@ def discover_go_workloads(
         worker_entrypoints=entrypoints,
         routes=routes,
         scanned=coverage,
-        files_scanned=len(unique),
     )
 
 
