@@ -1,24 +1,15 @@
-"""Read how the API's Dockerfile builds Go: where it builds (which folder of the context), and
-whether that build also builds ``cmd/worker`` once it exists.
+"""Where the API's Dockerfile builds Go, and whether that build also builds ``cmd/worker``.
 
-A Dockerfile is read as the few instructions that matter here (``ARG``, ``COPY . dest``,
-``WORKDIR``, ``RUN go build`` / ``RUN make build``), with ``${ARG}`` substituted from the
-compose build args; a ``make`` target is followed into the Makefile of the folder it runs in.
+The Dockerfile and the Makefiles it runs are read by discovery's one reader
+(``sources/go/build.py``: stages, ``ARG`` substituted from the compose build args, ``COPY`` and
+``WORKDIR`` mapped to the build context, ``make`` targets followed); this module only turns its
+``go build`` commands into what the scaffold asks of them.
 """
 
 from __future__ import annotations
 
-import re
-import shlex
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-
-_ARG = re.compile(r"^ARG\s+(\w+)(?:=(\S*))?", re.IGNORECASE)
-_COPY_ALL = re.compile(r"^(?:COPY|ADD)\s+(?:--\S+\s+)*\.\/?\s+(\S+)\s*$", re.IGNORECASE)
-_WORKDIR = re.compile(r"^WORKDIR\s+(\S+)", re.IGNORECASE)
-_RUN = re.compile(r"^RUN\s+(.*)$", re.IGNORECASE | re.DOTALL)
-_GO_BUILD = re.compile(r"go\s+build\b(?P<args>[^&;|\n]*)")
-_MAKE = re.compile(r"\bmake\s+(?P<target>[\w.-]+)?")
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -27,7 +18,7 @@ class GoBuild:
 
     line: int
     folder: Path | None
-    """Where it runs, in the build context (None when it is not under a ``COPY .``)."""
+    """Where it runs, in the build context (None when that folder is not copied from it)."""
     output: str | None
     """``-o`` value; a folder (``./bin/``) when it ends with ``/``."""
     packages: tuple[str, ...]
@@ -39,106 +30,36 @@ class GoBuild:
         )
 
 
-def _instructions(text: str) -> list[tuple[int, str]]:
-    out: list[tuple[int, str]] = []
-    buf, start = "", 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not buf and (not stripped or stripped.startswith("#")):
-            continue
-        if not buf:
-            start = number
-        if stripped.endswith("\\"):
-            buf += stripped[:-1] + " "
-            continue
-        out.append((start, buf + stripped))
-        buf = ""
-    if buf:
-        out.append((start, buf))
-    return out
-
-
-def _substitute(text: str, args: dict[str, str]) -> str:
-    return re.sub(
-        r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)",
-        lambda m: args.get(m[1] or m[3], m[2] or ""),
-        text,
-    )
-
-
 def go_builds(text: str, context: Path, build_args: dict[str, str]) -> list[GoBuild]:
-    """Every Go build of the Dockerfile ``text`` (``make`` targets followed into Makefiles)."""
-    args: dict[str, str] = {}
-    copied: PurePosixPath | None = None
-    workdir = PurePosixPath("/")
+    """Every ``go build`` of the Dockerfile ``text`` (``make`` targets followed into Makefiles),
+    with the line of the ``RUN`` that runs it."""
+    from archcheck.sources.go.build import Makefiles, PathMap, go_commands, parse_dockerfile
+
     builds: list[GoBuild] = []
-    for line, instruction in _instructions(text):
-        if m := _ARG.match(instruction):
-            args[m[1]] = build_args.get(m[1], m[2] or args.get(m[1], ""))
-            continue
-        instruction = _substitute(instruction, args)
-        if instruction.upper().startswith("FROM "):
-            workdir, copied = PurePosixPath("/"), None
-        elif m := _COPY_ALL.match(instruction):
-            dest = PurePosixPath(m[1])
-            copied = dest if dest.is_absolute() else workdir / dest
-        elif m := _WORKDIR.match(instruction):
-            workdir = workdir / m[1]
-        elif m := _RUN.match(instruction):
-            folder = _host(workdir, copied, context)
-            commands = [g["args"] for g in _GO_BUILD.finditer(m[1])]
-            for make in _MAKE.finditer(m[1]):
-                commands += _make_builds(folder, make["target"])
-            builds += [_go_build(line, folder, a) for a in commands]
+    for stage in parse_dockerfile(text, build_args):
+        to_host = PathMap(stage, context)
+        makefiles = Makefiles(to_host)
+        for line, cwd, run in stage.runs:
+            seen: set[tuple[str, str | None, tuple[str, ...]]] = set()
+            for command in go_commands(run, cwd, makefiles):
+                key = (command.cwd, command.written_output, command.written_packages)
+                if command.verb != "build" or key in seen:
+                    continue  # one GoBuild per command, not per package it names
+                seen.add(key)
+                builds.append(
+                    GoBuild(
+                        line,
+                        _in_context(to_host(command.cwd), context),
+                        command.written_output,
+                        command.written_packages or (".",),
+                    )
+                )
     return builds
 
 
-def _host(workdir: PurePosixPath, copied: PurePosixPath | None, context: Path) -> Path | None:
-    if copied is None or not workdir.is_relative_to(copied):
+def _in_context(folder: Path | None, context: Path) -> Path | None:
+    """``folder`` (resolved by the reader) spelt under ``context`` as the user gave it."""
+    if folder is None or not folder.is_dir():
         return None
-    return context / workdir.relative_to(copied)
-
-
-def _make_builds(folder: Path | None, target: str | None) -> list[str]:
-    """The ``go build`` arguments of a make target, following one ``include`` level."""
-    if folder is None:
-        return []
-    texts: list[str] = []
-    makefile = folder / "Makefile"
-    if makefile.is_file():
-        text = makefile.read_text(encoding="utf-8", errors="replace")
-        texts.append(text)
-        for inc in re.findall(r"^include\s+(\S+)", text, re.MULTILINE):
-            path = folder / inc
-            if path.is_file():
-                texts.append(path.read_text(encoding="utf-8", errors="replace"))
-    for text in texts:
-        names = [target] if target else re.findall(r"^([\w.-]+):", text, re.MULTILINE)[:1]
-        for name in names:
-            body = re.search(rf"^{re.escape(name)}:[^\n]*\n((?:\t[^\n]*\n?)*)", text, re.MULTILINE)
-            if body:
-                return [g["args"] for g in _GO_BUILD.finditer(body[1])]
-    return []
-
-
-def _go_build(line: int, folder: Path | None, args: str) -> GoBuild:
-    try:
-        words = shlex.split(args)
-    except ValueError:
-        words = args.split()
-    output: str | None = None
-    packages: list[str] = []
-    skip = False
-    for i, word in enumerate(words):
-        if skip:
-            skip = False
-            continue
-        if word == "-o" and i + 1 < len(words):
-            output, skip = words[i + 1], True
-        elif word.startswith("-o="):
-            output = word[3:]
-        elif word in ("-ldflags", "-tags", "-gcflags", "-trimpath=false"):
-            skip = word != "-trimpath=false"
-        elif not word.startswith(("-", "$")):
-            packages.append(word)
-    return GoBuild(line, folder, output, tuple(packages) or (".",))
+    resolved = context.resolve()
+    return context / folder.relative_to(resolved) if folder.is_relative_to(resolved) else folder

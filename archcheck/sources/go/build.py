@@ -7,6 +7,9 @@ that built the binary the container starts (ENTRYPOINT/CMD, or compose's ``entry
 ``command``), reads that stage's ``go build``/``go install`` commands (also through the
 ``make`` targets it runs) and maps their package arguments back to host folders through the
 stage's ``COPY`` and ``WORKDIR`` lines. It reads text; it never runs Docker, make or go.
+
+It is the one Dockerfile and Makefile reader: the scaffold asks the same stages and commands
+where the API builds Go (``scaffold/dockerfile.py``).
 """
 
 from __future__ import annotations
@@ -49,38 +52,40 @@ class BuildReading:
 
 
 @dataclass
-class _Stage:
+class Stage:
     name: str | None
     base: str
     workdir: str = "/"
     copies: list[tuple[str | None, str, str]] = field(default_factory=list)
     """(from stage or None for the build context, source, destination as the container sees it)."""
-    runs: list[tuple[str, str]] = field(default_factory=list)
-    """(working directory, command)."""
+    runs: list[tuple[int, str, str]] = field(default_factory=list)
+    """(Dockerfile line, working directory, command)."""
     entrypoint: list[str] = field(default_factory=list)
     cmd: list[str] = field(default_factory=list)
 
 
-def _instructions(text: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs: continuation lines joined, comments dropped."""
-    result: list[tuple[str, str]] = []
-    current = ""
-    for raw in text.splitlines():
+def _instructions(text: str) -> list[tuple[int, str, str]]:
+    """(line, INSTRUCTION, arguments): continuation lines joined, comments dropped."""
+    result: list[tuple[int, str, str]] = []
+    current, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not current and (not line or line.startswith("#")):
             continue
         if line.startswith("#"):
             continue
+        if not current:
+            start = number
         if line.endswith("\\"):
             current += line[:-1] + " "
             continue
         current += line
         word, _, rest = current.strip().partition(" ")
-        result.append((word.upper(), rest.strip()))
+        result.append((start, word.upper(), rest.strip()))
         current = ""
     if current.strip():
         word, _, rest = current.strip().partition(" ")
-        result.append((word.upper(), rest.strip()))
+        result.append((start, word.upper(), rest.strip()))
     return result
 
 
@@ -111,11 +116,11 @@ def _words(value: str) -> list[str]:
         return value.split()
 
 
-def parse_dockerfile(text: str, args: Mapping[str, str]) -> list[_Stage]:
-    stages: list[_Stage] = []
+def parse_dockerfile(text: str, args: Mapping[str, str]) -> list[Stage]:
+    stages: list[Stage] = []
     variables: dict[str, str] = {}
     global_args: dict[str, str] = {}
-    for instruction, rest in _instructions(text):
+    for line, instruction, rest in _instructions(text):
         if instruction == "ARG":
             name, _, default = rest.partition("=")
             name = name.strip()
@@ -129,7 +134,7 @@ def parse_dockerfile(text: str, args: Mapping[str, str]) -> list[_Stage]:
             base = _substitute(words[0], global_args) if words else ""
             label = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
             parent = next((s for s in stages if s.name and s.name == base), None)
-            stage = _Stage(name=label, base=base)
+            stage = Stage(name=label, base=base)
             if parent is not None:
                 stage.workdir = parent.workdir
                 stage.copies = list(parent.copies)
@@ -170,7 +175,7 @@ def parse_dockerfile(text: str, args: Mapping[str, str]) -> list[_Stage]:
             words = value.split()
             while words and words[0].startswith("--"):
                 words.pop(0)
-            stage.runs.append((stage.workdir, " ".join(words)))
+            stage.runs.append((line, stage.workdir, " ".join(words)))
         elif instruction == "ENTRYPOINT":
             stage.entrypoint = _words(value)
             stage.cmd = []
@@ -180,19 +185,28 @@ def parse_dockerfile(text: str, args: Mapping[str, str]) -> list[_Stage]:
 
 
 @dataclass(frozen=True)
-class _Built:
+class GoCommand:
+    """One package target of a ``go build``/``go install`` a Dockerfile runs."""
+
     output: str
     """Container path of the binary."""
     package: str
     """Container path (or import path) of the main package."""
     tags: frozenset[str]
+    verb: str = "build"
+    cwd: str = "/"
+    """Container folder the command runs in."""
+    written_output: str | None = None
+    """The ``-o`` value as written (a folder when it ends with ``/``)."""
+    written_packages: tuple[str, ...] = ()
+    """The package arguments as written (empty: the current folder)."""
 
 
-def _go_builds(
-    command: str, cwd: str, makefiles: _Makefiles | None, depth: int = 0
-) -> list[_Built]:
+def go_commands(
+    command: str, cwd: str, makefiles: Makefiles | None, depth: int = 0
+) -> list[GoCommand]:
     """The ``go build``/``go install`` targets of a shell command run in ``cwd``."""
-    built: list[_Built] = []
+    built: list[GoCommand] = []
     for part in re.split(r"&&|\|\||;|\|", command):
         try:
             words = shlex.split(part)
@@ -212,7 +226,7 @@ def _go_builds(
                     folder = posixpath.normpath(posixpath.join(cwd, words[index + 1]))
                     targets = [t for t in targets if t != words[index + 1]]
             for recipe in makefiles.recipes(folder, targets or [None]):
-                built.extend(_go_builds(recipe, folder, makefiles, depth + 1))
+                built.extend(go_commands(recipe, folder, makefiles, depth + 1))
             continue
         if (
             len(words) >= 2
@@ -223,8 +237,9 @@ def _go_builds(
     return built
 
 
-def _go_command(verb: str, args: Sequence[str], cwd: str) -> list[_Built]:
+def _go_command(verb: str, args: Sequence[str], cwd: str) -> list[GoCommand]:
     output: str | None = None
+    written_output: str | None = None
     tags: set[str] = set()
     packages: list[str] = []
     index = 0
@@ -238,6 +253,7 @@ def _go_command(verb: str, args: Sequence[str], cwd: str) -> list[_Built]:
                 index += 1
                 value = args[index] if index < len(args) else ""
             if name == "-o" and value is not None:
+                written_output = value
                 output = posixpath.normpath(posixpath.join(cwd, value)) + (
                     "/" if value.endswith("/") else ""
                 )
@@ -248,6 +264,7 @@ def _go_command(verb: str, args: Sequence[str], cwd: str) -> list[_Built]:
         else:
             packages.append(word)
         index += 1
+    written = tuple(packages)
     packages = packages or ["."]
     result = []
     for package in packages:
@@ -264,14 +281,14 @@ def _go_command(verb: str, args: Sequence[str], cwd: str) -> list[_Built]:
             out = posixpath.join(output, base)
         else:
             out = output
-        result.append(_Built(out, where, frozenset(tags)))
+        result.append(GoCommand(out, where, frozenset(tags), verb, cwd, written_output, written))
     return result
 
 
-class _Makefiles:
+class Makefiles:
     """Makefile recipes, read on demand, with ``include`` followed."""
 
-    def __init__(self, to_host: _PathMap) -> None:
+    def __init__(self, to_host: PathMap) -> None:
         self.to_host = to_host
 
     def recipes(self, folder: str, targets: Sequence[str | None]) -> list[str]:
@@ -324,10 +341,10 @@ class _Makefiles:
         return rules
 
 
-class _PathMap:
+class PathMap:
     """Container path -> host path, through a stage's ``COPY`` lines from the build context."""
 
-    def __init__(self, stage: _Stage, context: Path) -> None:
+    def __init__(self, stage: Stage, context: Path) -> None:
         self.copies = [(s, d) for f, s, d in stage.copies if f is None]
         self.context = context
 
@@ -417,11 +434,11 @@ def read_build(
     programs = [
         posixpath.normpath(posixpath.join(final.workdir, p)) for p in _binary_candidates(program)
     ]
-    builds: list[tuple[_Stage, _Built]] = []
+    builds: list[tuple[Stage, GoCommand]] = []
     for stage in stages[: stages.index(final) + 1]:
-        makefiles = _Makefiles(_PathMap(stage, context))
-        for cwd, run in stage.runs:
-            builds.extend((stage, built) for built in _go_builds(run, cwd, makefiles))
+        makefiles = Makefiles(PathMap(stage, context))
+        for _, cwd, run in stage.runs:
+            builds.extend((stage, built) for built in go_commands(run, cwd, makefiles))
     if not builds:
         folder = path.parent if dockerfile else context
         reading.language = language_of(folder) if not any(folder.glob("*.go")) else None
@@ -434,7 +451,7 @@ def read_build(
     ]
     names = {posixpath.basename(p) for p in programs}
     for stage, built in chosen or builds:
-        mapping = _PathMap(stage, context)
+        mapping = PathMap(stage, context)
         host = mapping(built.package.removesuffix("/..."))
         if host is None:
             continue
@@ -455,7 +472,7 @@ def read_build(
 
 
 def _runs(
-    final: _Stage, stages: Sequence[_Stage], stage: _Stage, built: _Built, programs: Sequence[str]
+    final: Stage, stages: Sequence[Stage], stage: Stage, built: GoCommand, programs: Sequence[str]
 ) -> bool:
     """Whether the container's program is this build's binary (directly or via COPY --from)."""
     if not programs:
