@@ -33,7 +33,8 @@ class Modules:
         return None if best is None else best[1]
 
     def import_path(self, folder: Path) -> str | None:
-        resolved = folder.resolve()
+        """The import path of a package folder (``folder`` absolute and resolved)."""
+        resolved = folder
         for module, root in sorted(self.roots.items(), key=lambda m: -len(str(m[1]))):
             if resolved == root or resolved.is_relative_to(root):
                 rest = resolved.relative_to(root).as_posix()
@@ -128,10 +129,12 @@ class Closure:
 
     files: list[Path] = field(default_factory=list)
     folders: list[Path] = field(default_factory=list)
+    headers: dict[Path, syntax.Header] = field(default_factory=dict)
 
 
 def closure(mains: Iterable[Path], modules: Modules, tags: frozenset[str]) -> Closure:
-    """Every file of every local package the main packages import, transitively."""
+    """Every file of every local package the main packages import, transitively (paths are
+    built from resolved module roots, so they come out resolved)."""
     result = Closure()
     all_tags = syntax.DEFAULT_TAGS | tags
     seen: set[Path] = set()
@@ -151,8 +154,9 @@ def closure(mains: Iterable[Path], modules: Modules, tags: frozenset[str]) -> Cl
             if not syntax.build_satisfied(header.constraint, all_tags):
                 continue
             result.files.append(path)
+            result.headers[path] = header
             for imported in header.imports:
                 target = modules.folder(imported)
-                if target is not None and target.resolve() not in seen:
-                    stack.append(target.resolve())
+                if target is not None and target not in seen:
+                    stack.append(target)
     return result

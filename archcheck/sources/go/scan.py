@@ -9,7 +9,7 @@ parses nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +30,9 @@ PARALLEL_MIN_FILES = 64
 
 _CHUNK = 32
 
-_ALWAYS = (
-    b"time.",
-    b"dapr/subscribe",
-    b"WORKER_MODE",
-    b'"mode"',
-    b"HandleFunc",
-    b"Handle(",
-    b"const",
-)
+_ALWAYS = (b"dapr/subscribe", b"WORKER_MODE", b'"mode"', b"AddBindingInvocationHandler")
+_TICKERS = (b".NewTicker(", b".Tick(", b".After(")
+_ROUTES = (b"HandleFunc(", b"Handle(", b".POST(", b".Post(")
 
 
 @dataclass(frozen=True)
@@ -96,8 +90,27 @@ def is_generated(source: bytes) -> bool:
     return False
 
 
+def _triggers(catalog: Catalog, imports: set[str]) -> tuple[bytes, ...]:
+    """What makes a file of a package importing ``imports`` worth a full parse: the methods
+    of the libraries the package imports, tickers when it imports ``time``."""
+    names = {
+        name
+        for key in catalog.imported(tuple(sorted(imports)))
+        for library in (catalog.libraries[key],)
+        for name in (*library.methods, *library.functions)
+    }
+    found = [f"{name}(".encode() for name in sorted(names)]
+    if "time" in imports:
+        found.extend(_TICKERS)
+    if any("cron" in p or "sched" in p for p in imports):  # an unknown scheduler: a note
+        found.extend((b"AddFunc(", b"AddJob(", b"NewJob(", b"Schedule(", b"Register("))
+    return tuple(found)
+
+
 def _worth_parsing(source: bytes, triggers: Sequence[bytes]) -> bool:
-    return any(t in source for t in _ALWAYS) or any(t in source for t in triggers)
+    if any(t in source for t in _ALWAYS) or any(t in source for t in triggers):
+        return True
+    return b'"/' in source and any(t in source for t in _ROUTES)
 
 
 def _parse_chunk(chunk: Sequence[bytes]) -> list[FileFacts]:
@@ -112,6 +125,7 @@ def scan(
     jobs: int | None = None,
     catalog: Catalog | None = None,
     force: frozenset[Path] = frozenset(),
+    headers: Mapping[Path, syntax.Header] | None = None,
 ) -> list[Scanned]:
     """Header and facts of each file, in order.
 
@@ -119,7 +133,13 @@ def scan(
     and hold the GIL.
     """
     catalog = catalog or load_catalog()
-    triggers = sorted({f"{t}(".encode() for t in catalog.triggers})
+    package_imports: dict[Path, set[str]] = {}
+    if headers is not None:
+        for path in files:
+            header = headers.get(path)
+            if header is not None:
+                package_imports.setdefault(path.parent, set()).update(header.imports)
+    triggers: dict[Path, tuple[bytes, ...]] = {}
     results: list[Scanned | None] = [None] * len(files)
     wanted: list[tuple[int, str, bytes, syntax.Header]] = []
     for index, path in enumerate(files):
@@ -135,8 +155,13 @@ def scan(
                 path, syntax.Header("", ()), FileFacts(), f"{path}: cannot read: {exc}"
             )
             continue
-        header = syntax.read_header(source)
-        if is_generated(source) or (path not in force and not _worth_parsing(source, triggers)):
+        header = headers.get(path) if headers is not None else None
+        header = header or syntax.read_header(source)
+        if path.parent not in triggers:
+            imports = package_imports.get(path.parent) or set(header.imports)
+            triggers[path.parent] = _triggers(catalog, imports)
+        worth = path in force or _worth_parsing(source, triggers[path.parent])
+        if is_generated(source) or not worth:
             facts = FileFacts(package=header.package, imports=header.imports)
             results[index] = Scanned(path, header, facts, parsed=False)
             continue
