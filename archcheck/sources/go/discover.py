@@ -22,7 +22,6 @@ from archcheck.sources.go.facts import FileFacts
 from archcheck.sources.go.join import GoFile, Package, join_service
 from archcheck.sources.go.libraries import load_catalog
 from archcheck.sources.go.modules import Modules, closure, find_module, load_modules
-from archcheck.sources.go.syntax import Header
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,8 @@ def discover_go_workloads(
     """
     catalog = load_catalog()
     relative_to = None if relative_to is None else relative_to.resolve()
-    headers: dict[Path, Header] = {}
+    store = open_cache() if cache is True else (cache or None)
+    index = scanning.Index(store, catalog)
     notes: list[str] = []
     per_service: dict[str, list[Path]] = {}
     mains_of: dict[str, list[Path]] = {}
@@ -89,15 +89,13 @@ def discover_go_workloads(
             first = target.mains[0].folder
             modules = load_modules(first)
             tags = frozenset().union(*(m.tags for m in target.mains))
-            own = closure([m.folder for m in target.mains], modules, tags)
-            headers.update(own.headers)
+            own = closure([m.folder for m in target.mains], modules, tags, index.header)
             mains = [m.folder.resolve() for m in target.mains]
             files = list(own.files)
             # A worker binary of the same module (cmd/worker) runs its owner's workloads:
             # what only it reaches is reported on the service, with runs_in.
             for worker in _worker_mains(mains, modules):
-                theirs = closure([worker], modules, tags)
-                headers.update(theirs.headers)
+                theirs = closure([worker], modules, tags, index.header)
                 label = _module_label(worker, modules)
                 for folder in set(theirs.folders) - set(own.folders):
                     worker_runs.setdefault(service, {})[str(folder)] = label
@@ -120,11 +118,9 @@ def discover_go_workloads(
         modules_of[service] = modules
         per_service[service] = [p.resolve() for p in files]
     unique = list(dict.fromkeys(p for files in per_service.values() for p in files))
-    store = open_cache() if cache is True else (cache or None)
     try:
         scanned = {
-            s.path: s
-            for s in scanning.scan(unique, cache=store, jobs=jobs, catalog=catalog, headers=headers)
+            s.path: s for s in scanning.scan(unique, jobs=jobs, catalog=catalog, index=index)
         }
         # The rest of a package whose files register work: its constants, setters and helpers
         # settle what the registering file leaves open.
@@ -151,12 +147,7 @@ def discover_go_workloads(
         ]
         if rest:
             for item in scanning.scan(
-                rest,
-                cache=store,
-                jobs=jobs,
-                catalog=catalog,
-                force=frozenset(rest),
-                headers=headers,
+                rest, jobs=jobs, catalog=catalog, force=frozenset(rest), index=index
             ):
                 scanned[item.path] = item
     finally:

@@ -9,7 +9,7 @@ binaries never enter.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,10 +129,22 @@ class Closure:
 
     files: list[Path] = field(default_factory=list)
     folders: list[Path] = field(default_factory=list)
-    headers: dict[Path, syntax.Header] = field(default_factory=dict)
 
 
-def closure(mains: Iterable[Path], modules: Modules, tags: frozenset[str]) -> Closure:
+def read_header(path: Path) -> syntax.Header | None:
+    """A file's header from its first bytes (None when it cannot be read)."""
+    try:
+        return syntax.read_header(path.read_bytes()[:16384])
+    except OSError:
+        return None
+
+
+def closure(
+    mains: Iterable[Path],
+    modules: Modules,
+    tags: frozenset[str],
+    header_of: Callable[[Path], syntax.Header | None] = read_header,
+) -> Closure:
     """Every file of every local package the main packages import, transitively (paths are
     built from resolved module roots, so they come out resolved)."""
     result = Closure()
@@ -146,15 +158,10 @@ def closure(mains: Iterable[Path], modules: Modules, tags: frozenset[str]) -> Cl
         seen.add(folder)
         result.folders.append(folder)
         for path in package_files(folder, tags):
-            try:
-                head = path.read_bytes()[:16384]
-            except OSError:
-                continue
-            header = syntax.read_header(head)
-            if not syntax.build_satisfied(header.constraint, all_tags):
+            header = header_of(path)
+            if header is None or not syntax.build_satisfied(header.constraint, all_tags):
                 continue
             result.files.append(path)
-            result.headers[path] = header
             for imported in header.imports:
                 target = modules.folder(imported)
                 if target is not None and target not in seen:
