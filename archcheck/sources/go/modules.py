@@ -21,9 +21,15 @@ class Modules:
     """Module path -> folder, for every module a build can reach locally."""
 
     roots: dict[str, Path] = field(default_factory=dict)
+    _folders: dict[str, Path | None] = field(default_factory=dict, repr=False, compare=False)
 
     def folder(self, import_path: str) -> Path | None:
         """The folder of a package of one of these modules (longest module path wins)."""
+        if import_path not in self._folders:
+            self._folders[import_path] = self._folder(import_path)
+        return self._folders[import_path]
+
+    def _folder(self, import_path: str) -> Path | None:
         best: tuple[int, Path] | None = None
         for module, root in self.roots.items():
             inside = import_path == module or import_path.startswith(module + "/")
