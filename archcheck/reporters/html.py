@@ -387,7 +387,7 @@ def _location(location: Location | None, line: str | None) -> str:
     if location is None:
         return ""
     excerpt = (
-        f'<pre class="excerpt"><span class="ln">{location.line}</span>{escape(line)}</pre>'
+        f'<pre class="excerpt"><span class="ln">{location.line}</span>{escape(line.strip())}</pre>'
         if line is not None else ""
     )  # fmt: skip
     return f'<span class="loc">{escape(_where(location))}</span>{excerpt}'
@@ -473,6 +473,9 @@ def _services(report: Report, summaries: list[ServiceSummary], verbose: bool) ->
     for f in report.findings:
         findings.setdefault(f.service, []).append(f)
     phases = {p.service: (n, p) for n, p in enumerate(report.migration, start=1)}
+    origins_of: dict[str, Counter[str]] = {}
+    for w in report.workloads:
+        origins_of.setdefault(w.service, Counter())[w.origin] += 1
     docs = {r.id: r for r in report.rules}
     # NOTE: folded evidence is not laid out: 2,000 services open in seconds, not a minute.
     small = len(summaries) <= UNFOLD_UP_TO
@@ -483,7 +486,7 @@ def _services(report: Report, summaries: list[ServiceSummary], verbose: bool) ->
         found = "".join(_finding(f, docs) for f in own)
         criteria = sum(len(v.evidence) for v in verdicts)
         measured = sum(1 for v in verdicts for e in v.evidence if e.value is not None)
-        workloads = Counter(w.origin for w in report.workloads if w.service == s.service)
+        workloads = origins_of.get(s.service, Counter())
         origins = ", ".join(f"{n} from {o}" for o, n in sorted(workloads.items()))
         phase = phases.get(s.service)
         out.append(

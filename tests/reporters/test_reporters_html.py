@@ -151,7 +151,7 @@ def test_per_service_sections_show_evidence_with_excerpts(shop: Report) -> None:
     for cell in ("event volume", "1800/min", "&gt; 1000", "1/min", "metrics.yaml:"):
         assert cell in text, cell
     assert (
-        '<pre class="excerpt"><span class="ln">14</span>        events_per_minute: 1500</pre>'
+        '<pre class="excerpt"><span class="ln">14</span>events_per_minute: 1500</pre>'
         in text
     )
     assert "Coverage:" in text and "Phase 1" in text
