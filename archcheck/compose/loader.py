@@ -393,24 +393,7 @@ def _at(path: Path) -> Location:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError("compose file not found: check the -f path", _at(path)) from None
-    except IsADirectoryError:
-        raise UsageError(
-            "this is a directory, not a compose file: pass the file", _at(path)
-        ) from None
-    except OSError as exc:
-        raise UsageError(
-            f"cannot read the compose file: {exc.strerror}: check its permissions", _at(path)
-        ) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - raw.rfind(b"\n", 0, exc.start)
-        raise ComposeError(
-            "compose file is not UTF-8 text: save it as UTF-8",
-            location((str(path), line, max(column, 1))),
-        ) from None
+    from archcheck.files.read import decode, read_bytes
+
+    raw = read_bytes(path, "compose file", missing="check the -f path")
+    return decode(raw, path, "compose file", error=ComposeError)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archcheck.errors import ScaffoldError
+from archcheck.files.read import read_text
 from archcheck.model import Location
 
 _MODULE = re.compile(r"^module\s+(\S+)", re.MULTILINE)
@@ -104,14 +105,7 @@ class GoTarget:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScaffoldError(f"{path} is not UTF-8 text: fix or remove it") from exc
-    except OSError as exc:
-        raise ScaffoldError(
-            f"cannot read {path}: {exc.strerror}; check the path and its permissions"
-        ) from exc
+    return read_text(path, str(path), error=ScaffoldError)
 
 
 def _go_files(folder: Path) -> list[Path]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from archcheck.errors import ScaffoldError
 from archcheck.files.bundled import templates_dir
+from archcheck.files.read import read_text
 from archcheck.scaffold import names, wiregen
 from archcheck.scaffold.gotarget import GoTarget, versions_for
 from archcheck.scaffold.request import ScaffoldRequest
@@ -209,7 +210,7 @@ def _wire(
         d = target.root / folder
         if d.is_dir():
             texts = [
-                p.read_text(encoding="utf-8")
+                read_text(p, "Go source", error=ScaffoldError)
                 for p in sorted(d.glob("*.go"))
                 if not p.name.endswith("_test.go")
             ]

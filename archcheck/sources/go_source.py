@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archcheck.errors import ArchcheckError
+from archcheck.files.read import read_bytes, read_text
 from archcheck.model import Location, Workload
 
 if TYPE_CHECKING:
@@ -915,7 +917,11 @@ def _scan_one(path: Path, display: str) -> FileFacts:
                     f"{display}: {size} bytes is over the {MAX_FILE_BYTES} byte limit; skipped",
                 ),
             )
-        source = path.read_bytes()
+        source = read_bytes(path, "Go source", limit=MAX_FILE_BYTES)
+    except ArchcheckError as exc:
+        return FileFacts(
+            path=display, directory=str(path.parent), notes=(f"{display}: {exc.message}",)
+        )
     except OSError as exc:
         return FileFacts(
             path=display, directory=str(path.parent), notes=(f"{display}: cannot read: {exc}",)
@@ -1157,8 +1163,8 @@ def _go_module(root: Path) -> tuple[str, Path] | None:
     for folder in (top, *top.parents):
         gomod = folder / "go.mod"
         if gomod.is_file():
-            with contextlib.suppress(OSError):
-                for line in gomod.read_text(encoding="utf-8", errors="replace").splitlines():
+            with contextlib.suppress(ArchcheckError):
+                for line in read_text(gomod, "go.mod").splitlines():
                     words = line.split("//", 1)[0].split()
                     if len(words) == 2 and words[0] == "module":
                         return words[1].strip('"`'), folder

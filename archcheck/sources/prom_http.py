@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from archcheck.errors import SourceError, SourceUnreachableError, UsageError
+from archcheck.files.read import read_text
 from archcheck.model import Location
 from archcheck.sources.prom_queries import DEFAULT_WINDOW
 
@@ -62,13 +63,12 @@ class PrometheusOptions:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
 
+MAX_SECRET_BYTES = 64 * 1024
+"""A token or password file is a line, not megabytes."""
+
+
 def _read_secret(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise UsageError(
-            f"cannot read the {what} file {path}: {exc.strerror}; check the path"
-        ) from exc
+    return read_text(path, f"{what} file {path}", limit=MAX_SECRET_BYTES).strip()
 
 
 def _auth_header(options: PrometheusOptions) -> str | None:
