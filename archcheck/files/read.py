@@ -24,6 +24,19 @@ benchmarked on, far below what would exhaust a CI runner's memory."""
 
 MakeError = Callable[[str, Location | None], ArchcheckError]
 
+_READ: set[str] = set()
+"""The real paths of the files read by this run: outputs must not overwrite them."""
+
+
+def was_read(path: Path) -> bool:
+    """Whether this run read ``path`` (or the file it names through symlinks)."""
+    return os.path.realpath(path) in _READ
+
+
+def forget_reads() -> None:
+    """Start a new run (the CLI's entry points; tests run many in one process)."""
+    _READ.clear()
+
 
 def read_bytes(
     path: Path,
@@ -55,6 +68,7 @@ def read_bytes(
             raise error(f"{what} is not a regular file (a pipe, device or socket): pass a file", at)
         if info.st_size > limit:
             raise error(_too_big(what, limit), at)
+        _READ.add(os.path.realpath(path))
         chunks: list[bytes] = []
         size = 0
         while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):

@@ -96,7 +96,7 @@ def run_fix(options: FixOptions, *, out: Callable[[str], None], err: Callable[[s
     from archcheck.files.atomic import write_text_atomic
 
     for path, text in changed.items():
-        write_text_atomic(path, text, what="the fixed compose file")
+        write_text_atomic(path, text, what="the fixed compose file", replaces_input=True)
     err(f"wrote {len(changed)} file(s); run `archcheck analyze` to see what is left")
     return ExitCode.OK
 
