@@ -35,7 +35,7 @@ def test_non_regular_targets_are_refused_and_left_alone(kind: str, tmp_path: Pat
     else:
         target = Path(kind)
     before = target.lstat()
-    with pytest.raises(UsageError, match="symbolic link|not a regular file"):
+    with pytest.raises(UsageError, match=r"symbolic link|not a regular file"):
         write_text_atomic(target, "x", what="the report")
     after = target.lstat()
     assert (before.st_mode, before.st_ino) == (after.st_mode, after.st_ino)
