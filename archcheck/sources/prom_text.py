@@ -277,7 +277,13 @@ class _Builder:
                 if note not in self.notes:
                     self.notes.append(note)
             return end_value, None
-        return end_value, max(end_scrape.time - started, 1e-9)
+        if end_scrape.time - started < 1:
+            raise SourceError(
+                f"process_start_time_seconds of {service} is not before the scrape's time; "
+                "check the scrape's timestamps (or file time) and the process start",
+                end_scrape.location(key),
+            )
+        return end_value, end_scrape.time - started
 
     def _emit(
         self,
