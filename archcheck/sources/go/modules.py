@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archcheck.errors import ArchcheckError
+from archcheck.files.read import read_bytes
 from archcheck.sources.go import syntax
 
 
@@ -45,8 +47,8 @@ def _directives(path: Path) -> list[list[str]]:
     """Each directive of a go.mod/go.work as words, block forms unfolded."""
     result: list[list[str]] = []
     block: str | None = None
-    with contextlib.suppress(OSError):
-        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    with contextlib.suppress(OSError, ArchcheckError):
+        for raw in read_bytes(path, "go.mod").decode("utf-8", "replace").splitlines():
             words = raw.split("//", 1)[0].split()
             if not words:
                 continue
@@ -144,8 +146,8 @@ def closure(mains: Iterable[Path], modules: Modules, tags: frozenset[str]) -> Cl
         result.folders.append(folder)
         for path in package_files(folder, tags):
             try:
-                head = path.read_bytes()[:16384]
-            except OSError:
+                head = read_bytes(path, "Go source")[:16384]
+            except (OSError, ArchcheckError):
                 continue
             header = syntax.read_header(head)
             if not syntax.build_satisfied(header.constraint, all_tags):
