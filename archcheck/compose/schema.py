@@ -45,7 +45,12 @@ _DEDUPLICATED = frozenset(
 item there is merged away, not an error (archcheck's normaliser does the same later)."""
 
 
+_DEDUPLICATED_ENDS = frozenset((p[0], p[-1], len(p)) for p in _DEDUPLICATED)
+
+
 def _deduplicated(path: tuple[str | int, ...]) -> bool:
+    if not path or (path[0], path[-1], len(path)) not in _DEDUPLICATED_ENDS:
+        return False
     return any(
         len(p) == len(path) and all(a in ("*", b) for a, b in zip(p, path, strict=True))
         for p in _DEDUPLICATED
@@ -115,22 +120,23 @@ def _location(model: PDict, path: tuple[str | int, ...]) -> Any:
     return found
 
 
-def _kind(value: Any) -> set[str]:
-    if isinstance(value, bool):
-        return {"boolean"}
-    if isinstance(value, int):
-        return {"integer", "number"}
+_KINDS: dict[type, frozenset[str]] = {
+    bool: frozenset({"boolean"}), int: frozenset({"integer", "number"}),
+    str: frozenset({"string"}), PDict: frozenset({"object"}), dict: frozenset({"object"}),
+    PList: frozenset({"array"}), list: frozenset({"array"}), type(None): frozenset({"null"}),
+}  # fmt: skip
+_INTEGRAL = frozenset({"number", "integer"})
+_NUMBER = frozenset({"number"})
+
+
+def _kind(value: Any) -> frozenset[str]:
+    """The JSON types ``value`` has (an integral float is also an ``integer``)."""
+    found = _KINDS.get(type(value))
+    if found is not None:
+        return found
     if isinstance(value, float):
-        return {"number", "integer"} if value.is_integer() else {"number"}
-    if isinstance(value, str):
-        return {"string"}
-    if isinstance(value, dict):
-        return {"object"}
-    if isinstance(value, list):
-        return {"array"}
-    if value is None:
-        return {"null"}
-    return set()
+        return _INTEGRAL if value.is_integer() else _NUMBER
+    return frozenset()
 
 
 def _human(types: list[str]) -> str:
@@ -143,45 +149,86 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
 
 
+@dataclass(frozen=True, slots=True)
+class _Node:
+    """One schema object with its keywords looked up once (the schema is walked per value)."""
+
+    ref: Any
+    types: frozenset[str] | None
+    type_names: str
+    enum: list[Any] | None
+    one_of: list[Any] | None
+    pattern: re.Pattern[str] | None
+    minimum: float | None
+    maximum: float | None
+    properties: dict[str, Any]
+    patterns: tuple[tuple[re.Pattern[str], Any], ...]
+    extra: Any
+    required: tuple[str, ...]
+    items: Any
+    unique: bool
+
+
+_NODES: dict[int, _Node] = {}
+
+
+def _node(schema: dict[str, Any]) -> _Node:
+    found = _NODES.get(id(schema))
+    if found is not None:
+        return found
+    wanted = schema.get("type")
+    types = None if wanted is None else (wanted if isinstance(wanted, list) else [wanted])
+    node = _Node(
+        ref=_resolve(schema["$ref"]) if "$ref" in schema else None,
+        types=None if types is None else frozenset(types),
+        type_names=_human(types) if types else "",
+        enum=schema.get("enum"),
+        one_of=schema.get("oneOf"),
+        pattern=_pattern(schema["pattern"]) if "pattern" in schema else None,
+        minimum=schema.get("minimum"),
+        maximum=schema.get("maximum"),
+        properties=schema.get("properties", {}),
+        patterns=tuple((_pattern(k), v) for k, v in schema.get("patternProperties", {}).items()),
+        extra=schema.get("additionalProperties", True),
+        required=tuple(schema.get("required", ())),
+        items=schema.get("items"),
+        unique=bool(schema.get("uniqueItems")),
+    )
+    _NODES[id(schema)] = node  # NOTE: the schema is cached for the process, so ids stay valid
+    return node
+
+
 def _check(value: Any, schema: Any, path: tuple[str | int, ...], out: list[Problem]) -> None:
     if value is RESET or not isinstance(schema, dict):
         return
     if isinstance(value, Override):
         value = value.value
-    ref = schema.get("$ref")
-    if ref is not None:
-        _check(value, _resolve(ref), path, out)
+    node = _node(schema)
+    if node.ref is not None:
+        _check(value, node.ref, path, out)
     kinds = _kind(value)
-    wanted = schema.get("type")
-    if wanted is not None:
-        types = wanted if isinstance(wanted, list) else [wanted]
-        if not kinds & set(types):
-            out.append(Problem(path, f"must be a {_human(types)}", len(path)))
-            return
-    if "enum" in schema and not any(_same(value, item) for item in schema["enum"]):
-        choices = ", ".join(json.dumps(item) for item in schema["enum"])
+    if node.types is not None and not kinds & node.types:
+        out.append(Problem(path, f"must be a {node.type_names}", len(path)))
+        return
+    if node.enum is not None and not any(_same(value, item) for item in node.enum):
+        choices = ", ".join(json.dumps(item) for item in node.enum)
         out.append(Problem(path, f"must be one of {choices}", len(path)))
-    if "oneOf" in schema:
-        _one_of(value, schema["oneOf"], path, out)
-    if isinstance(value, str) and "pattern" in schema and not _pattern(schema["pattern"]).search(
-        value
-    ):
-        out.append(Problem(path, f"does not match the pattern {schema['pattern']!r}", len(path)))
+    if node.one_of is not None:
+        _one_of(value, node.one_of, path, out)
+    if node.pattern is not None and isinstance(value, str) and not node.pattern.search(value):
+        out.append(Problem(path, f"does not match the pattern {node.pattern.pattern!r}", len(path)))
     if "number" in kinds:
-        if "minimum" in schema and value < schema["minimum"]:
-            out.append(Problem(path, f"must be greater than or equal to {schema['minimum']}",
-                               len(path)))  # fmt: skip
-        if "maximum" in schema and value > schema["maximum"]:
-            out.append(Problem(path, f"must be less than or equal to {schema['maximum']}",
-                               len(path)))  # fmt: skip
+        if node.minimum is not None and value < node.minimum:
+            out.append(Problem(path, f"must be greater than or equal to {node.minimum}", len(path)))
+        if node.maximum is not None and value > node.maximum:
+            out.append(Problem(path, f"must be less than or equal to {node.maximum}", len(path)))
     if isinstance(value, dict):
-        _object(value, schema, path, out)
-    if isinstance(value, list):
-        items = schema.get("items")
-        if items is not None:
+        _object(value, node, path, out)
+    elif isinstance(value, list):
+        if node.items is not None:
             for index, item in enumerate(value):
-                _check(item, items, (*path, index), out)
-        if schema.get("uniqueItems") and not _deduplicated(path):
+                _check(item, node.items, (*path, index), out)
+        if node.unique and not _deduplicated(path):
             seen: set[str] = set()
             for item in value:
                 key = json.dumps(_plain(item), sort_keys=True)
@@ -191,33 +238,31 @@ def _check(value: Any, schema: Any, path: tuple[str | int, ...], out: list[Probl
                 seen.add(key)
 
 
-def _object(value: dict[str, Any], schema: dict[str, Any], path: tuple[str | int, ...],
+def _object(value: dict[str, Any], node: _Node, path: tuple[str | int, ...],
             out: list[Problem]) -> None:  # fmt: skip
-    properties = schema.get("properties", {})
-    patterns = schema.get("patternProperties", {})
-    extra = schema.get("additionalProperties", True)
     out.extend(
         Problem(path, f"is missing the required property {name!r}", len(path))
-        for name in schema.get("required", ())
+        for name in node.required
         if name not in value
     )
     for key, item in value.items():
         name = str(key)
         matched = False
-        if name in properties:
+        sub = node.properties.get(name)
+        if sub is not None:
             matched = True
-            _check(item, properties[name], (*path, name), out)
-        for source, sub in patterns.items():
-            if _pattern(source).search(name):
+            _check(item, sub, (*path, name), out)
+        for pattern, schema in node.patterns:
+            if pattern.search(name):
                 matched = True
-                _check(item, sub, (*path, name), out)
+                _check(item, schema, (*path, name), out)
         if matched:
             continue
-        if extra is False:
+        if node.extra is False:
             out.append(Problem(path, f"additional property {name!r} is not allowed",
                                len(path) + 1))  # fmt: skip
-        elif isinstance(extra, dict):
-            _check(item, extra, (*path, name), out)
+        elif isinstance(node.extra, dict):
+            _check(item, node.extra, (*path, name), out)
 
 
 def _one_of(value: Any, branches: list[Any], path: tuple[str | int, ...],

@@ -128,13 +128,12 @@ def _describe(value: Any) -> str:
 
 
 def validate_file(data: PDict, path: Path) -> None:
-    """Raise ComposeError (with the key's FILE:LINE:COL) for the first structural problem:
-    the checks below first (their messages say what to do), then Compose's whole schema."""
-    from archcheck.compose.schema import validate_model
+    """Raise ComposeError (with the key's FILE:LINE:COL) for the first structural problem.
 
+    The loader then checks each file against Compose's whole schema
+    (``archcheck.compose.schema``)."""
     validate_top_level(data, path)
     validate_services(data, path)
-    validate_model(data, path)
 
 
 def validate_top_level(data: PDict, path: Path) -> None:
