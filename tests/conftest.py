@@ -26,9 +26,16 @@ SLOW_MODULES: dict[str, str] = {
     "tests/test_readme.py": "readme",
     "tests/test_packaging.py": "packaging",
     "tests/test_tooling.py": "tooling",
+    "tests/sources/go/test_go_corpus.py": "corpus",
+    "tests/scaffold/test_scaffold_kubernetes.py": "kubernetes",
+    "tests/reporters/test_reporters_browser.py": "browser",
+    "tests/reporters/test_reporters_mermaid.py": "browser",
 }
 """Module -> marker. Keep in step with the tree (``pytest_collection_modifyitems`` checks)."""
-SLOW_MARKERS = ("go", "prometheus", "differential", "fuzz", "readme", "packaging", "tooling")
+SLOW_MARKERS = (
+    "go", "prometheus", "differential", "fuzz", "readme", "packaging", "tooling", "corpus",
+    "kubernetes", "browser",
+)
 
 
 XDIST_GROUPS = ("go", "prometheus")

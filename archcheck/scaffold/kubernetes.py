@@ -318,12 +318,12 @@ def _source(options_source: Path | None, folder: Path, app: str) -> Path:
 
 def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo) -> int:
     """The whole ``--target kubernetes`` command; returns the exit code."""
+    from archcheck.engine.migration import app_name
     from archcheck.pipeline import AnalyzeOptions, run_analysis
     from archcheck.scaffold.render import render
     from archcheck.scaffold.run import (
         _kinds,
         _label,
-        app_name,
         concurrency_for,
         parse_cron,
         parse_event,
