@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
     from archcheck.sources.go.syntax import GoSource
 
-GoFiles = dict[str, str]
-"""Package import path -> concatenated source of its non-test files."""
-
 _KEYWORDS = frozenset(
     [
         "break",
