@@ -7,8 +7,15 @@ from __future__ import annotations
 
 from archcheck import __version__
 from archcheck.engine.capacity import CapacityParams, event_capacity
-from archcheck.engine.criteria import EventVolumeParams, ProcessingTimeParams
+from archcheck.engine.criteria import (
+    ENVIRONMENT_DEFAULT,
+    EventVolumeParams,
+    ProcessingTimeParams,
+    RetryParams,
+    declared_disagreements,
+)
 from archcheck.engine.facts import Facts, KindContext
+from archcheck.engine.migration import migration_path
 from archcheck.engine.registry import CHECKS
 from archcheck.engine.ruleset import Ruleset, RuleSpec
 from archcheck.metrics import format_quantity
@@ -19,9 +26,11 @@ from archcheck.model import (
     Evidence,
     Finding,
     InlineLimits,
+    Ownership,
     Priority,
     Report,
     RuleDoc,
+    Service,
     System,
     Verdict,
     WorkloadKind,
@@ -40,6 +49,7 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
     env_rule = next((r for r in criteria if r.check == "environment"), None)
     verdicts: list[Verdict] = []
     loads: list[EventLoad] = []
+    defaults: set[str] = set()
     for (service_name, kind), workloads in facts.workloads.items():
         service = facts.services.get(service_name)
         if service is None or kind not in ("events", "cron"):
@@ -48,10 +58,15 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
         evidence: list[Evidence] = []
         by_check: dict[str, Evidence] = {}
         for r in criteria:
-            if kind in r.applies_to:
-                evidence.append(CHECKS[r.check].fn(r.params, ctx, r.criterion or r.name))
-                by_check.setdefault(r.check, evidence[-1])
-        verdicts.append(_verdict(ctx, evidence, env_rule))
+            if kind not in r.applies_to:
+                continue
+            found = CHECKS[r.check].fn(r.params, ctx, r.criterion or r.name)
+            by_check.setdefault(r.check, found)
+            if r.check == "environment" and found.value is None:
+                defaults.add(ENVIRONMENT_DEFAULT)  # NOTE: said once, in the report's header
+                continue
+            evidence.append(found.model_copy(update={"rule_id": r.id}))
+        verdicts.append(_verdict(ctx, _decision_order(evidence), env_rule))
         load = _event_load(service_name, by_check)
         if load is not None:
             loads.append(load)
@@ -79,6 +94,9 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
     )
     verdicts.sort(key=lambda v: (v.service, _KIND_ORDER.get(v.kind, 9)))
     notes = list(system.notes)
+    retry = next((r for r in criteria if r.check == "retry_dead_letter"), None)
+    if retry is not None and isinstance(retry.params, RetryParams):
+        notes += declared_disagreements(retry.params, facts)
     notes += [
         f"{ruleset.config_path}: {rule.id} ({rule.name}) overrides {', '.join(rule.overridden)}"
         for rule in ruleset.rules
@@ -92,11 +110,62 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
         findings=tuple(findings),
         workloads=system.workloads,
         notes=tuple(notes),
+        defaults=tuple(sorted(defaults)),
+        ownership=_ownership(system.services),
         rules=tuple(map(_doc, ruleset.rules)),
         event_loads=tuple(sorted(loads, key=lambda load: load.service)),
         inline_limits=_inline_limits(ruleset),
         capacity=_capacity(facts, ruleset),
+        migration=migration_path(verdicts, system.services),
     )
+
+
+_OUTCOME_ORDER = {"separate": 0, "insufficient-data": 1, "inline": 2, "neutral": 3}
+
+
+def _decision_order(evidence: list[Evidence]) -> list[Evidence]:
+    """What decided first: separate (high before medium before low), then what is missing,
+    then what is within the inline limits, then context (rule order within each)."""
+    return sorted(
+        evidence,
+        key=lambda e: (_OUTCOME_ORDER[e.outcome], -PRIORITY_RANK.get(e.priority or "", 0)),
+    )
+
+
+_OWNED_ROLES = ("event-worker", "cron-worker", "worker", "migration", "sidecar")
+
+
+def _ownership(services: tuple[Service, ...]) -> tuple[Ownership, ...]:
+    """How each worker, migration and sidecar was matched to its application service."""
+    out: list[Ownership] = []
+    for s in services:
+        if s.role not in _OWNED_ROLES and s.owner is None:
+            continue
+        location = s.key_locations.get("x-archcheck.owner", s.location)
+        out.append(
+            Ownership(service=s.name, role=s.role, owner=s.owner, match=s.owner_match,
+                      detail=_match_detail(s), location=location)
+        )  # fmt: skip
+    return tuple(out)
+
+
+def _match_detail(s: Service) -> str:
+    if s.owner is None:
+        return "no owner found: add x-archcheck: {owner: SERVICE}"
+    match s.owner_match:
+        case "x-archcheck":
+            return "declared with x-archcheck: owner"
+        case "image":
+            return f"the same image ({s.image})"
+        case "build":
+            dockerfile = f", {s.dockerfile}" if s.dockerfile else ""
+            return f"the same build ({s.build_context}{dockerfile})"
+        case "app-id":
+            return "its --app-id"
+        case "network_mode":
+            return f"network_mode: service:{s.owner}"
+        case _:
+            return f"its name ({s.name} -> {s.owner})"
 
 
 def _capacity(facts: Facts, ruleset: Ruleset) -> tuple[Capacity, ...]:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from archcheck.errors import ScaffoldError
 from archcheck.model import Location
+from archcheck.sources.gomodule import KRATOS
 
 _MODULE = re.compile(r"^module\s+(\S+)", re.MULTILINE)
 _GO_LINE = re.compile(r"^go\s+(\d+)\.(\d+)(?:\.(\d+))?\s*$", re.MULTILINE)
-_KRATOS = re.compile(r"github\.com/go-kratos/kratos(/v(\d+))?\s+v(\d+)\.")
 _BOOTSTRAP_DATA = re.compile(r"type\s+Bootstrap\s+struct\s*\{[^}]*?\bData\s+\*Data\b", re.DOTALL)
 _USECASE_CTOR = re.compile(r"^func\s+New(\w+)\s*\([^)]*\)\s*\*(\w*Use[Cc]ase)\b", re.MULTILINE)
 _CRON_METHOD = re.compile(
@@ -161,7 +161,7 @@ def read_target(root: Path) -> GoTarget:
     go_version = (1, 22, 0)
     if go is not None:
         go_version = (int(go[1]), int(go[2]), int(go[3] or 0))
-    kratos = _KRATOS.search(text)
+    kratos = KRATOS.search(text)
     if kratos is None:
         raise ScaffoldError(
             "the service does not require github.com/go-kratos/kratos/v2: the generated worker"

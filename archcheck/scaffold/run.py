@@ -15,6 +15,7 @@ from typing import Any
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
 from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.facts import Facts
+from archcheck.engine.migration import api_worker_mode, app_name
 from archcheck.errors import ExitCode, ScaffoldError
 from archcheck.model import Report, System, Verdict, Workload
 from archcheck.scaffold.gotarget import (
@@ -97,11 +98,6 @@ def resolve_service(project: ComposeProject, name: str) -> str:
         f"no service {name!r} in {', '.join(str(f) for f in project.files)}; services:"
         f" {', '.join(sorted(services)) or '(none)'}"
     )
-
-
-def app_name(service: str) -> str:
-    """``pricing-service`` -> ``pricing``."""
-    return re.sub(r"[-_](service|api|svc)$", "", service) or service
 
 
 def _source_dir(
@@ -264,7 +260,7 @@ def build_request(
     inline = {str(w.kind) for w in workloads if w.kind in ("events", "cron")} - split
     compose = _compose_target(project, svc, service, app, source)
     # The API keeps what stays inline (catalog keeps its events): AC105 checks exactly this.
-    compose = replace(compose, api_mode=inline.pop() if len(inline) == 1 else "api")
+    compose = replace(compose, api_mode=api_worker_mode(inline))
     request = ScaffoldRequest(
         app=app,
         source_dir=source,

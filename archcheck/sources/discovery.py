@@ -13,7 +13,7 @@ from pathlib import Path
 
 from archcheck.compose import ComposeProject
 from archcheck.errors import UsageError
-from archcheck.model import Measurement, Service, Workload
+from archcheck.model import Location, Measurement, Service, Workload
 from archcheck.sources.git_history import DEFAULT_SINCE_DAYS
 
 _CODE_ROLES = ("api",)
@@ -46,6 +46,8 @@ class Discovery:
     notes: tuple[str, ...] = ()
     roots: dict[str, Path] = field(default_factory=dict)
     """Service -> the folder its code was read from (also what deploy frequency counts)."""
+    worker_mode: dict[str, Location] = field(default_factory=dict)
+    """Service -> where its code reads ``WORKER_MODE`` or a ``-mode`` flag."""
 
 
 def parse_source_option(values: Sequence[str]) -> dict[str, Path]:
@@ -161,7 +163,9 @@ def discover(
         for w in dapr.workloads
     ]
     workloads = merge_workloads(merge_workloads(declared, go.workloads), dapr_workloads)
-    return Discovery(workloads=workloads, notes=tuple(notes), roots=roots)
+    return Discovery(
+        workloads=workloads, notes=tuple(notes), roots=roots, worker_mode=dict(go.worker_mode)
+    )
 
 
 def deploy_measurements(
