@@ -45,6 +45,10 @@ class InterpolationError(ComposeError):
     """A required variable (``${VAR:?msg}``) is missing, or ``${...}`` is malformed."""
 
 
+class ManifestError(ArchcheckError):
+    """A Kubernetes manifest that kubectl would reject, or that archcheck cannot read."""
+
+
 class ConfigError(ArchcheckError):
     """A project's ``.archcheck.yaml`` is invalid."""
 

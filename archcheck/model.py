@@ -29,10 +29,14 @@ Decision = Literal["inline", "separate", "insufficient-data"]
 Priority = Literal["high", "medium", "low"]
 Severity = Literal["high", "medium", "low"]
 Environment = Literal["production", "staging", "development"]
-Origin = Literal["compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git"]
+Origin = Literal[
+    "compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git", "kubernetes"
+]
 DeclaredFact = Literal["retry_needed", "dead_letter_needed"]
 """What a team can state about an event workload instead of measuring it."""
-OwnerMatch = Literal["x-archcheck", "image", "build", "name", "app-id", "network_mode"]
+OwnerMatch = Literal[
+    "x-archcheck", "image", "build", "name", "app-id", "network_mode", "annotation", "part-of"
+]
 """How a worker, migration or sidecar was matched to the application service it works for."""
 CodeKind = Literal["go-kratos-v2", "go", "other"]
 """What archcheck read of a service's code: a Kratos v2 Go module (``archcheck scaffold`` can
@@ -73,6 +77,41 @@ class Workload(_Frozen):
     that only a worker reaches it; None = the service's own process (inline)."""
     origin: Origin = "compose"
     location: Location | None = None
+
+
+class KubernetesWorkload(_Frozen):
+    """What a Kubernetes object says about a service that a compose service cannot.
+
+    Set only for services read from manifests; the cluster hygiene rules (AC2xx) read it.
+    Seconds are the effective values: Kubernetes' and Dapr's defaults when not written.
+    """
+
+    kind: str
+    """``Deployment``, ``StatefulSet``, ``CronJob``, ``Job``..."""
+    namespace: str | None = None
+    document: int = 0
+    """0-based index of the object's document in its file (multi-document YAML)."""
+    concurrency_policy: str | None = None
+    """CronJob ``spec.concurrencyPolicy`` (``Allow`` when not written)."""
+    starting_deadline_seconds: int | None = None
+    termination_grace_seconds: int = 30
+    sidecar_grace_seconds: int | None = None
+    """``dapr.io/graceful-shutdown-seconds`` (Dapr's default 5); None without a Dapr sidecar."""
+    drain_seconds: int | None = None
+    """How long the worker drains on SIGTERM: ``archcheck.dev/drain-seconds``; None unknown."""
+    has_requests: bool = False
+    """Every container requests CPU and memory."""
+    disruption_budget: str | None = None
+    """The PodDisruptionBudget whose selector matches the pods."""
+    autoscaler: str | None = None
+    """``HorizontalPodAutoscaler/NAME`` or ``ScaledObject/NAME`` that scales it."""
+    max_replicas: int | None = None
+    """The autoscaler's upper bound."""
+    awaited_by: str | None = None
+    """For a migration: what makes the rollout wait for it (``helm hook pre-upgrade``,
+    ``argo sync wave -1``, ``init container of pricing-service``); None: nothing does."""
+    idempotent: bool = False
+    """``archcheck.dev/idempotent: "true"``: running it twice, or beside the old version, is safe."""
 
 
 class Service(_Frozen):
@@ -116,6 +155,8 @@ class Service(_Frozen):
     """Where the service's key is written."""
     key_locations: dict[str, Location] = Field(default_factory=dict)
     """Dotted compose key (``deploy.replicas``) -> where its effective value was written."""
+    kubernetes: KubernetesWorkload | None = None
+    """Set when the service was read from Kubernetes manifests instead of compose."""
 
 
 class Measurement(_Frozen):

@@ -52,11 +52,15 @@ class AnalyzeOptions:
     snapshot, and win over ``--metrics`` files."""
     discovery: DiscoveryOptions = field(default_factory=DiscoveryOptions)
     """Go source, Dapr resources and git history (``--source``, ``--dapr-resources``...)."""
+    manifests: tuple[Path, ...] = ()
+    """Kubernetes manifests (files, folders, ``-``) to read instead of the compose project."""
 
 
 def build_system(options: AnalyzeOptions, project: ComposeProject | None = None) -> System:
     """Load the compose project (unless given, loaded from ``options.compose``) and every
     metrics input into one ``System``."""
+    if options.manifests:
+        return _manifests_system(options)
     from archcheck.sources.compose_system import describe
     from archcheck.sources.discovery import discover
 
@@ -69,23 +73,11 @@ def build_system(options: AnalyzeOptions, project: ComposeProject | None = None)
     discovered = discover(project, facts.services, workloads, options.discovery)
     workloads = list(discovered.workloads)
     notes.extend(discovered.notes)
-    kinds: dict[tuple[str, str], str] = {(w.service, w.name): w.kind for w in workloads}
-    batches = _read_metrics(metrics_paths(options, project, facts.metrics), kinds, notes)
-    if options.live is not None and options.live.enabled:
-        from archcheck.sources.live import collect_live
-
-        live = collect_live(
-            options.live, project=project.name, services=list(services), workload_kinds=kinds
-        )
-        batches.append((options.live.describe(), live, {}, {}, []))
-    measurements, env_by_service = _merge(batches, services, workloads, notes)
-    declarations = _declarations(facts.declarations, batches, services, workloads, notes)
+    paths = metrics_paths(options, project, facts.metrics)
+    measurements, declarations = _measure(
+        options, project.name, paths, services, workloads, notes, facts.declarations
+    )
     measurements.extend(_deploy_history(options.discovery, discovered, measurements, notes))
-    for name, (env, where) in env_by_service.items():
-        if services[name].environment is None:
-            services[name] = services[name].model_copy(
-                update={"environment": env, "environment_location": where}
-            )
     for name, service in services.items():
         update = _code_facts(service, discovered, project.working_dir)
         if update:
@@ -157,6 +149,79 @@ def _declarations(
                 f" x-archcheck; treated as events from its {d.fact} declaration"
             )
     return tuple(merged.values())
+
+
+def _manifests_system(options: AnalyzeOptions) -> System:
+    """The ``System`` of Kubernetes manifests: the same services and workloads, from objects.
+
+    Go discovery and git history need build contexts, which manifests do not name: they are
+    not read here. Metrics: ``--metrics``, else a snapshot in the manifests folder or beside
+    it (``k8s/`` next to ``metrics.yaml``).
+    """
+    from archcheck.kubernetes import load_manifests
+    from archcheck.sources.kubernetes_system import describe
+
+    inputs = load_manifests(options.manifests, cwd=options.compose.cwd)
+    facts = describe(inputs)
+    notes = list(facts.notes)
+    services = {s.name: s for s in facts.services}
+    workloads = list(facts.workloads)
+    base = options.compose.cwd or Path.cwd()
+    if options.metrics:
+        paths = [p if p.is_absolute() else base / p for p in options.metrics]
+    elif options.live is not None and options.live.enabled:
+        paths = []
+    else:
+        beside = [inputs.folder / n for n in SNAPSHOT_NAMES]
+        beside += [inputs.folder.parent / n for n in SNAPSHOT_NAMES]
+        paths = [p for p in beside if p.is_file()][:1]
+    for p in paths:
+        if not p.is_file():
+            raise UsageError(f"metrics file {p} does not exist; check --metrics")
+    measurements, declarations = _measure(
+        options, facts.project, paths, services, workloads, notes
+    )
+    return System(
+        project=facts.project,
+        compose_files=inputs.files,
+        services=tuple(services.values()),
+        workloads=tuple(workloads),
+        measurements=tuple(measurements),
+        declarations=declarations,
+        environment=options.environment or facts.environment,
+        notes=tuple(notes),
+    )
+
+
+def _measure(
+    options: AnalyzeOptions,
+    project: str,
+    paths: list[Path],
+    services: dict[str, Service],
+    workloads: list[Workload],
+    notes: list[str],
+    declared: tuple[Declaration, ...] = (),
+) -> tuple[list[Measurement], tuple[Declaration, ...]]:
+    """Snapshot, exposition and live measurements, later inputs winning; environments that a
+    snapshot declares are set on the services (``services`` is updated in place); the
+    declarations of ``declared`` and of the snapshots."""
+    kinds: dict[tuple[str, str], str] = {(w.service, w.name): w.kind for w in workloads}
+    batches = _read_metrics(paths, kinds, notes)
+    if options.live is not None and options.live.enabled:
+        from archcheck.sources.live import collect_live
+
+        live = collect_live(
+            options.live, project=project, services=list(services), workload_kinds=kinds
+        )
+        batches.append((options.live.describe(), live, {}, {}, []))
+    measurements, env_by_service = _merge(batches, services, workloads, notes)
+    declarations = _declarations(declared, batches, services, workloads, notes)
+    for name, (env, where) in env_by_service.items():
+        if services[name].environment is None:
+            services[name] = services[name].model_copy(
+                update={"environment": env, "environment_location": where}
+            )
+    return measurements, declarations
 
 
 def _deploy_history(

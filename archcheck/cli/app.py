@@ -21,7 +21,7 @@ from archcheck.cli.options import (
     progress,
     with_groups,
 )
-from archcheck.errors import ArchcheckError, ExitCode
+from archcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from archcheck.compose import ComposeOptions
@@ -62,11 +62,19 @@ def config(
     services: Annotated[
         bool, typer.Option("--services", help="Print the service names only.")
     ] = False,
+    no_redact: Annotated[
+        bool,
+        typer.Option("--no-redact", help="Print secrets as Compose has them (do not mask)."),
+    ] = False,
 ) -> None:
-    """Print the normalised project, as `docker compose config` would (secrets redacted)."""
+    """Print the normalised project, as `docker compose config` would (secrets masked)."""
     from archcheck.compose.command import ConfigArgs, run_config
 
-    run_config(ConfigArgs(compose=compose, output_format=output_format, services=services))
+    run_config(
+        ConfigArgs(
+            compose=compose, output_format=output_format, services=services, redact=not no_redact
+        )
+    )
 
 
 metrics_app = typer.Typer(
@@ -131,7 +139,11 @@ def metrics_snapshot(
 @with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
 def analyze(
     compose_file: Annotated[
-        Path | None, typer.Argument(help="Compose file (default: compose discovery as Compose).")
+        Path | None,
+        typer.Argument(
+            help="Compose file (default: compose discovery as Compose), or Kubernetes manifests:"
+            " a folder, a manifest file, or - for kubectl kustomize / helm template output.",
+        ),
     ] = None,
     *,
     compose: "ComposeOptions",
@@ -245,8 +257,13 @@ def analyze(
         if compose_file is not None or compose.files:
             raise UsageError("--example analyses the bundled shop: drop the compose file")
         compose_file = example_dir() / "docker-compose.yml"
+
+    from archcheck.kubernetes import looks_like_manifests
+
+    manifests = compose_file is not None and looks_like_manifests(compose_file)
     options = AnalyzeOptions(
-        compose=first_file(compose, compose_file),
+        compose=compose if manifests else first_file(compose, compose_file),
+        manifests=(compose_file,) if manifests and compose_file is not None else (),
         metrics=tuple(metrics or ()),
         config=config_file,
         discovery=DiscoveryOptions(
@@ -469,6 +486,33 @@ def scaffold(
             "instead of writing docker-compose.workers.yml.",
         ),
     ] = False,
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            rich_help_panel="Kubernetes",
+            help="compose (worker services) or kubernetes (Deployments, KEDA, Dapr resources "
+            "and a kustomize Component beside the manifests).",
+        ),
+    ] = "compose",
+    manifests: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--manifests",
+            metavar="PATH",
+            rich_help_panel="Kubernetes",
+            help="With --target kubernetes: the manifests folder or files (default: ./k8s).",
+        ),
+    ] = None,
+    cron_as: Annotated[
+        str | None,
+        typer.Option(
+            "--cron-as",
+            rich_help_panel="Kubernetes",
+            help="With --target kubernetes: run cron jobs in a singleton Deployment"
+            " (deployment) or as CronJobs (cronjob); default: chosen by rule.",
+        ),
+    ] = None,
 ) -> None:
     """Generate the worker split of SERVICE: Go worker code, compose services, Dapr config."""
     from archcheck.errors import UsageError
@@ -476,6 +520,12 @@ def scaffold(
 
     if mode not in (None, "events", "cron", "all"):
         raise UsageError(f"--mode {mode}: use events, cron or all")
+    if target not in ("compose", "kubernetes"):
+        raise UsageError(f"--target {target}: use compose or kubernetes")
+    if cron_as not in (None, "cronjob", "deployment"):
+        raise UsageError(f"--cron-as {cron_as}: use cronjob or deployment")
+    if target == "compose" and (manifests or cron_as):
+        raise UsageError("--manifests and --cron-as go with --target kubernetes")
     options = ScaffoldOptions(
         service=service,
         compose=compose,
@@ -489,10 +539,21 @@ def scaffold(
         check=check,
         in_place=in_place,
     )
-    code = run_scaffold(
-        options, err=lambda m: typer.echo(m, err=True), out=lambda m: typer.echo(m, nl=False)
-    )
-    raise typer.Exit(code)
+    def err(message: str) -> None:
+        typer.echo(message, err=True)
+
+    def out(message: str) -> None:
+        typer.echo(message, nl=False)
+
+    if target == "kubernetes":
+        from archcheck.scaffold.kubernetes import KubernetesOptions, run_kubernetes
+
+        k8s = KubernetesOptions(
+            manifests=tuple(manifests or (Path("k8s"),)),
+            cron_as=cron_as,  # type: ignore[arg-type]
+        )
+        raise typer.Exit(run_kubernetes(options, k8s, err=err, out=out))
+    raise typer.Exit(run_scaffold(options, err=err, out=out))
 
 
 @app.command()
@@ -541,12 +602,11 @@ def fix(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app and turn archcheck errors into exit code 2.
+    """Console-script entry point: run the app; any error exits 2 (``archcheck.cli.guard``).
 
     Typer's standalone mode already maps bad flags to exit 2 and ``typer.Exit`` to its code.
     """
-    try:
+    from archcheck.cli.guard import guarded
+
+    with guarded(lambda line: typer.secho(line, fg="red", err=True)):
         app(args=argv)
-    except ArchcheckError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(ExitCode.USAGE)

@@ -25,16 +25,13 @@ def main(argv: list[str] | None = None) -> None:
     gc.set_threshold(*GC_THRESHOLDS)
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["config"]:
+        from archcheck.cli.guard import guarded
         from archcheck.compose.command import parse_config_args, run_config
-        from archcheck.errors import ArchcheckError, ExitCode
 
         parsed = parse_config_args(args[1:])
         if parsed is not None:
-            try:
+            with guarded():
                 run_config(parsed)
-            except ArchcheckError as exc:
-                sys.stderr.write(f"error: {exc}\n")
-                sys.exit(ExitCode.USAGE)
             return
     from archcheck.cli.app import main as typer_main
 

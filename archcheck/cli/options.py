@@ -342,5 +342,3 @@ LIVE_OPTIONS = OptionGroup(
     ),
     _live_options,
 )
-
-

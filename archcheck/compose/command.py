@@ -17,6 +17,7 @@ class ConfigArgs:
     compose: ComposeOptions = field(default_factory=ComposeOptions)
     output_format: str = "yaml"
     services: bool = False
+    redact: bool = True
 
 
 def run_config(args: ConfigArgs) -> None:
@@ -33,7 +34,7 @@ def run_config(args: ConfigArgs) -> None:
     if args.services:
         sys.stdout.write("".join(f"{name}\n" for name in project.services))
         return
-    sys.stdout.write(render_config(project, args.output_format))
+    sys.stdout.write(render_config(project, args.output_format, redact=args.redact))
 
 
 _VALUED = {
@@ -49,12 +50,14 @@ def parse_config_args(argv: list[str]) -> ConfigArgs | None:
     lists: dict[str, list[str]] = {"files": [], "env_files": [], "profiles": []}
     single: dict[str, str] = {}
     services = False
+    redact = True
     i = 0
     while i < len(argv):
         arg = argv[i]
         name, equals, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if name == "--services" and not equals:
-            services = True
+        if name in ("--services", "--no-redact") and not equals:
+            services = services or name == "--services"
+            redact = redact and name != "--no-redact"
             i += 1
             continue
         target = _VALUED.get(name)
@@ -83,4 +86,5 @@ def parse_config_args(argv: list[str]) -> ConfigArgs | None:
         ),
         output_format=single.get("output_format", "yaml"),
         services=services,
+        redact=redact,
     )

@@ -177,9 +177,8 @@ def _value(src: str, env: Mapping[str, str], line: int, file: str) -> tuple[str,
             rest = "" if newline < 0 else rest[newline + 1 :]
             return value, rest, src[: i + 1].count("\n") + 1
         escaped = False
-    first = src.split("\n", 1)[0]
     raise ComposeError(
-        f"line {line}: unterminated quoted value {first}: close the quote",
+        f"line {line}: the value's opening {quote} is never closed: close the quote",
         location((file, line, 1)),
     )
 

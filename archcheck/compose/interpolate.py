@@ -88,7 +88,10 @@ def _braced(text: str, dollar: int, env: Lookup, unset: set[str] | None) -> tupl
     start = dollar + 2
     end = _closing_brace(text, start)
     if end < 0:
-        raise TemplateError(f"invalid interpolation format {text!r}: a '${{' is never closed")
+        raise TemplateError(
+            f"invalid interpolation format: the '${{' at character {dollar + 1} is never closed; "
+            "close it with '}', or write $$ for a literal $"
+        )
     body = text[start:end]
     k = 0
     while k < len(body) and body[k] in _NAME_CHARS:
@@ -96,8 +99,8 @@ def _braced(text: str, dollar: int, env: Lookup, unset: set[str] | None) -> tupl
     name = body[:k]
     if not name or name[0] not in _NAME_START:
         raise TemplateError(
-            f"invalid interpolation format {text!r}: ${{{body}}} does not start with a "
-            "variable name; write $$ for a literal $"
+            f"invalid interpolation format: the '${{' at character {dollar + 1} is not followed "
+            "by a variable name; write $$ for a literal $"
         )
     rest = body[k:]
     if not rest:
@@ -107,8 +110,8 @@ def _braced(text: str, dollar: int, env: Lookup, unset: set[str] | None) -> tupl
     arg = rest[2:] if colon else rest[1:]
     if op not in ("-", "+", "?"):
         raise TemplateError(
-            f"invalid interpolation format {text!r}: unexpected {rest[:2]!r} after {name}; "
-            "use :-, -, :+, +, :? or ?"
+            f"invalid interpolation format: unexpected characters after ${{{name} (character "
+            f"{start + k + 1}); use :-, -, :+, +, :? or ?"
         )
     value = env.get(name)
     is_set = value is not None
@@ -194,9 +197,7 @@ for _pattern, _cast in CASTS.items():
     _node[""] = _cast
 
 
-def interpolate(
-    value: Any, env: Lookup, warnings: set[str], file_pos: Pos | None = None
-) -> Any:
+def interpolate(value: Any, env: Lookup, warnings: set[str], file_pos: Pos | None = None) -> Any:
     """A copy of a parsed document with every string value interpolated and cast."""
     return _walk(value, env, warnings, [_CAST_TREE], [], file_pos)
 
@@ -231,6 +232,12 @@ def _walk(
         except TemplateError as exc:
             raise InterpolationError(
                 f"error while interpolating {'.'.join(path)}: {exc}",
+                location(pos) if pos else None,
+            ) from None
+        except RecursionError:
+            raise InterpolationError(
+                f"error while interpolating {'.'.join(path)}: '${{...}}' defaults nest too "
+                "deeply; flatten them",
                 location(pos) if pos else None,
             ) from None
         return result

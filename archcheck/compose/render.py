@@ -7,7 +7,7 @@ from typing import Any
 
 from archcheck.compose.project import ComposeProject
 from archcheck.errors import UsageError
-from archcheck.files.redact import redact_environment
+from archcheck.files.redact import redact_tree
 
 
 def _escaped(value: Any) -> Any:
@@ -36,25 +36,18 @@ def compose_config(project: ComposeProject) -> dict[str, Any]:
 
 
 def redacted_config(project: ComposeProject) -> dict[str, Any]:
-    """The project's config with every service's environment values made safe to print."""
-    config = compose_config(project)
-    services = {}
-    for name, service in config["services"].items():
-        if isinstance(service.get("environment"), dict):
-            service = {**service, "environment": redact_environment(service["environment"])}
-        build = service.get("build")
-        if isinstance(build, dict) and isinstance(build.get("args"), dict):
-            service = {**service, "build": {**build, "args": redact_environment(build["args"])}}
-        services[name] = service
-    config["services"] = services
+    """The project's config with every secret masked, wherever a string holds one
+    (environment, command, labels, healthcheck, build args, extension fields...)."""
+    config: dict[str, Any] = redact_tree(compose_config(project))
     return config
 
 
-def render_config(project: ComposeProject, output_format: str) -> str:
-    """The normalised project as JSON (``docker compose config --format json``) or YAML."""
+def render_config(project: ComposeProject, output_format: str, *, redact: bool = True) -> str:
+    """The normalised project as JSON (``docker compose config --format json``) or YAML;
+    with ``redact=False`` exactly as Compose prints it, secrets included."""
     if output_format not in ("json", "yaml"):
         raise UsageError(f"unknown --format {output_format!r}: use json or yaml")
-    config = _escaped(redacted_config(project))
+    config = _escaped(redacted_config(project) if redact else compose_config(project))
     if output_format == "json":
         text = json.dumps(config, indent=2, ensure_ascii=False)
         # NOTE: Go's encoder escapes these three for HTML; doing the same keeps byte equality.

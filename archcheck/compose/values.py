@@ -64,11 +64,17 @@ _UNITS_NS = {
 _DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 
 
+_MAX_DURATION_S = (2**63 - 1) / 1e9
+"""Go's time.Duration is an int64 of nanoseconds: about 292 years."""
+
+
 def parse_duration(value: Any) -> int:
     """A Go duration (``1m30s``, ``500ms``) or a number of seconds, in nanoseconds."""
     if isinstance(value, bool):
         raise FormatError(f"invalid duration {value!r}")
     if isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) > _MAX_DURATION_S:
+            raise FormatError(f"invalid duration {value!r}: out of range")
         return int(value * 1_000_000_000)
     text = str(value).strip()
     if text in ("0", ""):
@@ -85,6 +91,8 @@ def parse_duration(value: Any) -> int:
             raise FormatError(f'time: invalid duration "{text}"')
         total += float(match.group(1)) * _UNITS_NS[match.group(2)]
         pos = match.end()
+    if total > _MAX_DURATION_S * 1e9:
+        raise FormatError(f'time: invalid duration "{text}": out of range')
     return sign * round(total)
 
 
@@ -129,6 +137,8 @@ def parse_bytes(value: Any) -> int:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise FormatError(f"invalid size: {value!r}")
         return int(value)
     match = _BYTES.match(str(value))
     if match is None:

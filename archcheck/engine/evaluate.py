@@ -164,6 +164,10 @@ def _match_detail(s: Service) -> str:
             return "its --app-id"
         case "network_mode":
             return f"network_mode: service:{s.owner}"
+        case "annotation":
+            return "its archcheck.dev/owner annotation"
+        case "part-of":
+            return "its app.kubernetes.io/part-of label"
         case _:
             return f"its name ({s.name} -> {s.owner})"
 

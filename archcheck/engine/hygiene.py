@@ -78,9 +78,9 @@ def container_name_with_replicas(p: NoParams, facts: Facts) -> Iterator[Hit]:
 
 
 def cron_worker_replicated(p: NoParams, facts: Facts) -> Iterator[Hit]:
-    """Every replica of a cron worker runs every job: N replicas, N runs."""
+    """Every replica of a cron worker runs every job: N replicas, N runs (AC201 on a cluster)."""
     for s in facts.services.values():
-        if s.role == "cron-worker" and (s.replicas or 1) > 1:
+        if s.role == "cron-worker" and (s.replicas or 1) > 1 and s.kubernetes is None:
             yield Hit(s.name, _at(s, "deploy.replicas", "scale"), {"replicas": s.replicas})
 
 
@@ -146,9 +146,9 @@ def api_may_run_separated_workloads(p: NoParams, facts: Facts) -> Iterator[Hit]:
 
 
 def worker_without_resource_limits(p: NoParams, facts: Facts) -> Iterator[Hit]:
-    """A worker without limits can starve the API it was split from."""
+    """A worker without limits can starve the API it was split from (AC208 on a cluster)."""
     for s in facts.services.values():
-        if s.role in _WORKERS and not s.has_resource_limits:
+        if s.role in _WORKERS and not s.has_resource_limits and s.kubernetes is None:
             yield Hit(s.name, _at(s, "deploy", "image", "build"), {"role": s.role})
 
 

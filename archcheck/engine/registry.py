@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from archcheck.engine import criteria, hygiene
+from archcheck.engine import cluster, criteria, hygiene
 from archcheck.engine.capacity import CapacityParams
 from archcheck.engine.criteria import Params
 
@@ -83,4 +83,27 @@ CHECKS: dict[str, Check] = {
         hygiene.NoParams, hygiene.event_worker_without_sidecar
     ),
     "worker_depends_on_api": _hygiene(hygiene.NoParams, hygiene.worker_depends_on_api, "api"),
+    "cron_worker_scaled": _hygiene(
+        hygiene.NoParams, cluster.cron_worker_scaled, "replicas", "by"
+    ),
+    "cronjob_allows_overlap": _hygiene(
+        hygiene.NoParams, cluster.cronjob_allows_overlap, "policy"
+    ),
+    "cronjob_without_starting_deadline": _hygiene(
+        hygiene.NoParams, cluster.cronjob_without_starting_deadline
+    ),
+    "migration_not_ordered": _hygiene(hygiene.NoParams, cluster.migration_not_ordered, "kind"),
+    "event_worker_without_disruption_budget": _hygiene(
+        hygiene.NoParams, cluster.event_worker_without_disruption_budget
+    ),
+    "termination_grace_too_short": _hygiene(
+        cluster.DrainParams, cluster.termination_grace_too_short,
+        "grace", "needed", "drain", "sidecar", "drain_source",
+    ),
+    "sidecar_grace_too_short": _hygiene(
+        cluster.DrainParams, cluster.sidecar_grace_too_short, "sidecar", "drain", "drain_source"
+    ),
+    "worker_without_requests_limits": _hygiene(
+        hygiene.NoParams, cluster.worker_without_requests_limits, "role", "missing"
+    ),
 }

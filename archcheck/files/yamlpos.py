@@ -8,6 +8,7 @@ to fix. Duplicate keys are rejected here (PyYAML would silently keep the last on
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -111,9 +112,22 @@ def load_yaml(
         raise error(f"cannot read {what} {file}: {exc.strerror}; check the path", None) from exc
     loader = _Loader(text)
     reader = _Reader(loader, file, error, what)
-    try:
+    with _yaml_errors(loader, file, error, what):
         node = loader.get_single_node()
         data = None if node is None else reader.read_document(node)
+    return data, Positions(reader.positions)
+
+
+@contextmanager
+def _yaml_errors(
+    loader: yaml.SafeLoader,
+    file: str,
+    error: Callable[[str, Location | None], ArchcheckError],
+    what: str,
+) -> Iterator[None]:
+    """PyYAML's errors as ``error``s pointing at the line; the loader disposed of either way."""
+    try:
+        yield
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = location((file, mark.line + 1, mark.column + 1)) if mark else None
@@ -124,7 +138,26 @@ def load_yaml(
         raise error(f"{what} nests too deeply; flatten it", location((file, 1, 1))) from exc
     finally:
         loader.dispose()
-    return data, Positions(reader.positions)
+
+
+def load_yaml_documents(
+    text: str, file: str, error: Callable[[str, Location | None], ArchcheckError], *, what: str
+) -> list[tuple[Any, Positions]]:
+    """Every document of a multi-document YAML stream (``---``), each with its own positions.
+
+    Empty documents (a trailing ``---``) are left out; keys are as strict as in ``load_yaml``.
+    """
+    loader = _Loader(text)
+    documents: list[tuple[Any, Positions]] = []
+    with _yaml_errors(loader, file, error, what):
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""):
+                continue
+            reader = _Reader(loader, file, error, what)
+            reader.positions[()] = _mark(file, node)
+            documents.append((reader.read_document(node), Positions(reader.positions)))
+    return documents
 
 
 _STR = "tag:yaml.org,2002:str"

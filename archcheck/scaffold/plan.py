@@ -137,14 +137,26 @@ def plan_root(
 
 
 def unified_diff(item: Planned, label: str) -> str:
-    """The change ``item`` would make, as a unified diff (empty when there is none)."""
+    """The change ``item`` would make, as a unified diff (empty when there is none).
+
+    Its lines are printed, so secrets in them (a compose file's environment in the context
+    of an ``--in-place`` diff) are masked, line by line.
+    """
     if item.new is None or item.old == item.new:
         return ""
-    return "".join(
-        difflib.unified_diff(
-            (item.old or "").splitlines(keepends=True),
-            item.new.splitlines(keepends=True),
-            fromfile=f"a/{label}" if item.old is not None else "/dev/null",
-            tofile=f"b/{label}",
-        )
+    lines = difflib.unified_diff(
+        (item.old or "").splitlines(keepends=True),
+        item.new.splitlines(keepends=True),
+        fromfile=f"a/{label}" if item.old is not None else "/dev/null",
+        tofile=f"b/{label}",
     )
+    return "".join(_masked(line) for line in lines)
+
+
+def _masked(line: str) -> str:
+    from archcheck.files.redact import redact_line
+
+    if line[:1] not in " +-" or line.startswith(("+++", "---")):
+        return line
+    body = line[1:].rstrip("\r\n")
+    return line[0] + redact_line(body) + line[1 + len(body) :]

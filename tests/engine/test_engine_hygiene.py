@@ -26,14 +26,27 @@ def ruleset() -> Ruleset:
     return load_ruleset()
 
 
+INPUT_FILES = {"compose": "docker-compose.yml", "kubernetes": "k8s.yaml"}
+"""A case's ``input``: a compose file (the default) or Kubernetes manifests (AC2xx)."""
+
+
 def findings(
-    tmp_path: Path, ruleset: Ruleset, text: str, rule: str, metrics: str | None = None
+    tmp_path: Path,
+    ruleset: Ruleset,
+    text: str,
+    rule: str,
+    metrics: str | None = None,
+    kind: str = "compose",
 ) -> list[Finding]:
-    path = tmp_path / "docker-compose.yml"
+    path = tmp_path / INPUT_FILES[kind]
     path.write_text(text)
     if metrics is not None:
         (tmp_path / "metrics.yaml").write_text(metrics)
-    system = build_system(AnalyzeOptions(compose=ComposeOptions(files=(path,))))
+    if kind == "kubernetes":
+        options = AnalyzeOptions(manifests=(path,))
+    else:
+        options = AnalyzeOptions(compose=ComposeOptions(files=(path,)))
+    system = build_system(options)
     return [f for f in evaluate(system, ruleset).findings if f.rule_id == rule]
 
 
@@ -61,13 +74,14 @@ def test_every_hygiene_rule_has_a_case_named_like_its_rule_file() -> None:
 def test_hygiene_rule_fires_on_defect_only(tmp_path: Path, ruleset: Ruleset, path: Path) -> None:
     rule = path.stem.split("-")[0]
     case = _case(path)
-    hits = findings(tmp_path, ruleset, case["bad"], rule, case.get("metrics"))
+    kind = case.get("input", "compose")
+    hits = findings(tmp_path, ruleset, case["bad"], rule, case.get("metrics"), kind)
     assert len(hits) == 1, hits
-    compose_file = tmp_path / "docker-compose.yml"
-    assert hits[0].location is not None and hits[0].location.file == str(compose_file)
-    assert hits[0].location.line == line_of(compose_file, case["marker"]), hits[0]
+    input_file = tmp_path / INPUT_FILES[kind]
+    assert hits[0].location is not None and hits[0].location.file == str(input_file)
+    assert hits[0].location.line == line_of(input_file, case["marker"]), hits[0]
     assert hits[0].severity == ruleset.by_id[rule].severity
-    assert findings(tmp_path, ruleset, case["good"], rule, case.get("metrics")) == []
+    assert findings(tmp_path, ruleset, case["good"], rule, case.get("metrics"), kind) == []
 
 
 CAPACITY = """

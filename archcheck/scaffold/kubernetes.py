@@ -1,0 +1,418 @@
+"""``archcheck scaffold SERVICE --target kubernetes``: the same Go worker, plus manifests.
+
+The analysis comes from the user's manifests; the Go worker is rendered exactly as for compose;
+the manifests (a Deployment per event worker with Dapr annotations, a PodDisruptionBudget and a
+KEDA ScaledObject; a singleton cron Deployment; Dapr Subscriptions and Resiliency scoped to the
+worker's app-id; a kustomize Component that also sets the API's WORKER_MODE) go to a folder
+beside the user's manifests. Planning, diffs, conflicts and writing are the scaffold's own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from archcheck.errors import ExitCode, ScaffoldError
+from archcheck.kubernetes import Manifest, load_manifests
+from archcheck.model import Report, Service, System
+from archcheck.scaffold.gotarget import GoTarget, read_target
+from archcheck.scaffold.plan import Planned, plan_root, unified_diff
+from archcheck.scaffold.request import CronSpec, EventSpec, ScaffoldRequest
+
+Echo = Callable[[str], None]
+CronAs = Literal["cronjob", "deployment"]
+
+DRAIN_S = 25
+"""The worker's drain on SIGTERM: ``worker.stop_timeout`` in configs/worker.yaml."""
+SIDECAR_GRACE_S = DRAIN_S + 10
+"""``dapr.io/graceful-shutdown-seconds``: daprd outlives the drain."""
+TERMINATION_GRACE_S = DRAIN_S + SIDECAR_GRACE_S + 5
+"""``terminationGracePeriodSeconds``: the drain plus the sidecar's grace, plus clean-up."""
+EVENT_TIMEOUT_S = 90
+"""Dapr's ``eventTimeout``: above the worker's ``handler_timeout`` (1m)."""
+BURST = 4
+"""``maxReplicaCount`` covers a burst of this many times the 7-day average need."""
+BACKLOG_PER_POD = 10
+"""KEDA's per-pod target: this many rounds of WORKER_CONCURRENCY events waiting."""
+EVENT_RESOURCES = {
+    "requests": {"cpu": "250m", "memory": "256Mi"},
+    "limits": {"cpu": "1", "memory": "512Mi"},
+}
+CRON_RESOURCES = {
+    "requests": {"cpu": "100m", "memory": "128Mi"},
+    "limits": {"cpu": "500m", "memory": "256Mi"},
+}
+PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
+"""KEDA's Prometheus trigger address when the pub/sub has no scaler of its own: adjust it."""
+
+
+@dataclass(frozen=True)
+class KubernetesOptions:
+    """The ``--target kubernetes`` flags."""
+
+    manifests: tuple[Path, ...]
+    cron_as: CronAs | None = None
+    """CronJobs or a singleton Deployment; None: chosen by rule (``choose_cron``)."""
+
+
+@dataclass(frozen=True)
+class App:
+    """What the worker manifests copy from the API's Deployment."""
+
+    service: Service
+    manifest: Manifest
+    container: Mapping[str, Any]
+    pod: Mapping[str, Any]
+    pod_annotations: Mapping[str, str]
+
+
+def resolve_service(system: System, name: str) -> Service:
+    """The API service by its name or its application's short name (``pricing``)."""
+    by_name = {s.name: s for s in system.services}
+    for candidate in (name, f"{name}-service", f"{name}_service", f"{name}-api"):
+        s = by_name.get(candidate)
+        if s is not None and s.kubernetes is not None and s.role == "api":
+            return s
+    apis = sorted(s.name for s in system.services if s.role == "api" and s.kubernetes)
+    raise ScaffoldError(
+        f"no API workload {name!r} in the manifests; API workloads: {', '.join(apis) or '(none)'}"
+    )
+
+
+def choose_cron(jobs: tuple[CronSpec, ...]) -> CronAs:
+    """CronJobs need a one-shot worker (``-once``), which the Go worker does not have yet: a
+    singleton Deployment runs every job; ``--cron-as`` can only ask for it explicitly."""
+    return "deployment"
+
+
+def _app(system: System, service: Service, manifests: tuple[Path, ...]) -> App:
+    k8s = service.kubernetes
+    assert k8s is not None
+    inputs = load_manifests(manifests)
+    manifest = next(
+        m for m in inputs.manifests
+        if m.kind == k8s.kind and m.namespace == k8s.namespace and m.name == service.name
+    )
+    pod = manifest.get("spec", "template", "spec") or {}
+    containers = [c for c in pod.get("containers") or [] if isinstance(c, Mapping)]
+    container = next((c for c in containers if c.get("name") != "daprd"), containers[0])
+    annotations = manifest.get("spec", "template", "metadata", "annotations") or {}
+    return App(service, manifest, container, pod, {str(k): str(v) for k, v in annotations.items()})
+
+
+def _env(app: App, notes: Echo) -> list[dict[str, Any]]:
+    from archcheck.files.redact import is_secret_name
+
+    out: list[dict[str, Any]] = []
+    for item in app.container.get("env") or []:
+        if not isinstance(item, Mapping) or item.get("name") in ("WORKER_MODE", "WORKER_CONCURRENCY"):
+            continue
+        if "value" in item and is_secret_name(str(item.get("name"))):
+            notes(
+                f"note: {app.service.name}'s env {item['name']} holds a literal secret, which is"
+                " not copied into the workers: give them the value through a secretKeyRef"
+            )
+            continue
+        out.append(dict(item))
+    return out
+
+
+def _component(manifests: tuple[Path, ...], name: str) -> Manifest | None:
+    inputs = load_manifests(manifests)
+    return next(
+        (m for m in inputs.manifests if m.kind == "Component" and m.name == name
+         and m.api_version.startswith("dapr.io/")),
+        None,
+    )
+
+
+def _metadata(component: Manifest | None) -> dict[str, str]:
+    """A Component's plain ``spec.metadata`` values (secret references are left out)."""
+    items = component.get("spec", "metadata") if component else None
+    return {
+        str(i["name"]): str(i["value"])
+        for i in items if isinstance(i, Mapping) and "name" in i and "value" in i
+    } if isinstance(items, list) else {}
+
+
+def triggers(
+    component: Manifest | None, topics: list[str], app_id: str, backlog: int, namespace: str | None
+) -> tuple[list[dict[str, Any]], str]:
+    """KEDA triggers matching the pub/sub component, and what they measure."""
+    kind = str(component.get("spec", "type")) if component else ""
+    meta = _metadata(component)
+    if kind == "pubsub.kafka":
+        group = meta.get("consumerGroup", app_id)
+        group = app_id if "{" in group else group
+        return [
+            {"type": "kafka", "metadata": {
+                "bootstrapServers": meta.get("brokers", "kafka:9092"), "consumerGroup": group,
+                "topic": t, "lagThreshold": str(backlog)}}
+            for t in topics
+        ], "consumer-group lag per Kafka topic"
+    if kind == "pubsub.redis":
+        return [
+            {"type": "redis-streams", "metadata": {
+                "address": meta.get("redisHost", "redis:6379"), "stream": t,
+                "consumerGroup": meta.get("consumerID", app_id),
+                "pendingEntriesCount": str(backlog)}}
+            for t in topics
+        ], "pending entries of each Redis stream"
+    if kind == "pubsub.rabbitmq":
+        return [
+            {"type": "rabbitmq", "metadata": {
+                "protocol": "amqp", "queueName": f"{meta.get('consumerID', app_id)}-{t}",
+                "mode": "QueueLength", "value": str(backlog), "hostFromEnv": "RABBITMQ_HOST"}}
+            for t in topics
+        ], "RabbitMQ queue length (the worker's env needs RABBITMQ_HOST)"
+    where = f'namespace="{namespace}",' if namespace else ""
+    return [
+        {"type": "prometheus", "metadata": {
+            "serverAddress": PROMETHEUS_URL,
+            "query": f'sum(max_over_time(worker_queue_size{{{where}pod=~"{app_id}-.*"}}[2m]))',
+            "threshold": str(backlog)}}
+    ], f"worker_queue_size in Prometheus (check serverAddress {PROMETHEUS_URL})"
+
+
+def need(system: System, service: str, events: tuple[EventSpec, ...]) -> float:
+    """Concurrent handlers the topics need by Little's law: rate x p95 latency."""
+    topics = {e.topic for e in events}
+    names = {w.name for w in system.workloads if w.service == service and (w.topic or w.name) in topics}
+    v = {(m.workload, m.metric): m.value for m in system.measurements if m.service == service}
+    return sum(
+        v[(n, "events_per_minute")] / 60 * v[(n, "processing_ms_p95")] / 1000
+        for n in names
+        if (n, "events_per_minute") in v and (n, "processing_ms_p95") in v
+    )
+
+
+def render_manifests(
+    request: ScaffoldRequest,
+    app: App,
+    *,
+    folder: str,
+    component: Manifest | None,
+    needed: float,
+    names: Mapping[str, str],
+    migration: Migration,
+    api_mode: str,
+    notes: Echo,
+) -> dict[str, str]:
+    """The worker manifests: file name (in the workers folder) -> text."""
+    import json
+
+    from archcheck.scaffold.names import kebab
+    from archcheck.scaffold.render import _environment
+
+    env = _environment()
+    env.filters["yaml_flow"] = lambda v: json.dumps(v, ensure_ascii=False)
+    s = app.service
+    namespace = s.kubernetes.namespace if s.kubernetes else None
+    concurrency = request.concurrency
+    min_replicas = max(1, math.ceil(needed / concurrency))
+    max_replicas = max(2, min_replicas * BURST, math.ceil(needed * BURST / concurrency))
+    event_worker, cron_worker = f"{request.app}-event-worker", f"{request.app}-cron-worker"
+    # NOTE: the route and dead-letter topic the worker announces (event/server.go).
+    events = [
+        {"topic": e.topic, "name": names.get(e.topic, kebab(e.topic)),
+         "route": f"/events/{kebab(e.topic)}", "dead_letter_topic": f"{e.topic}.dlq"}
+        for e in request.events
+    ]
+    trigger_list, trigger_what = triggers(
+        component, [e.topic for e in request.events], event_worker,
+        concurrency * BACKLOG_PER_POD, namespace,
+    )
+    ctx: dict[str, Any] = {
+        "app": request.app, "service": s.name, "namespace": namespace, "folder": folder,
+        "event_worker": event_worker, "cron_worker": cron_worker,
+        "image": str(app.container.get("image") or s.image or ""),
+        "binary": "/app/worker", "conf_dir": "/app/configs",
+        "env": _env(app, notes), "volumes": app.pod.get("volumes"),
+        "volume_mounts": app.container.get("volumeMounts"),
+        "service_account": app.pod.get("serviceAccountName"),
+        "image_pull_secrets": app.pod.get("imagePullSecrets"),
+        "dapr_config": app.pod_annotations.get("dapr.io/config"),
+        "app_port": request.app_port, "ops_port": request.ops_port,
+        "concurrency": concurrency, "pubsub": request.pubsub, "events": events,
+        "cron_jobs": [{"name": kebab(j.name), "spec": j.schedule} for j in request.cron_jobs],
+        "drain_s": DRAIN_S, "sidecar_grace_s": SIDECAR_GRACE_S,
+        "termination_grace_s": TERMINATION_GRACE_S, "event_timeout_s": EVENT_TIMEOUT_S,
+        "min_replicas": min_replicas, "max_replicas": max_replicas,
+        "needed": round(needed, 1), "triggers": trigger_list, "trigger_what": trigger_what,
+        "event_resources": EVENT_RESOURCES, "cron_resources": CRON_RESOURCES,
+        "migration": migration.name, "migration_patch": migration.existing,
+        "api_mode": api_mode,
+        "api_container": str(app.container.get("name") or s.name),
+    }
+    out: dict[str, str] = {}
+    if request.events:
+        out["event-worker.yaml"] = env.get_template("k8s/event-worker.yaml.jinja").render(ctx)
+        out["dapr.yaml"] = env.get_template("k8s/dapr.yaml.jinja").render(ctx)
+    if request.cron_jobs:
+        out["cron-worker.yaml"] = env.get_template("k8s/cron-worker.yaml.jinja").render(ctx)
+    if migration.name is not None and not migration.existing:
+        out["migration.yaml"] = env.get_template("k8s/migration.yaml.jinja").render(
+            ctx, migration_command=["/app/migrate", "-conf", "/app/configs"]
+        )
+    out["kustomization.yaml"] = env.get_template("k8s/kustomization.yaml.jinja").render(
+        ctx, resources=sorted(out)
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class Migration:
+    """The application's migration: the user's Job that nothing awaits yet (``existing``: the
+    Component patches hooks onto it), a new Job for a ``cmd/migrate`` (``name`` only), or none."""
+
+    name: str | None = None
+    existing: bool = False
+
+
+def find_migration(system: System, service: str, source: Path, app: str) -> Migration:
+    """What to do about the application's migration (AC204 is what it fixes)."""
+    for s in system.services:
+        if s.role == "migration" and s.owner == service and s.kubernetes is not None:
+            if s.kubernetes.awaited_by is None and not s.kubernetes.idempotent:
+                return Migration(s.name, existing=True)
+            return Migration()
+    if (source / "cmd" / "migrate").is_dir():
+        return Migration(f"{app}-migration")
+    return Migration()
+
+
+def _specs(
+    report: Report, service: str, kinds: set[str], target: GoTarget, notes: Echo
+) -> tuple[tuple[EventSpec, ...], tuple[CronSpec, ...]]:
+    """The API's event and cron workloads of ``kinds``, bound to its biz methods when found."""
+    events: dict[str, EventSpec] = {}
+    jobs: dict[str, CronSpec] = {}
+    for w in report.workloads:
+        if w.service != service or w.kind not in kinds:
+            continue
+        method = target.find(w.handler, event=w.kind == "events") if w.handler else None
+        handler = f"{method.usecase}.{method.name}" if method else None
+        if w.kind == "events":
+            topic = w.topic or w.name
+            events.setdefault(topic, EventSpec(topic=topic, handler=handler))
+        elif w.schedule:
+            jobs.setdefault(w.name, CronSpec(name=w.name, schedule=w.schedule, handler=handler))
+        else:
+            notes(f"note: cron job {w.name} of {service} has no known schedule: add --cron {w.name}=SPEC")
+    return tuple(events.values()), tuple(jobs.values())
+
+
+def _source(options_source: Path | None, folder: Path, app: str) -> Path:
+    if options_source is not None:
+        return options_source
+    for candidate in (folder.parent / app, folder.parent / f"{app}-service", folder / app):
+        if (candidate / "go.mod").is_file():
+            return candidate
+    raise ScaffoldError(
+        f"manifests name images, not source folders: pass --source DIR (the Go module of {app})"
+    )
+
+
+def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo) -> int:
+    """The whole ``--target kubernetes`` command; returns the exit code."""
+    from archcheck.engine.migration import api_worker_mode, app_name
+    from archcheck.pipeline import AnalyzeOptions, run_analysis
+    from archcheck.scaffold.render import render
+    from archcheck.scaffold.run import (
+        _kinds,
+        _label,
+        concurrency_for,
+        parse_cron,
+        parse_event,
+    )
+    from archcheck.scaffold.run import plan as plan_go
+
+    if options.dry_run and options.check:
+        raise ScaffoldError("--dry-run and --check do not go together: pick one")
+    system, _, report = run_analysis(AnalyzeOptions(manifests=k8s.manifests, metrics=options.metrics))
+    service = resolve_service(system, options.service)
+    app = _app(system, service, k8s.manifests)
+    short = app_name(service.name)
+    inputs_folder = load_manifests(k8s.manifests).folder
+    source = _source(options.source, inputs_folder, short)
+    target = read_target(source)
+    verdicts = [v for v in report.verdicts if v.service == service.name]
+    kinds = _kinds(verdicts, options, service.name)
+    for v in verdicts:
+        if v.decision == "insufficient-data" and v.kind in kinds:
+            err(f"note: {service.name} {v.kind}: {v.summary}")
+    events, jobs = _specs(report, service.name, kinds, target, err)
+    events = tuple({**{e.topic: e for e in events}, **{e.topic: e for e in map(parse_event, options.events)}}.values())
+    jobs = tuple({**{j.name: j for j in jobs}, **{j.name: j for j in map(parse_cron, options.cron)}}.values())
+    names = {
+        w.topic: w.name for w in report.workloads if w.service == service.name and w.topic
+    }
+    pubsub = next((w.pubsub for w in report.workloads if w.service == service.name and w.pubsub), "pubsub")
+    request = ScaffoldRequest(app=short, source_dir=source, events=events, cron_jobs=jobs, pubsub=pubsub)
+    request = replace(request, concurrency=concurrency_for(system, service.name, request.events))
+    cron_as = k8s.cron_as or choose_cron(request.cron_jobs)
+    if cron_as == "cronjob" and request.cron_jobs:
+        raise ScaffoldError(
+            "--cron-as cronjob needs a worker that runs one job and exits, which the generated Go"
+            " worker does not offer yet: use --cron-as deployment (a singleton Deployment)"
+        )
+    rendered = render(request, target)
+    rendered = replace(
+        rendered,
+        service_files={k: v for k, v in rendered.service_files.items() if not k.startswith("dapr/")},
+    )
+    kept = {k for k in ("events", "cron") if k not in kinds} & {
+        w.kind for w in report.workloads if w.service == service.name
+    }
+    folder = inputs_folder / f"{short}-workers"
+    manifests = render_manifests(
+        request, app, folder=folder.name,
+        component=_component(k8s.manifests, pubsub),
+        needed=need(system, service.name, request.events), names=names,
+        migration=find_migration(system, service.name, source, short),
+        api_mode=api_worker_mode(kept), notes=err,
+    )
+    items = plan_go(request, target, rendered, force=options.force)
+    items += plan_root(folder, manifests, force=options.force)
+    return _finish(items, options, err=err, out=out, label=lambda p: _label(p, Path.cwd()), folder=folder)
+
+
+def _finish(
+    items: list[Planned], options: Any, *, err: Echo, out: Echo, label: Callable[[Path], str],
+    folder: Path,
+) -> int:
+    width = max(len(v) for v in ("create", "identical", "overwrite", "conflict", "skip"))
+    for it in items:
+        reason = f"  ({it.reason})" if it.verdict in ("conflict", "skip", "overwrite") else ""
+        err(f"{it.verdict:>{width}}  {label(it.path)}{reason}")
+    conflicts = [it for it in items if it.verdict == "conflict"]
+    if options.check:
+        drift = [it for it in items if it.verdict != "identical"]
+        for it in drift:
+            if diff := unified_diff(it, label(it.path)):
+                out(diff)
+        if drift:
+            err(f"{len(drift)} generated file(s) differ from what the current analysis produces")
+            return ExitCode.FINDINGS
+        err("generated files are up to date")
+        return ExitCode.OK
+    if options.dry_run:
+        for it in items:
+            if diff := unified_diff(it, label(it.path)):
+                out(diff)
+        err("dry run: nothing written")
+        return ExitCode.FINDINGS if conflicts else ExitCode.OK
+    if conflicts:
+        err(f"{len(conflicts)} conflict(s): nothing written. Use --force to overwrite them")
+        return ExitCode.FINDINGS
+    from archcheck.scaffold.write import apply
+
+    apply(items)
+    err(
+        f"next: add `components: [{folder.name}]` to the kustomization that holds the API, then"
+        f" check: kubectl kustomize {label(folder.parent)} | archcheck analyze -"
+    )
+    return ExitCode.OK
