@@ -80,6 +80,9 @@ def render(
         page.line("No verdict to show (see the notes).")
     elif not summaries:
         page.line("No service declares event handlers or cron jobs: nothing to decide.")
+        unseen = [n.split(":", 1)[0] for n in report.notes if ": not scanned: " in n]
+        if unseen:
+            page.line(f"Not looked at: {', '.join(unseen)} (see the notes for why and how).")
         page.line("Declare them under x-archcheck (docs/x-archcheck.md).")
     else:
         page.line(("Recommendations by service", "bold"))
