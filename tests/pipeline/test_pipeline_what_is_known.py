@@ -359,3 +359,76 @@ def test_markdown_findings_use_relative_paths(
     _, md = analyze(capsys, path, "--format", "markdown")
     assert str(tmp_path) not in md
     assert "`docker-compose.yml:" in md
+
+
+GO_MAIN = """package main
+
+import (
+	"net/http"
+{imports}
+	"github.com/robfig/cron/v3"
+)
+
+func dailyReport() {{}}
+
+func main() {{
+{mode}	c := cron.New()
+	c.AddFunc("0 2 * * *", dailyReport)
+	c.Start()
+	http.ListenAndServe(":8080", nil)
+}}
+"""
+GO_COMPOSE = """
+services:
+  reports:
+    build: ./api
+    x-archcheck:
+      cron: [{name: daily-report, schedule: "0 2 * * *"}]
+  reports-cron-worker:
+    build: ./api
+    environment: [WORKER_MODE=cron]
+    deploy: {resources: {limits: {memory: 256M}}}
+    restart: unless-stopped
+"""
+
+
+def _go_api(tmp_path: Path, *, reads_mode: bool) -> Path:
+    api = tmp_path / "api"
+    api.mkdir()
+    (api / "go.mod").write_text(
+        "module example.com/reports\n\ngo 1.22\n\nrequire github.com/robfig/cron/v3 v3.0.1\n"
+    )
+    mode = '\tif os.Getenv("WORKER_MODE") == "api" {\n\t\treturn\n\t}\n' if reads_mode else ""
+    (api / "main.go").write_text(
+        GO_MAIN.format(imports='\t"os"\n' if reads_mode else "", mode=mode)
+    )
+    return project(tmp_path, GO_COMPOSE)
+
+
+def _findings(capsys: pytest.CaptureFixture[str], path: Path) -> dict[str, dict[str, Any]]:
+    code, out, err = run_cli(["analyze", str(path), "--format", "json"], capsys)
+    assert code in (0, 1), err
+    return {f["rule_id"]: f for f in json.loads(out)["findings"]}
+
+
+def test_go_code_that_starts_the_job_without_reading_the_mode_is_certain(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _go_api(tmp_path, reads_mode=False)
+    findings = _findings(capsys, path)
+    assert "AC111" not in findings
+    message = findings["AC105"]["message"]
+    main_go = tmp_path / "api" / "main.go"
+    assert f"its Go code starts daily-report at {main_go}:{line_of(main_go, 'AddFunc')}" in message
+    assert "never reads WORKER_MODE" in message and findings["AC105"]["severity"] == "high"
+
+
+def test_go_code_that_reads_the_mode_is_a_medium_cannot_tell(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _go_api(tmp_path, reads_mode=True)
+    findings = _findings(capsys, path)
+    assert "AC105" not in findings
+    main_go = tmp_path / "api" / "main.go"
+    assert f"its Go code reads WORKER_MODE at {main_go}:" in findings["AC111"]["message"]
+    assert findings["AC111"]["severity"] == "medium"
