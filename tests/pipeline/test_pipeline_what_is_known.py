@@ -432,3 +432,27 @@ def test_go_code_that_reads_the_mode_is_a_medium_cannot_tell(
     main_go = tmp_path / "api" / "main.go"
     assert f"its Go code reads WORKER_MODE at {main_go}:" in findings["AC111"]["message"]
     assert findings["AC111"]["severity"] == "medium"
+
+
+def test_a_migration_is_known_by_what_it_runs_not_its_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`migrate/migrate` named `migrate` and flyway named `schema`: both are migrations (the
+    one role inference the scaffold shares), so AC102 judges who waits for them."""
+    path = project(tmp_path, """
+        services:
+          migrate:
+            image: migrate/migrate:v4.17.0
+            command: ["-path", "/migrations", "-database", "postgres://db/app", "up"]
+          schema:
+            image: flyway/flyway:10
+            command: migrate
+          app:
+            build: .
+            depends_on: [migrate, schema]
+        """)  # fmt: skip
+    doc = as_json(capsys, path)
+    ac102 = [f for f in doc["findings"] if f["rule_id"] == "AC102"]
+    assert {f["evidence"]["migration"] for f in ac102} == {"migrate", "schema"}
+    roles = {o["service"]: o["role"] for o in doc["ownership"]}
+    assert roles == {"migrate": "migration", "schema": "migration"}
