@@ -177,18 +177,6 @@ def triggers(
     ], f"worker_queue_size in Prometheus (check serverAddress {PROMETHEUS_URL})"
 
 
-def need(system: System, service: str, events: tuple[EventSpec, ...]) -> float:
-    """Concurrent handlers the topics need by Little's law: rate x p95 latency."""
-    topics = {e.topic for e in events}
-    names = {w.name for w in system.workloads if w.service == service and (w.topic or w.name) in topics}
-    v = {(m.workload, m.metric): m.value for m in system.measurements if m.service == service}
-    return sum(
-        v[(n, "events_per_minute")] / 60 * v[(n, "processing_ms_p95")] / 1000
-        for n in names
-        if (n, "events_per_minute") in v and (n, "processing_ms_p95") in v
-    )
-
-
 def render_manifests(
     request: ScaffoldRequest,
     app: App,
@@ -324,7 +312,6 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
         _kinds,
         _label,
         app_name,
-        concurrency_for,
         parse_cron,
         parse_event,
     )
@@ -352,7 +339,9 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
     }
     pubsub = next((w.pubsub for w in report.workloads if w.service == service.name and w.pubsub), "pubsub")
     request = ScaffoldRequest(app=short, source_dir=source, events=events, cron_jobs=jobs, pubsub=pubsub)
-    request = replace(request, concurrency=concurrency_for(system, service.name, request.events))
+    capacity = next((c for c in report.capacity if c.service == service.name), None)
+    if capacity is not None:
+        request = replace(request, concurrency=capacity.recommended_concurrency)
     cron_as = k8s.cron_as or choose_cron(request.cron_jobs)
     if cron_as == "cronjob" and request.cron_jobs:
         raise ScaffoldError(
@@ -371,7 +360,7 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
     manifests = render_manifests(
         request, app, folder=folder.name,
         component=_component(k8s.manifests, pubsub),
-        needed=need(system, service.name, request.events), names=names,
+        needed=capacity.needed if capacity is not None else 0.0, names=names,
         migration=find_migration(system, service.name, source, short),
         api_mode=kept.pop() if len(kept) == 1 else "api", notes=err,
     )
