@@ -572,6 +572,8 @@ def _dapr_resources(
             components.append(
                 PubsubComponent(m.name, str(m.get("spec", "type")), m.locate("metadata", "name"), scopes)
             )
+        if m.kind == "Resiliency":
+            notes.extend(_inbound_retries(m, scopes))
         if m.kind != "Subscription":
             continue
         topic = m.get("spec", "topic")
@@ -601,6 +603,24 @@ def _dapr_resources(
                 )
             )
     return components, workloads
+
+
+def _inbound_retries(m: Manifest, scopes: tuple[str, ...]) -> list[str]:
+    """What a Resiliency says about redelivering events, as compose discovery words it."""
+    targets = m.get("spec", "targets", "components")
+    found: list[str] = []
+    for component, target in targets.items() if isinstance(targets, dict) else ():
+        retry = target.get("inbound", {}).get("retry") if isinstance(target, dict) else None
+        if not isinstance(retry, str):
+            continue
+        limit = m.get("spec", "policies", "retries", retry, "maxRetries")
+        retries = f"{limit} retries" if isinstance(limit, int) and limit >= 0 else "unbounded retries"
+        apps = f" for {', '.join(scopes)}" if scopes else ""
+        found.append(
+            f"{m.locate('spec', 'targets', 'components', str(component))}: Dapr redelivers events"
+            f" from {component!r}{apps} with retry policy {retry!r} ({retries})"
+        )
+    return found
 
 
 def _check_configurations(
