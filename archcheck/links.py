@@ -28,3 +28,11 @@ def rule_doc_path(rule_id: str, name: str) -> str:
 def rule_doc_url(rule_id: str, name: str) -> str:
     """The rule page's URL (SARIF ``helpUri``, the reports' rule links)."""
     return f"{BLOB_URL}/{rule_doc_path(rule_id, name)}"
+
+
+RAW_URL = "https://raw.githubusercontent.com/archcheck-compose/archcheck/main"
+
+
+def schema_url(file: str) -> str:
+    """A JSON Schema's URL (``schemas/<file>`` in the repository; editors fetch it)."""
+    return f"{RAW_URL}/schemas/{file}"

@@ -14,6 +14,7 @@ from typing import Literal
 
 Scope = Literal["service", "workload", "both"]
 LiveSource = Literal["prometheus", "docker", "git"]
+WorkKind = Literal["events", "cron"]
 Dimension = Literal[
     "rate", "per_week", "duration_ms", "duration_s", "ratio", "count", "bytes", "cores"
 ]
@@ -32,6 +33,9 @@ class MetricSpec:
     description: str
     measured_by: tuple[LiveSource, ...]
     """The live sources that measure it (the PromQL itself is data: rules/sources/prometheus.yaml)."""
+    kind: WorkKind | None = None
+    """The kind of workload a per-workload value implies (``events`` for a rate, ``cron`` for a
+    job's run time); None when the metric says nothing about it."""
 
 
 def _spec(
@@ -41,8 +45,9 @@ def _spec(
     scope: Scope,
     description: str,
     measured_by: tuple[LiveSource, ...],
+    kind: WorkKind | None = None,
 ) -> MetricSpec:
-    return MetricSpec(name, unit, dimension, scope, description, measured_by)
+    return MetricSpec(name, unit, dimension, scope, description, measured_by, kind)
 
 
 _PROMETHEUS: tuple[LiveSource, ...] = ("prometheus",)
@@ -58,6 +63,7 @@ METRICS: dict[str, MetricSpec] = {
             "both",
             "Events handled per minute (all statuses).",
             _PROMETHEUS,
+            "events",
         ),
         _spec(
             "processing_ms_p50",
@@ -66,6 +72,7 @@ METRICS: dict[str, MetricSpec] = {
             "both",
             "Median processing time per event.",
             _PROMETHEUS,
+            "events",
         ),
         _spec(
             "processing_ms_p95",
@@ -74,6 +81,7 @@ METRICS: dict[str, MetricSpec] = {
             "both",
             "95th percentile processing time per event.",
             _PROMETHEUS,
+            "events",
         ),
         _spec(
             "processing_ms_p99",
@@ -82,6 +90,7 @@ METRICS: dict[str, MetricSpec] = {
             "both",
             "99th percentile processing time per event.",
             _PROMETHEUS,
+            "events",
         ),
         _spec(
             "retry_rate",
@@ -90,6 +99,7 @@ METRICS: dict[str, MetricSpec] = {
             "both",
             "Share of deliveries that were retries or failed (0..1).",
             _PROMETHEUS,
+            "events",
         ),
         _spec(
             "dead_letter_count",
@@ -98,6 +108,7 @@ METRICS: dict[str, MetricSpec] = {
             "both",
             "Events sent to a dead-letter topic during the window.",
             _PROMETHEUS,
+            "events",
         ),
         _spec(
             "cron_duration_s_p95",
@@ -106,6 +117,7 @@ METRICS: dict[str, MetricSpec] = {
             "workload",
             "95th percentile run time of a scheduled job.",
             _PROMETHEUS,
+            "cron",
         ),
         _spec(
             "cron_duration_s_max",
@@ -114,6 +126,7 @@ METRICS: dict[str, MetricSpec] = {
             "workload",
             "Longest run of a scheduled job.",
             _PROMETHEUS,
+            "cron",
         ),
         _spec(
             "cpu_usage_ratio",

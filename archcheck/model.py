@@ -8,7 +8,6 @@ report (see ``Report.schema_version``).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Literal
 
@@ -374,4 +373,6 @@ def fingerprint(item: Finding | Verdict) -> str:
         )
     else:
         parts = ("verdict", item.service, item.kind)
+    import hashlib  # NOTE: only reports that need fingerprints pay for it
+
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

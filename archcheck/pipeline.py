@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
 from archcheck.errors import UsageError
+from archcheck.metrics import METRICS
 from archcheck.model import (
     Environment,
     Location,
@@ -329,7 +330,7 @@ def _merge(
                 )
             merged[key] = m
             if m.workload is not None and (m.service, m.workload) not in known_workloads:
-                kind = kinds.get((m.service, m.workload)) or _kind_of(m.metric)
+                kind = kinds.get((m.service, m.workload)) or METRICS[m.metric].kind
                 if kind is not None:
                     known_workloads.add((m.service, m.workload))
                     workloads.append(
@@ -356,13 +357,3 @@ def _merge(
     else:
         notes += [f"later input wins: {line}" for line in overridden]
     return list(merged.values()), envs
-
-
-def _kind_of(metric: str) -> str | None:
-    if metric.startswith("cron_"):
-        return "cron"
-    if metric in ("events_per_minute", "retry_rate", "dead_letter_count") or metric.startswith(
-        "processing_ms"
-    ):
-        return "events"
-    return None

@@ -29,6 +29,12 @@ SLOW_MODULES: dict[str, str] = {
 SLOW_MARKERS = ("go", "prometheus", "differential", "fuzz", "readme", "packaging", "tooling")
 
 
+XDIST_GROUPS = ("go", "prometheus")
+"""Tests of these kinds run on one xdist worker each (``--dist loadgroup``): the Go builds share
+one build cache instead of competing for it, and one Prometheus server serves every test."""
+
+
+@pytest.hookimpl(tryfirst=True)  # NOTE: before xdist reads the xdist_group markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     missing = [module for module in SLOW_MODULES if not (REPO / module).is_file()]
     if missing:
@@ -43,6 +49,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker("fuzz")
         if any(item.get_closest_marker(name) for name in SLOW_MARKERS):
             item.add_marker("slow")
+        for group in XDIST_GROUPS:
+            if item.get_closest_marker(group):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,5 +1,5 @@
-"""The layering of docs/architecture.md holds: each stage imports only the stages below it, and
-no package has an import cycle. The contracts are in pyproject.toml ([tool.importlinter]);
+"""The layering of docs/architecture.md holds: each stage imports only the stages below it, no
+package has an import cycle, and reporters import nothing that builds the report. The contracts are in pyproject.toml ([tool.importlinter]);
 import-linter reads every import, those inside functions and under TYPE_CHECKING included, so
 a lazy import cannot hide an upward dependency."""
 

@@ -118,7 +118,7 @@ def test_every_published_name_is_the_distribution() -> None:
 def test_wheel_contains_rules_templates_and_example(installed: tuple[Path, Path]) -> None:
     wheel, _ = installed
     names = zipfile.ZipFile(wheel).namelist()
-    for folder in ("rules", "templates", "examples/shop"):
+    for folder in ("rules", "templates", "schemas", "examples/shop"):
         prefix = f"archcheck/_bundled/{folder}/"
         assert any(name.startswith(prefix) for name in names), f"{prefix} missing from the wheel"
     assert "archcheck/_bundled/examples/shop/docker-compose.yml" in names

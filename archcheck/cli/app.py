@@ -5,7 +5,6 @@ the commands that use them, so ``archcheck --version`` and ``archcheck config`` 
 No ``from __future__ import annotations``: typer reads the annotations as objects.
 """
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,7 +24,6 @@ from archcheck.errors import ExitCode
 
 if TYPE_CHECKING:
     from archcheck.compose import ComposeOptions
-    from archcheck.model import Report, System
     from archcheck.sources.live import LiveOptions
 
 app = typer.Typer(
@@ -33,8 +31,18 @@ app = typer.Typer(
     help="Decide which event handlers and cron jobs belong in separate worker containers.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
 )
+
+
+def _flag_type(self: typer.core.TyperOption, ctx: typer.Context) -> str | None:
+    """No type column for flags: typer shows ``<bool>`` next to ``--verbose``, which takes none."""
+    return None if self.is_flag else _option_type(self, ctx)
+
+
+# NOTE: typer has no setting for this; every flag (and --help) goes through this method.
+_option_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign,assignment]
 
 
 def _version(value: bool) -> None:
@@ -57,7 +65,7 @@ def _root(
 def config(
     compose: "ComposeOptions",
     output_format: Annotated[
-        str, typer.Option("--format", help="Output format: json or yaml.")
+        str, typer.Option("--format", metavar="FORMAT", help="Output format: json or yaml.")
     ] = "yaml",
     services: Annotated[
         bool, typer.Option("--services", help="Print the service names only.")
@@ -151,7 +159,11 @@ def analyze(
     config_file: ConfigOpt = None,
     output_format: Annotated[
         str,
-        typer.Option("--format", help="text, json, markdown, sarif, github, junit or codeclimate."),
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="text, json, markdown, sarif, github, junit or codeclimate.",
+        ),
     ] = "text",
     output: Annotated[
         list[str] | None,
@@ -240,75 +252,31 @@ def analyze(
     ] = None,
 ) -> None:
     """Decide per service: keep event handlers and cron jobs inline, or split them out."""
-    from archcheck.cli.outputs import plan_outputs, write_outputs
-    from archcheck.errors import UsageError
-    from archcheck.gate.baseline import gating
-    from archcheck.gate.changes import only_changes
-    from archcheck.pipeline import AnalyzeOptions, run_analysis
-    from archcheck.reporters import FORMATS, renderer
-    from archcheck.sources.discovery import DiscoveryOptions, parse_since, parse_source_option
+    from archcheck.cli.analyze import AnalyzeArgs, run_analyze
 
-    if fail_on is not None and fail_on not in ("high", "medium", "low", "never"):
-        raise UsageError(f"--fail-on {fail_on!r}: use high, medium, low or never")
-    plan = plan_outputs(output_format, output or (), FORMATS)
-    if example:
-        from archcheck.files.bundled import example_dir
-
-        if compose_file is not None or compose.files:
-            raise UsageError("--example analyses the bundled shop: drop the compose file")
-        compose_file = example_dir() / "docker-compose.yml"
-
-    from archcheck.kubernetes import looks_like_manifests
-
-    manifests = compose_file is not None and looks_like_manifests(compose_file)
-    options = AnalyzeOptions(
-        compose=compose if manifests else first_file(compose, compose_file),
-        manifests=(compose_file,) if manifests and compose_file is not None else (),
-        metrics=tuple(metrics or ()),
-        config=config_file,
-        discovery=DiscoveryOptions(
-            sources=parse_source_option(source or ()),
+    code = run_analyze(
+        AnalyzeArgs(
+            compose=compose,
+            compose_file=compose_file,
+            metrics=tuple(metrics or ()),
+            config_file=config_file,
+            output_format=output_format,
+            output=tuple(output or ()),
+            baseline=baseline,
+            diff_base=diff_base,
+            fail_on=fail_on,
+            verbose=verbose,
+            example=example,
+            source=tuple(source or ()),
             dapr_resources=tuple(dapr_resources or ()),
-            since_days=parse_since(since),
-            enabled=not no_discover,
-        ),
-        live=live,
+            since=since,
+            no_discover=no_discover,
+            live=live,
+            write_baseline=write_baseline,
+        )
     )
-    system, ruleset, judged = run_analysis(options)
-    if write_baseline is not None:
-        target = Path(write_baseline) if write_baseline else None
-        _write_baseline(judged, system, target)
-        return
-    report = only_changes(
-        judged,
-        options=options,
-        system=system,
-        ruleset=ruleset,
-        baseline=baseline,
-        diff_base=diff_base,
-    )
-    threshold = fail_on or ruleset.fail_on or "high"
-    report = report.model_copy(update={"fail_on": threshold})
-
-    def render(name: str) -> str:
-        if name == "text" and plan[0].path is None and sys.stdout.isatty():
-            import shutil
-
-            from archcheck.reporters import text
-
-            return text.render(
-                report, verbose=verbose, color=True, width=shutil.get_terminal_size().columns
-            )
-        return renderer(name)(report, verbose=verbose)
-
-    typer.echo(write_outputs(plan, render), nl=False)
-    for written in plan:
-        if written.path is not None:
-            progress(f"wrote the {written.format} report to {written.path}")
-    failing = gating(report, threshold)
-    if failing:
-        progress(f"{len(failing)} verdict(s)/finding(s) at or above --fail-on {threshold}")
-        raise typer.Exit(ExitCode.FINDINGS)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command(
@@ -340,23 +308,6 @@ def baseline_command(
         raise typer.Exit(code)
 
 
-def _write_baseline(report: "Report", system: "System", output: Path | None) -> None:
-    """Write the baseline of ``report`` (``archcheck baseline``)."""
-    from archcheck.files.atomic import write_text_atomic
-    from archcheck.gate.baseline import BASELINE_FILE, baseline_of, dump_baseline
-    from archcheck.pipeline import compose_dir
-
-    path = output or compose_dir(system) / BASELINE_FILE
-    if path.is_absolute() and path.is_relative_to(Path.cwd()):
-        path = path.relative_to(Path.cwd())
-    baseline = baseline_of(report)
-    write_text_atomic(path, dump_baseline(baseline), what="the baseline")
-    progress(
-        f"wrote {len(baseline.entries)} finding(s) and verdict(s) to {path}; commit it and run "
-        f"`archcheck analyze --baseline {path}`"
-    )
-
-
 rules_app = typer.Typer(
     help="The shipped rules: decision matrix and hygiene.", no_args_is_help=True
 )
@@ -371,17 +322,9 @@ RulesConfigOpt = Annotated[
 @rules_app.command("list")
 def rules_list(config_file: RulesConfigOpt = None) -> None:
     """List every rule: id, name, severity or matrix row, and whether it is enabled."""
-    from archcheck.engine import load_ruleset
+    from archcheck.cli.rules import list_rules
 
-    ruleset = load_ruleset(config_file)
-    for rule in ruleset.rules:
-        kind = (
-            f"criterion ({rule.criterion}; {', '.join(rule.applies_to)})"
-            if (rule.kind == "criterion")
-            else f"{rule.severity}"
-        )
-        state = "" if rule.enabled else "  [disabled]"
-        typer.echo(f"{rule.id}  {rule.name:42} {kind}{state}")
+    typer.echo(list_rules(config_file), nl=False)
 
 
 @rules_app.command("explain")
@@ -390,47 +333,37 @@ def rules_explain(
     config_file: RulesConfigOpt = None,
 ) -> None:
     """Print a rule's documentation: what, why, example, fix, and its parameters."""
-    from archcheck.engine import load_ruleset
+    from archcheck.cli.rules import explain_rule
 
-    rule = load_ruleset(config_file).get(rule_id)
-    lines = [f"{rule.id} {rule.name}"]
-    if rule.kind == "criterion":
-        lines.append(f"decision-matrix criterion: {rule.criterion} ({', '.join(rule.applies_to)})")
-    else:
-        lines.append(f"severity: {rule.severity}")
-    if not rule.enabled:
-        lines.append("disabled by the project config")
-    for title in ("what", "why", "example", "fix"):
-        lines += [
-            "",
-            f"{title.capitalize()}:",
-            *("  " + line for line in getattr(rule.docs, title).rstrip().splitlines()),
-        ]
-    params = rule.params.model_dump()
-    if params:
-        lines += [
-            "",
-            "Parameters (override in .archcheck.yaml under rules." + rule.id + ".params):",
-        ]
-        fields = type(rule.params).model_fields
-        for key, value in params.items():
-            help_text = fields[key].description or ""
-            lines.append(f"  {key}: {value}" + (f"  # {help_text}" if help_text else ""))
-    typer.echo("\n".join(lines))
+    typer.echo(explain_rule(rule_id, config_file), nl=False)
 
 
 schema_app = typer.Typer(help="JSON Schemas of archcheck's input files.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
 
+@schema_app.command("config")
+def schema_config() -> None:
+    """Print the JSON Schema of .archcheck.yaml."""
+    from archcheck.cli.schemas import schema_text
+
+    typer.echo(schema_text("config"), nl=False)
+
+
+@schema_app.command("x-archcheck")
+def schema_x_archcheck() -> None:
+    """Print the JSON Schema of the x-archcheck parts of a compose file."""
+    from archcheck.cli.schemas import schema_text
+
+    typer.echo(schema_text("x-archcheck"), nl=False)
+
+
 @schema_app.command("metrics")
 def schema_metrics() -> None:
     """Print the JSON Schema of the metrics snapshot file."""
-    import json
+    from archcheck.cli.schemas import schema_text
 
-    from archcheck.sources.snapshot import snapshot_json_schema
-
-    typer.echo(json.dumps(snapshot_json_schema(), indent=2))
+    typer.echo(schema_text("metrics"), nl=False)
 
 
 @app.command()
@@ -601,6 +534,39 @@ def fix(
     raise typer.Exit(code)
 
 
+@app.command()
+@with_groups(COMPOSE_OPTIONS)
+def init(
+    compose_file: Annotated[
+        Path | None, typer.Argument(help="Compose file (default: compose discovery as Compose).")
+    ] = None,
+    *,
+    compose: "ComposeOptions",
+    metrics: MetricsOpt = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--directory", metavar="DIR", help="Write here (default: beside the compose file)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace files that exist.")] = False,
+    no_discover: Annotated[
+        bool,
+        typer.Option("--no-discover", help="Do not read Go source, Dapr resources or git history."),
+    ] = False,
+) -> None:
+    """Write a commented .archcheck.yaml and an x-archcheck example for this project."""
+    from archcheck.cli.init import InitOptions, run_init
+    from archcheck.pipeline import AnalyzeOptions
+    from archcheck.sources.discovery import DiscoveryOptions
+
+    analyze = AnalyzeOptions(
+        compose=first_file(compose, compose_file),
+        metrics=tuple(metrics or ()),
+        discovery=DiscoveryOptions(enabled=not no_discover),
+    )
+    code = run_init(InitOptions(analyze=analyze, force=force, directory=directory))
+    raise typer.Exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app; any error exits 2 (``archcheck.cli.guard``).
 
@@ -609,4 +575,4 @@ def main(argv: list[str] | None = None) -> None:
     from archcheck.cli.guard import guarded
 
     with guarded(lambda line: typer.secho(line, fg="red", err=True)):
-        app(args=argv)
+        app(args=argv, prog_name="archcheck")

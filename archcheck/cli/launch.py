@@ -1,10 +1,11 @@
-"""Console-script entry point: ``archcheck config`` on a fast path, everything else via typer.
+"""Console-script entry point: ``config``, ``analyze`` and ``rules`` on a fast path, the rest
+via typer.
 
 typer, and the pydantic it uses to coerce options, cost about 150 ms before any work starts.
-``archcheck config`` runs in CI on every push and is benchmarked against the Go binary of Docker
-Compose, so when its options are the plain ones (``archcheck.compose.command``) it is run
-without them. Anything else (``--help``, an unknown option, another command) goes to the typer
-app, which gives the usual help and messages.
+These commands run in CI on every push and are benchmarked against the Go binary of Docker
+Compose, so when their options are the plain ones (``archcheck.compose.command``,
+``archcheck.cli.fast``) they run without typer. Anything else (``--help``, an unknown option,
+another command) goes to the typer app, which gives the usual help and messages.
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ def main(argv: list[str] | None = None) -> None:
             with guarded():
                 run_config(parsed)
             return
+    from archcheck.cli.fast import parse
+
+    command = parse(args)
+    if command is not None:
+        from archcheck.cli.guard import guarded
+
+        with guarded():
+            code = command()
+        if code:
+            sys.exit(code)
+        return
     from archcheck.cli.app import main as typer_main
 
     typer_main(args)

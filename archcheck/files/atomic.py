@@ -8,7 +8,6 @@ scaffold stages every file of a plan first and renames them only when all were s
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from archcheck.errors import UsageError
@@ -33,6 +32,8 @@ def stage(path: Path, text: str) -> Path:
     """A temporary file in ``path``'s folder holding ``text``, flushed to disk, with the mode
     ``file_mode(path)``. The caller renames it over ``path``, or unlinks it; OS errors
     propagate, and leave no temporary file behind."""
+    import tempfile  # NOTE: it imports random; most runs write no file
+
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:

@@ -3,17 +3,16 @@
 Colours by priority when ``color`` is set (a terminal), plain text otherwise. ``verbose`` adds
 every verdict's evidence (criterion, value, threshold, outcome, source or how to get it).
 
-NOTE: the layout is built as one rich ``Text`` (wrapped here with ``textwrap``) and printed once
-without rich's own wrapping: per-line rich rendering took seconds for 2,000 services.
+NOTE: the layout is built as (text, style) segments, wrapped here with ``textwrap``; only for a
+terminal do they become one rich ``Text``, printed once without rich's own wrapping (per-line
+rich rendering took seconds for 2,000 services). Plain output never imports rich: it costs more
+start-up time than rendering a small report.
 """
 
 from __future__ import annotations
 
 import io
 import textwrap
-
-from rich.console import Console
-from rich.text import Text
 
 from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Location, Report, Verdict
@@ -37,13 +36,13 @@ class _Page:
     """Lines of styled text, wrapped to a width with hanging indents."""
 
     def __init__(self, width: int) -> None:
-        self.text = Text()
+        self.segments: list[tuple[str, str]] = []
         self.width = max(width, 40)
 
     def line(self, *parts: str | tuple[str, str]) -> None:
         """One unwrapped line of (text, style) parts."""
-        self.text.append_text(Text.assemble(*parts))
-        self.text.append("\n")
+        self.segments += [(part, "") if isinstance(part, str) else part for part in parts]
+        self.segments.append(("\n", ""))
 
     def para(self, text: str, indent: int, hanging: int = 0, style: str = "") -> None:
         """``text`` wrapped, first line at ``indent``, the others at ``indent + hanging``."""
@@ -54,10 +53,25 @@ class _Page:
                 subsequent_indent=" " * (indent + hanging),
                 break_long_words=False, break_on_hyphens=False,
             )
-            self.text.append(wrapped + "\n", style)
+            self.segments.append((wrapped + "\n", style))
 
     def blank(self) -> None:
-        self.text.append("\n")
+        self.segments.append(("\n", ""))
+
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.segments)
+
+    def ansi(self) -> str:
+        """The page with ANSI colours (rich)."""
+        from rich.console import Console
+        from rich.text import Text
+
+        text = Text.assemble(*self.segments)
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=self.width, force_terminal=True,
+                          color_system="standard", highlight=False, emoji=False)
+        console.print(text, soft_wrap=True, end="")
+        return buffer.getvalue()
 
 
 def render(
@@ -78,6 +92,9 @@ def render(
         page.line("No verdict to show (see the notes).")
     elif not summaries:
         page.line("No service declares event handlers or cron jobs: nothing to decide.")
+        unseen = [n.split(":", 1)[0] for n in report.notes if ": not scanned: " in n]
+        if unseen:
+            page.line(f"Not looked at: {', '.join(unseen)} (see the notes for why and how).")
         page.line("Declare them under x-archcheck (docs/x-archcheck.md).")
     else:
         page.line(("Recommendations by service", "bold"))
@@ -131,13 +148,7 @@ def render(
     if not verbose and report.verdicts:
         page.blank()
         page.line("Run with -v to see the evidence behind each verdict.")
-    if not color:
-        return page.text.plain
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=page.width, force_terminal=True,
-                      color_system="standard", highlight=False, emoji=False)
-    console.print(page.text, soft_wrap=True, end="")
-    return buffer.getvalue()
+    return page.ansi() if color else page.plain()
 
 
 def _excerpt(page: _Page, location: Location, line: str) -> None:

@@ -62,6 +62,11 @@ class ServiceExtension(BaseModel):
     environment: Environment | None = None
     events: list[EventDecl] = Field(default_factory=list)
     cron: list[CronDecl] = Field(default_factory=list)
+    main: str | None = Field(
+        default=None,
+        description="Folder of the Go main package the container runs, relative to the compose"
+        " file (when archcheck cannot read it from the Dockerfile).",
+    )
 
 
 class ProjectExtension(BaseModel):

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from archcheck.model import Location, Service, Workload
+from archcheck.schedule import valid_schedule
 
 RESOURCE_FLAGS = ("resources-path", "components-path")
 """daprd flags naming resource folders (Go flags: one or two dashes, ``=`` or a separate value)."""
@@ -107,7 +108,7 @@ def _is_daprd(service: Mapping[str, Any], args: Sequence[str]) -> bool:
     )
 
 
-def _mounts(service: Mapping[str, Any], working_dir: Path) -> list[tuple[Path, str]]:
+def bind_mounts(service: Mapping[str, Any], working_dir: Path) -> list[tuple[Path, str]]:
     """(host folder, container path) of each bind mount, short or long syntax."""
     mounts = []
     for volume in service.get("volumes") or ():
@@ -126,7 +127,7 @@ def _mounts(service: Mapping[str, Any], working_dir: Path) -> list[tuple[Path, s
     return mounts
 
 
-def _host_folder(path: str, mounts: Sequence[tuple[Path, str]]) -> Path | None:
+def host_path(path: str, mounts: Sequence[tuple[Path, str]]) -> Path | None:
     best: tuple[int, Path] | None = None
     for host, target in mounts:
         target = target.rstrip("/") or "/"
@@ -159,11 +160,11 @@ def find_sidecars(
             app = network[len("service:") :]
         if app is None and app_id is not None:
             app = resolve_app_id(app_id, names)
-        mounts = _mounts(service, working_dir)
+        mounts = bind_mounts(service, working_dir)
         folders = []
         for flag in RESOURCE_FLAGS:
             for path in _flag(args, flag):
-                host = _host_folder(path, mounts)
+                host = host_path(path, mounts)
                 if host is None:
                     notes.append(
                         f"{name}: daprd loads resources from {path}, but no bind mount provides"
@@ -288,6 +289,15 @@ def discover_dapr(
                             scopes=scopes,
                         )
                     )
+                elif kind == "Component" and spec.get("type") == "bindings.cron":
+                    found = _cron_binding(file, node, metadata, spec, scopes, apps, names, app_ids)
+                    if isinstance(found, str):
+                        notes.append(found)
+                    else:
+                        workloads.extend(
+                            w for w in found if (w.service, w.name) not in seen_workloads
+                        )
+                        seen_workloads.update((w.service, w.name) for w in found)
                 elif kind == "Resiliency":
                     retries.extend(_inbound_retries(spec, file, node))
                 elif kind == "Subscription":
@@ -331,6 +341,71 @@ def discover_dapr(
         notes=tuple(notes),
         folders=tuple(folder for folder, _ in folders),
     )
+
+
+def _cron_binding(
+    file: str,
+    node: yaml.Node,
+    metadata: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    scopes: tuple[str, ...],
+    apps: tuple[str, ...],
+    names: Mapping[str, Service],
+    app_ids: Mapping[str, str] | None,
+) -> list[Workload] | str:
+    """A ``bindings.cron`` input binding: Dapr POSTs ``/<name>`` (or its ``route``) on the
+    app on every tick, so it is a cron workload of each app that loads it."""
+    component = str(metadata.get("name") or "")
+    raw_items = spec.get("metadata")
+    items: list[Any] = raw_items if isinstance(raw_items, list) else []
+    values = {
+        str(item.get("name")): str(item.get("value"))
+        for item in items
+        if isinstance(item, Mapping) and item.get("name") is not None
+    }
+    index = next((i for i, item in enumerate(items) if _map(item).get("name") == "schedule"), None)
+    where = _where(file, node, "spec", "metadata")
+    meta_node = _child(node, "spec", "metadata")
+    if (
+        index is not None
+        and isinstance(meta_node, yaml.SequenceNode)
+        and index < len(meta_node.value)
+    ):
+        item = meta_node.value[index]
+        where = Location(
+            file=file, line=item.start_mark.line + 1, column=item.start_mark.column + 1
+        )
+    schedule = values.get("schedule")
+    if values.get("direction", "input") not in ("input", "input, output", "output, input"):
+        return []
+    if schedule is None or not valid_schedule(schedule):
+        return (
+            f"{where}: Dapr cron binding {component!r} has no valid schedule ({schedule!r});"
+            " not counted (use '@every 10s' or a cron spec)"
+        )
+    route = values.get("route") or f"/{component}"
+    targets = _targets(scopes, apps, names, app_ids or {})
+    return [
+        Workload(
+            service=target,
+            kind="cron",
+            name=component,
+            schedule=schedule,
+            route=route,
+            origin="dapr",
+            location=where,
+        )
+        for target in targets
+    ]
+
+
+def _child(node: yaml.Node, *keys: str) -> yaml.Node | None:
+    current: yaml.Node | None = node
+    for key in keys:
+        if not isinstance(current, yaml.MappingNode):
+            return None
+        current = next((v for k, v in current.value if k.value == key), None)
+    return current
 
 
 def _targets(

@@ -1,20 +1,29 @@
 """Discovery: what the code and the repository say, beyond the compose file.
 
-Runs the three code-side sources for a loaded project: Go source (``go_source``), Dapr
+Runs the three code-side sources for a loaded project: Go source (``go/``), Dapr
 resources (``dapr``) and deploy frequency from git history (``git_history``), and merges what
 they find with the workloads compose already declares. The pipeline calls ``discover`` once.
 """
 
 from __future__ import annotations
 
+import posixpath
+import shlex
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from archcheck.compose import ComposeProject
 from archcheck.errors import UsageError
 from archcheck.model import Measurement, Service, Workload
+from archcheck.sources.compose_system import EXTENSION
 from archcheck.sources.git_history import DEFAULT_SINCE_DAYS
+from archcheck.sources.go.build import MainPackage, language_of, main_dirs, read_build
+from archcheck.sources.go.discover import GoTarget
+
+if TYPE_CHECKING:
+    from archcheck.sources.go.discover import GoDiscovery
 
 _CODE_ROLES = ("api",)
 """Roles whose build context is scanned by default; a worker's code is its owner's code."""
@@ -75,18 +84,194 @@ def parse_since(value: str) -> int:
 
 
 def source_root(service: Service, working_dir: Path) -> Path | None:
-    """Where a service's Go code lives: its build context, narrowed to the Dockerfile's folder
-    when that is a sub-folder with Go code (``context: ..`` + ``dockerfile: pricing/Dockerfile``)."""
-    if service.build_context is None or "://" in service.build_context:
-        return None  # a git URL context: nothing local to read
-    context = Path(service.build_context)
-    context = context if context.is_absolute() else working_dir / context
+    """Where a service's Go code lives when its build cannot be read: its build context,
+    narrowed to the Dockerfile's folder when that is a sub-folder with Go code
+    (``context: ..`` + ``dockerfile: pricing/Dockerfile``)."""
+    context = _context(service, working_dir)
+    if context is None:
+        return None
     if service.dockerfile:
         folder = (context / service.dockerfile).parent
         has_go = (folder / "go.mod").is_file() or (folder.is_dir() and any(folder.glob("*.go")))
         if folder != context and has_go:
             return folder
     return context
+
+
+def _context(service: Service, working_dir: Path) -> Path | None:
+    if service.build_context is None or "://" in service.build_context:
+        return None  # a git URL context: nothing local to read
+    context = Path(service.build_context)
+    return context if context.is_absolute() else working_dir / context
+
+
+_INFRASTRUCTURE = (
+    "postgres", "mysql", "mariadb", "redis", "valkey", "rabbitmq", "kafka", "zookeeper", "nats",
+    "mongo", "elasticsearch", "opensearch", "prometheus", "grafana", "jaeger", "otel/",
+    "opentelemetry-collector", "daprio/", "nginx", "envoy", "traefik", "caddy", "minio",
+    "memcached", "etcd", "consul", "vault", "localstack", "mailhog", "mailpit", "adminer",
+    "pgadmin", "keycloak", "cassandra", "clickhouse", "influxdb", "loki", "tempo", "zipkin",
+    "redpanda", "bitnami/", "confluentinc/", "busybox", "alpine", "alertmanager", "cadvisor",
+    "node-exporter", "haproxy", "openzipkin", "temporalio/", "dapr/", "localstack",
+)  # fmt: skip
+
+
+def _words(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        try:
+            return tuple(shlex.split(value))
+        except ValueError:
+            return tuple(value.split())
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return ()
+
+
+def _build_args(build: Mapping[str, Any]) -> dict[str, str]:
+    raw = build.get("args")
+    if isinstance(raw, Mapping):
+        return {str(k): "" if v is None else str(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return dict(str(item).partition("=")[::2] for item in raw)
+    return {}
+
+
+@dataclass
+class _Plan:
+    """What to read per service, and the coverage notes that say so."""
+
+    targets: dict[str, GoTarget] = field(default_factory=dict)
+    roots: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    how: dict[str, str] = field(default_factory=dict)
+    """Service -> how its main package was found (for the coverage note)."""
+    not_scanned: dict[str, str] = field(default_factory=dict)
+
+
+def plan_go(
+    project: ComposeProject,
+    services: Sequence[Service],
+    sources: Mapping[str, Path],
+    display: Path | None = None,
+) -> _Plan:
+    """Which Go code each service runs: the Dockerfile's ``go build`` target when it can be
+    read, else the build context (with a note saying how to be exact)."""
+    plan = _Plan()
+    working_dir = project.working_dir
+    for service in services:
+        name = service.name
+        raw: Mapping[str, Any] = project.services.get(name) or {}
+        if name in sources:
+            plan.targets[name] = GoTarget(root=sources[name])
+            plan.roots[name] = sources[name]
+            plan.how[name] = f"--source {name}={sources[name]}"
+            continue
+        extension = raw.get(EXTENSION)
+        main = extension.get("main") if isinstance(extension, Mapping) else None
+        if isinstance(main, str):
+            folder = Path(main) if Path(main).is_absolute() else working_dir / main
+            plan.targets[name] = GoTarget(mains=(MainPackage(folder),))
+            plan.roots[name] = folder
+            plan.how[name] = "x-archcheck main"
+            continue
+        if service.role not in (*_CODE_ROLES, "infrastructure"):
+            continue
+        context = _context(service, working_dir)
+        run = _go_run_main(raw, working_dir) if context is None else None
+        if run is not None:
+            plan.targets[name] = GoTarget(mains=(MainPackage(run),))
+            plan.roots[name] = run
+            plan.how[name] = "go run in its command, through its bind mounts"
+            continue
+        if context is None:
+            image = str(raw.get("image") or "")
+            if service.build_context is not None:
+                plan.not_scanned[name] = (
+                    f"its build context {service.build_context} is not a local folder"
+                )
+            elif image and not any(part in image.lower() for part in _INFRASTRUCTURE):
+                plan.not_scanned[name] = (
+                    f"image-only ({image}): point archcheck at its source with --source {name}=DIR"
+                    f" or x-archcheck: {{main: DIR}} on the service"
+                )
+            continue
+        if service.role not in _CODE_ROLES:
+            continue
+        raw_build = raw.get("build")
+        build: Mapping[str, Any] = raw_build if isinstance(raw_build, Mapping) else {}
+        reading = read_build(
+            context,
+            service.dockerfile,
+            target=build.get("target") if isinstance(build.get("target"), str) else None,
+            args=_build_args(build),
+            command=_words(raw.get("command")),
+            entrypoint=_words(raw.get("entrypoint")),
+        )
+        plan.roots[name] = source_root(service, working_dir) or context
+        dockerfile = _relative(reading.dockerfile, display) if reading.dockerfile else "Dockerfile"
+        if reading.mains:
+            plan.targets[name] = GoTarget(mains=tuple(reading.mains))
+            plan.how[name] = f"go build in {dockerfile}"
+            continue
+        if reading.language is not None:
+            plan.not_scanned[name] = f"{reading.language}, not Go (its {dockerfile} builds no Go)"
+            continue
+        root = plan.roots[name]
+        mains = main_dirs(root)
+        if not mains and next(root.rglob("*.go"), None) is None:
+            language = language_of(root)
+            plan.not_scanned[name] = (
+                f"{language}, not Go" if language else "no Go code in its build context"
+            )
+            continue
+        if len(mains) == 1:
+            plan.targets[name] = GoTarget(mains=(MainPackage(mains[0]),))
+            plan.how[name] = "the only main package in the build context"
+            continue
+        plan.targets[name] = GoTarget(root=root)
+        plan.how[name] = "the build context"
+        plan.notes.append(
+            f"{dockerfile}: {name}: could not tell which Go main package the container runs"
+            f" ({reading.why}); read all Go code under {_relative(root, display)} instead."
+            f" To be exact, set x-archcheck: {{main: ./cmd/<binary>}} on the service or pass"
+            f" --source {name}=DIR"
+        )
+    return plan
+
+
+def _go_run_main(raw: Mapping[str, Any], working_dir: Path) -> Path | None:
+    """The host folder of ``go run PKG`` in an image-only service that bind-mounts its source
+    (``image: golang``, ``volumes: [.:/app]``, ``working_dir: /app/api``, ``command: go run .``)."""
+    from archcheck.sources.dapr import bind_mounts, host_path
+
+    words = (*_words(raw.get("entrypoint")), *_words(raw.get("command")))
+    if len(words) >= 3 and words[0] in ("sh", "bash", "/bin/sh", "/bin/bash") and words[1] == "-c":
+        words = _words(words[2])
+    for index in range(len(words) - 1):
+        if words[index].rsplit("/", 1)[-1] == "go" and words[index + 1] == "run":
+            args = [w for w in words[index + 2 :] if not w.startswith("-")]
+            package = args[0] if args else "."
+            break
+    else:
+        return None
+    cwd = str(raw.get("working_dir") or "/")
+    container = posixpath.normpath(posixpath.join(cwd, package))
+    if container.endswith(".go"):
+        container = posixpath.dirname(container)
+    host = host_path(container, bind_mounts(raw, working_dir))
+    return host if host is not None and host.is_dir() else None
+
+
+def _relative(path: Path | None, base: Path | None) -> str:
+    """As locations show paths: relative to ``base`` when under it, else absolute."""
+    if path is None:
+        return ""
+    if base is not None:
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix() or "."
+        except ValueError:
+            pass
+    return str(path.resolve())
 
 
 def discover(
@@ -101,7 +286,7 @@ def discover(
     if not options.enabled:
         return Discovery(workloads=tuple(declared))
     from archcheck.sources.dapr import discover_dapr, find_sidecars
-    from archcheck.sources.go_source import discover_go_workloads
+    from archcheck.sources.go.discover import discover_go_workloads
 
     working_dir = project.working_dir
     unknown = sorted(set(options.sources) - {s.name for s in services})
@@ -110,16 +295,11 @@ def discover(
             f"--source {unknown[0]}=...: no service {unknown[0]!r} in the project; services are "
             + ", ".join(sorted(s.name for s in services))
         )
-    roots: dict[str, Path] = {}
-    for service in services:
-        if service.name in options.sources:
-            roots[service.name] = options.sources[service.name]
-        elif service.role in _CODE_ROLES:
-            root = source_root(service, working_dir)
-            if root is not None:
-                roots[service.name] = root
-    notes: list[str] = []
-    go = discover_go_workloads(roots, relative_to=relative_to, jobs=options.jobs)
+    if relative_to is None and not working_dir.is_absolute():
+        relative_to = Path.cwd()  # the compose file was named relatively: so are locations
+    plan = plan_go(project, services, options.sources, relative_to)
+    notes: list[str] = list(plan.notes)
+    go = discover_go_workloads(plan.targets, relative_to=relative_to, jobs=options.jobs)
     notes.extend(go.notes)
     for name, where in go.worker_entrypoints.items():
         run = [f"{w.kind} {w.name}" for w in go.workloads if w.service == name and w.runs_in]
@@ -154,14 +334,42 @@ def discover(
         )
 
     routes = go.routes
-    dapr_workloads = [
-        w.model_copy(update={"handler": routes.get(w.service, {}).get(w.route or "")})
-        if w.handler is None and w.route
-        else w
-        for w in dapr.workloads
-    ]
+    dapr_workloads = [_with_handler(w, routes.get(w.service, {})) for w in dapr.workloads]
     workloads = merge_workloads(merge_workloads(declared, go.workloads), dapr_workloads)
-    return Discovery(workloads=workloads, notes=tuple(notes), roots=roots)
+    notes.extend(_coverage(plan, go, workloads, services))
+    return Discovery(workloads=workloads, notes=tuple(notes), roots=plan.roots)
+
+
+def _with_handler(workload: Workload, routes: Mapping[str, str]) -> Workload:
+    """A Dapr workload with the handler of the route it is delivered to; a cron binding whose
+    component name says nothing (``cron``) is named after that handler."""
+    from archcheck.sources.go.names import GENERIC, name_from_handler
+
+    if workload.handler is not None or not workload.route:
+        return workload
+    handler = routes.get(workload.route)
+    update: dict[str, object] = {"handler": handler}
+    if workload.kind == "cron" and workload.name.lower() in GENERIC:
+        update["name"] = name_from_handler(handler) or workload.name
+    return workload.model_copy(update=update)
+
+
+def _coverage(
+    plan: _Plan, go: GoDiscovery, workloads: Sequence[Workload], services: Sequence[Service]
+) -> list[str]:
+    """One line per service: what was read, or why not (so "nothing found" is never silent)."""
+    lines: list[str] = []
+    for service in services:
+        name = service.name
+        if name in go.scanned:
+            mains, count = go.scanned[name]
+            what = f"main package {', '.join(mains)}" if mains else "every Go file"
+            lines.append(
+                f"{name}: Go code scanned: {what} ({count} files, found through {plan.how.get(name, 'the build')})"
+            )
+        elif name in plan.not_scanned:
+            lines.append(f"{name}: not scanned: {plan.not_scanned[name]}")
+    return lines
 
 
 def deploy_measurements(

@@ -8,14 +8,16 @@ measurement, and the engine reports that row as missing.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archcheck.model import Measurement
+
+if TYPE_CHECKING:  # NOTE: subprocess and datetime load only when git history is read
+    import subprocess
+    from datetime import datetime
 
 DEFAULT_SINCE_DAYS = 90
 _TIMEOUT_S = 60
@@ -30,6 +32,8 @@ class DeployHistory:
 
 
 def _git(git: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    import subprocess
+
     return subprocess.run(
         [git, "-C", str(cwd), *args],
         capture_output=True,
@@ -54,6 +58,8 @@ def deploy_frequency(
     """
     if not contexts:
         return DeployHistory()
+    import shutil
+
     git = shutil.which("git")
     if git is None:
         return DeployHistory(notes=("git is not installed: no deploy frequency",))
@@ -80,6 +86,8 @@ def deploy_frequency(
         specs[service] = "" if relative == "." else relative
     if not specs:
         return DeployHistory(notes=tuple(notes))
+    from datetime import UTC, datetime, timedelta
+
     end = now or datetime.now(UTC)
     start = end - timedelta(days=since_days)
     pathspecs = sorted({f":(top){p}" if p else ":(top)" for p in specs.values()})

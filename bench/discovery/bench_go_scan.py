@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from archcheck.sources.go_source import discover_go_workloads
+from archcheck.sources.go.discover import discover_go_workloads
 
 BODY = """
 // Usecase{i} is one of many ordinary use cases.
@@ -130,7 +130,7 @@ def main() -> None:
         print(f"{args.files} files, {size / 1e6:.1f} MB of Go, cpus={os.cpu_count()}")
         for jobs in sorted({1, args.jobs}):
             start = time.perf_counter()
-            found = discover_go_workloads({"svc": root}, jobs=jobs)
+            found = discover_go_workloads({"svc": root}, jobs=jobs, cache=False)
             elapsed = time.perf_counter() - start
             print(
                 f"jobs={jobs}: {elapsed:.2f} s, {args.files / elapsed:,.0f} files/s, "

@@ -12,14 +12,10 @@ import pytest
 from support import REPO, require_tool
 
 from archcheck.model import Workload
-from archcheck.sources import go_source
-from archcheck.sources.go_source import (
-    discover_go_workloads,
-    format_duration,
-    kebab,
-    list_go_files,
-    scan_files,
-)
+from archcheck.sources.go import scan as go_scan
+from archcheck.sources.go.consts import format_duration
+from archcheck.sources.go.discover import discover_go_workloads
+from archcheck.sources.go.scan import list_go_files, scan
 
 SHOP = REPO / "fixtures" / "shop"
 
@@ -38,7 +34,10 @@ def workloads(root: Path, service: str = "svc") -> dict[str, Workload]:
 
 
 def test_inline_ticker_goroutine_is_a_cron_workload_at_its_line(tmp_path: Path) -> None:
-    write(tmp_path, {"cmd/app/main.go": """
+    write(
+        tmp_path,
+        {
+            "cmd/app/main.go": """
         package main
 
         import (
@@ -61,23 +60,32 @@ def test_inline_ticker_goroutine_is_a_cron_workload_at_its_line(tmp_path: Path) 
         		}
         	}()
         }
-        """})
+        """
+        },
+    )
     found = workloads(tmp_path)
     assert list(found) == ["stock-sync"]
     job = found["stock-sync"]
     assert (job.kind, job.schedule, job.handler, job.origin) == (
-        "cron", "@every 1m", "stockSync.Run", "go"
+        "cron",
+        "@every 1m",
+        "stockSync.Run",
+        "go",
     )
     assert job.location is not None
     assert (job.location.file, job.location.line, job.location.column) == (
-        "cmd/app/main.go", 11, 13
+        "cmd/app/main.go",
+        11,
+        13,
     )
 
 
 def test_intervals_resolve_through_package_and_imported_constants(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "go.mod": "module example.com/app\n",
-        "internal/conf/conf.go": """
+    write(
+        tmp_path,
+        {
+            "go.mod": "module example.com/app\n",
+            "internal/conf/conf.go": """
             package conf
 
             import "time"
@@ -86,7 +94,7 @@ def test_intervals_resolve_through_package_and_imported_constants(tmp_path: Path
             // ReportEvery is twice the base period.
             const ReportEvery = base * 2
             """,
-        "internal/job/intervals.go": """
+            "internal/job/intervals.go": """
             package job
 
             import "time"
@@ -96,7 +104,7 @@ def test_intervals_resolve_through_package_and_imported_constants(tmp_path: Path
             	spec         = "@every " + "10m"
             )
             """,
-        "internal/job/run.go": """
+            "internal/job/run.go": """
             package job
 
             import (
@@ -113,23 +121,36 @@ def test_intervals_resolve_through_package_and_imported_constants(tmp_path: Path
             		}
             	}()
             	reportTicker := stdtime.NewTicker(conf.ReportEvery)
-            	_ = reportTicker
+            	go func() {
+            		for {
+            			select {
+            			case <-j.done:
+            				return
+            			case <-reportTicker.C:
+            				j.sendReport()
+            			}
+            		}
+            	}()
             	stdtime.AfterFunc(stdtime.Duration(j.delay), j.flushCache)
             	c.AddFunc(spec, j.rebuildIndex)
             }
             """,
-    })
+        },
+    )
     found = workloads(tmp_path)
     assert found["cleanup-orders"].schedule == "@every 1h30m"
     assert found["report"].schedule == "@every 30s"
-    # A struct field is only known at run time: the workload is kept, its interval unknown.
-    assert found["flush-cache"].schedule is None
-    assert found["flush-cache"].handler == "j.flushCache"
+    assert found["report"].handler == "j.sendReport"
+    # A one-shot timer is not recurring work.
+    assert "flush-cache" not in found
     assert found["rebuild-index"].schedule == "@every 10m"
 
 
 def test_robfig_cron_jobs_with_specs_and_names(tmp_path: Path) -> None:
-    write(tmp_path, {"internal/cron/s.go": """
+    write(
+        tmp_path,
+        {
+            "internal/cron/s.go": """
         package cron
 
         import (
@@ -150,7 +171,9 @@ def test_robfig_cron_jobs_with_specs_and_names(tmp_path: Path) -> None:
         	c.AddFunc("@hourly", s.compactLedger)
         	c.AddFunc(spec, s.fromConfig)
         }
-        """})
+        """
+        },
+    )
     found = workloads(tmp_path)
     assert {n: w.schedule for n, w in found.items()} == {
         "price-sync": "*/5 * * * *",
@@ -162,8 +185,10 @@ def test_robfig_cron_jobs_with_specs_and_names(tmp_path: Path) -> None:
 
 
 def test_dapr_subscriptions_in_code_resolve_constants_and_routes(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "internal/event/topics.go": """
+    write(
+        tmp_path,
+        {
+            "internal/event/topics.go": """
             package event
 
             const (
@@ -172,7 +197,7 @@ def test_dapr_subscriptions_in_code_resolve_constants_and_routes(tmp_path: Path)
             	dlq          = ".dlq"
             )
             """,
-        "internal/event/register.go": """
+            "internal/event/register.go": """
             package event
 
             import "github.com/dapr/go-sdk/service/common"
@@ -193,7 +218,7 @@ def test_dapr_subscriptions_in_code_resolve_constants_and_routes(tmp_path: Path)
             	}, h.Dynamic)
             }
             """,
-        "internal/server/http.go": """
+            "internal/server/http.go": """
             package server
 
             import "net/http"
@@ -213,11 +238,15 @@ def test_dapr_subscriptions_in_code_resolve_constants_and_routes(tmp_path: Path)
             	return map[string]string{"topic": "not-a-subscription"}
             }
             """,
-    })
+        },
+    )
     found = workloads(tmp_path)
     created = found["orders.created"]
     assert (created.pubsub, created.route, created.dead_letter_topic, created.handler) == (
-        "orders-pubsub", "/events/created", "orders.created.dlq", "h.Created"
+        "orders-pubsub",
+        "/events/created",
+        "orders.created.dlq",
+        "h.Created",
     )
     assert created.location is not None
     assert (created.location.file, created.location.line) == ("internal/event/register.go", 12)
@@ -229,8 +258,10 @@ def test_dapr_subscriptions_in_code_resolve_constants_and_routes(tmp_path: Path)
 
 
 def test_worker_mode_and_existing_worker_entrypoint(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "cmd/api/main.go": """
+    write(
+        tmp_path,
+        {
+            "cmd/api/main.go": """
             package main
 
             import "os"
@@ -241,7 +272,7 @@ def test_worker_mode_and_existing_worker_entrypoint(tmp_path: Path) -> None:
             	}
             }
             """,
-        "cmd/worker/main.go": """
+            "cmd/worker/main.go": """
             package main
 
             import "flag"
@@ -250,30 +281,38 @@ def test_worker_mode_and_existing_worker_entrypoint(tmp_path: Path) -> None:
 
             func main() { flag.Parse() }
             """,
-    })
+        },
+    )
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
     assert str(found.worker_mode["svc"]) == "cmd/api/main.go:6:5"
     assert found.worker_entrypoints["svc"].file == "cmd/worker/main.go"
 
 
 def test_broken_file_yields_partial_results_and_a_located_warning(tmp_path: Path) -> None:
-    write(tmp_path, {"main.go": """
+    write(
+        tmp_path,
+        {
+            "main.go": """
         package main
 
         import "time"
 
         func main() {
-        	heartbeatTicker := time.NewTicker(30 * time.Second)
-        	_ = heartbeatTicker
+        	syncTicker := time.NewTicker(30 * time.Second)
+        	for range syncTicker.C {
+        		syncPrices()
+        	}
         }
 
         func broken( {
-        """})
+        """
+        },
+    )
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
-    assert [(w.name, w.schedule) for w in found.workloads] == [("heartbeat", "@every 30s")]
+    assert [(w.name, w.schedule) for w in found.workloads] == [("sync-prices", "@every 30s")]
     assert len(found.notes) == 1
-    assert found.notes[0].startswith("main.go:10:")
-    assert "Go syntax error" in found.notes[0]
+    assert found.notes[0].startswith("main.go:12:")
+    assert "only partly read" in found.notes[0] and "syntax error" not in found.notes[0]
 
 
 def test_skips_vendor_testdata_tests_generated_large_and_escaping_symlinks(
@@ -283,35 +322,41 @@ def test_skips_vendor_testdata_tests_generated_large_and_escaping_symlinks(
     root = tmp_path / "svc"
     outside = tmp_path / "elsewhere"
     write(outside, {"x.go": ticker})
-    write(root, {
-        "ok.go": ticker,
-        "vendor/v.go": ticker,
-        "testdata/t.go": ticker,
-        "a_test.go": ticker,
-        ".hidden/h.go": ticker,
-        "gen.pb.go": "// Code generated by protoc-gen-go. DO NOT EDIT.\n\n" + ticker,
-        "big.go": ticker + "// " + "x" * 400 + "\n",
-    })
+    write(
+        root,
+        {
+            "ok.go": ticker,
+            "vendor/v.go": ticker,
+            "testdata/t.go": ticker,
+            "a_test.go": ticker,
+            ".hidden/h.go": ticker,
+            "gen.pb.go": "// Code generated by protoc-gen-go. DO NOT EDIT.\n\n" + ticker,
+            "big.go": ticker + "// " + "x" * 400 + "\n",
+        },
+    )
     (root / "link_out.go").symlink_to(outside / "x.go")
     (root / "dir_out").symlink_to(outside, target_is_directory=True)
     (root / "link_in.go").symlink_to(root / "ok.go")
-    monkeypatch.setattr(go_source, "MAX_FILE_BYTES", 300)
+    monkeypatch.setattr(go_scan, "MAX_FILE_BYTES", 300)
     files, notes = list_go_files(root)
     names = sorted(p.name for p in files)
     assert names == ["big.go", "gen.pb.go", "link_in.go", "ok.go"]
     assert any("link_out.go" in n and "leads out" in n for n in notes)
     assert any("dir_out" in n for n in notes)
-    facts = {f.path: f for f in scan_files(files, relative_to=root)}
-    assert facts["gen.pb.go"].schedules == ()
-    assert facts["big.go"].schedules == () and "byte limit" in facts["big.go"].notes[0]
-    assert len(facts["ok.go"].schedules) == 1
+    facts = {f.path.name: f for f in scan(files, cache=None)}
+    assert facts["gen.pb.go"].facts.ticks == () and not facts["gen.pb.go"].parsed
+    assert facts["big.go"].facts.ticks == () and "byte limit" in (facts["big.go"].note or "")
+    assert facts["ok.go"].parsed
 
 
 def test_parallel_scan_gives_the_same_facts_as_serial(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for i in range(40):
-        write(tmp_path, {f"p{i}/f.go": f"""
+        write(
+            tmp_path,
+            {
+                f"p{i}/f.go": f"""
             package p{i}
 
             import "time"
@@ -325,25 +370,16 @@ def test_parallel_scan_gives_the_same_facts_as_serial(
             		}}
             	}}()
             }}
-            """})
+            """
+            },
+        )
     files, _ = list_go_files(tmp_path)
-    monkeypatch.setattr(go_source, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(go_source, "_CHUNK", 7)
-    assert scan_files(files, relative_to=tmp_path, jobs=2) == scan_files(
-        files, relative_to=tmp_path, jobs=1
-    )
+    monkeypatch.setattr(go_scan, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(go_scan, "_CHUNK", 7)
+    assert scan(files, cache=None, jobs=2) == scan(files, cache=None, jobs=1)
     found = discover_go_workloads({"svc": tmp_path}, jobs=2)
     assert sorted(w.schedule or "" for w in found.workloads)[:2] == ["@every 10s", "@every 11s"]
     assert len(found.workloads) == 40
-
-
-@pytest.mark.parametrize(
-    ("identifier", "expected"),
-    [("stockSync", "stock-sync"), ("syncHTTPCache", "sync-http-cache"),
-     ("PriceSyncJob", "price-sync-job"), ("warmup_cache", "warmup-cache"), ("ID", "id")],
-)
-def test_kebab(identifier: str, expected: str) -> None:
-    assert kebab(identifier) == expected
 
 
 @pytest.mark.parametrize(
@@ -364,19 +400,24 @@ def test_shop_fixture_workloads_point_at_their_go_lines() -> None:
     assert table == {
         ("catalog", "cron", "stock-sync"): ("@every 1m", "catalog/cmd/catalog/main.go:40:13"),
         ("pricing", "cron", "price-sync"): (
-            "*/5 * * * *", "pricing/internal/cron/scheduler.go:38:15"
+            "*/5 * * * *",
+            "pricing/internal/cron/scheduler.go:38:15",
         ),
         ("pricing", "cron", "cache-warmup"): (
-            "0 2 * * *", "pricing/internal/cron/scheduler.go:41:15"
+            "0 2 * * *",
+            "pricing/internal/cron/scheduler.go:41:15",
         ),
         ("pricing", "events", "warehouse.stock.updated"): (
-            "warehouse.stock.updated", "pricing/internal/event/handler.go:32:12"
+            "warehouse.stock.updated",
+            "pricing/internal/event/handler.go:32:12",
         ),
         ("pricing", "events", "pricing.price.changed"): (
-            "pricing.price.changed", "pricing/internal/event/handler.go:35:12"
+            "pricing.price.changed",
+            "pricing/internal/event/handler.go:35:12",
         ),
         ("warehouse", "events", "order.created"): (
-            "order.created", "warehouse/internal/event/handler.go:15:9"
+            "order.created",
+            "warehouse/internal/event/handler.go:15:9",
         ),
     }
     assert found.routes["catalog"]["/events/price-changed"] == "h.PriceChanged"
@@ -388,7 +429,9 @@ def test_shop_fixture_is_valid_gofmt_clean_go() -> None:
     gofmt = require_tool("gofmt")
     result = subprocess.run(
         [gofmt, "-l", "-e", *(str(SHOP / s) for s in ("pricing", "catalog", "warehouse"))],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
@@ -404,16 +447,18 @@ def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
 
 
 def test_packages_only_a_worker_binary_reaches_run_in_that_worker(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "go.mod": "module example.com/shop // the shop\n\ngo 1.22\n",
-        "cmd/api/main.go": """
+    write(
+        tmp_path,
+        {
+            "go.mod": "module example.com/shop // the shop\n\ngo 1.22\n",
+            "cmd/api/main.go": """
             package main
 
             import "example.com/shop/internal/shared"
 
             func main() { shared.Start() }
             """,
-        "cmd/pricing-worker/main.go": """
+            "cmd/pricing-worker/main.go": """
             package main
 
             import (
@@ -429,7 +474,7 @@ def test_packages_only_a_worker_binary_reaches_run_in_that_worker(tmp_path: Path
             	svc.AddTopicEventHandler(&common.Subscription{Topic: "orders.created"}, onOrder)
             }
             """,
-        "internal/jobs/jobs.go": """
+            "internal/jobs/jobs.go": """
             package jobs
 
             import "github.com/robfig/cron/v3"
@@ -439,22 +484,27 @@ def test_packages_only_a_worker_binary_reaches_run_in_that_worker(tmp_path: Path
             	c.AddFunc("*/5 * * * *", syncPrices)
             }
             """,
-        "internal/shared/shared.go": """
+            "internal/shared/shared.go": """
             package shared
 
             import "time"
 
             func Start() {
-            	heartbeatTicker := time.NewTicker(time.Minute)
-            	_ = heartbeatTicker
+            	refreshTicker := time.NewTicker(time.Minute)
+            	for range refreshTicker.C {
+            		refreshRates()
+            	}
             }
             """,
-    })
+        },
+    )
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
     runs = {w.name: w.runs_in for w in found.workloads}
     # Reached from the API binary too: the API runs it, inline.
     assert runs == {
-        "heartbeat": None, "sync-prices": "cmd/pricing-worker", "orders.created": "cmd/pricing-worker"
+        "refresh": None,
+        "sync-prices": "cmd/pricing-worker",
+        "orders.created": "cmd/pricing-worker",
     }
     assert found.worker_entrypoints["svc"].file == "cmd/pricing-worker/main.go"
 
@@ -467,21 +517,28 @@ def test_without_go_mod_only_the_worker_layout_is_the_workers(tmp_path: Path) ->
 
         func Start(c *cron.Cron) {{ c.AddFunc("@daily", {fn}) }}
         """
-    write(tmp_path, {
-        "cmd/worker/main.go": "package main\n\nfunc main() {}\n",
-        "internal/worker/cron/jobs.go": job.format(pkg="cron", fn="nightlyReport"),
-        "internal/billing/jobs.go": job.format(pkg="billing", fn="closeInvoices"),
-    })
+    write(
+        tmp_path,
+        {
+            "cmd/worker/main.go": "package main\n\nfunc main() {}\n",
+            "internal/worker/cron/jobs.go": job.format(pkg="cron", fn="nightlyReport"),
+            "internal/billing/jobs.go": job.format(pkg="billing", fn="closeInvoices"),
+        },
+    )
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
     assert {w.name: w.runs_in for w in found.workloads} == {
-        "nightly-report": "cmd/worker", "close-invoices": None
+        "nightly-report": "cmd/worker",
+        "close-invoices": None,
     }
 
 
 def test_generic_registrations_are_notes_never_invented_names(tmp_path: Path) -> None:
     """A loop over handlers, a helper that subscribes whatever it is given, a job without a
     name: the code does not say which workload it is, so none is made up."""
-    write(tmp_path, {"internal/event/server.go": """
+    write(
+        tmp_path,
+        {
+            "internal/event/server.go": """
         package event
 
         import (
@@ -507,7 +564,9 @@ def test_generic_registrations_are_notes_never_invented_names(tmp_path: Path) ->
         	c.AddFunc("@hourly", func() { s.x() })
         	return s
         }
-        """})
+        """
+        },
+    )
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
     # A constant schedule in a loop is still one known job.
     assert [(w.name, w.schedule) for w in found.workloads] == [("nightly-report", "@daily")]
@@ -515,3 +574,25 @@ def test_generic_registrations_are_notes_never_invented_names(tmp_path: Path) ->
     assert skipped == [9, 16, 17, 20, 23]
     assert all("not counted as a workload" in n for n in found.notes)
     assert "@hourly" in next(n for n in found.notes if ":23:" in n)
+
+
+def test_an_unknown_scheduler_library_is_a_note_not_silence(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.go": """
+        package main
+
+        import "github.com/acme/cronlite"
+
+        func main() {
+        	c := cronlite.New()
+        	c.AddFunc("@hourly", compactLedger)
+        }
+        """
+        },
+    )
+    found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path, cache=False)
+    assert found.workloads == ()
+    assert [n.split(": ", 1)[0] for n in found.notes] == ["main.go:7:2"]
+    assert "github.com/acme/cronlite, a scheduler library archcheck does not know" in found.notes[0]

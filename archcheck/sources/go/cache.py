@@ -1,0 +1,125 @@
+"""Extracted Go facts cached by file content, under the user's cache directory.
+
+``$XDG_CACHE_HOME/archcheck`` (default ``~/.cache/archcheck``), or ``ARCHCHECK_CACHE_DIR``.
+One SQLite file: safe to delete at any time (it is only ever a shortcut), bounded (the least
+recently used entries go when it holds more than ``MAX_ENTRIES``), and shared by concurrent
+runs (SQLite locks it; a run that cannot use it parses instead). ``ARCHCHECK_NO_CACHE=1``
+turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sqlite3
+import time
+from functools import cache
+from pathlib import Path
+
+from archcheck.sources.go import consts, facts, syntax
+
+MAX_ENTRIES = 200_000
+"""About 100 MB at the facts' typical size: several large monorepos' worth."""
+
+
+@cache
+def _extractor_digest() -> str:
+    """Changes with the extraction code itself, so an upgraded archcheck never reads facts an
+    older one wrote."""
+    digest = hashlib.blake2b(str(facts.VERSION).encode(), digest_size=8)
+    for module in (facts, syntax, consts):
+        with contextlib.suppress(OSError, TypeError):
+            digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("ARCHCHECK_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "archcheck"
+
+
+class FactsCache:
+    """Content hash -> pickled ``FileFacts``; every failure degrades to a miss."""
+
+    def __init__(self, path: Path | None = None, max_entries: int = MAX_ENTRIES) -> None:
+        self.path = path or cache_dir() / "go-facts.sqlite"
+        self.max_entries = max_entries
+        self._pending: list[tuple[str, bytes, int]] = []
+        self._used: list[tuple[int, str]] = []
+        self._db: sqlite3.Connection | None = None
+        for attempt in range(2):
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=2)
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS facts"
+                    " (key TEXT PRIMARY KEY, data BLOB, used INTEGER)"
+                )
+                self._db = db
+                return
+            except sqlite3.DatabaseError:
+                if attempt == 0:  # not a database (truncated, overwritten): start afresh
+                    with contextlib.suppress(OSError):
+                        self.path.unlink()
+            except OSError:
+                return
+
+    @staticmethod
+    def key(source: bytes, catalog_digest: str) -> str:
+        salt = f"{_extractor_digest()}:{syntax.grammar_version()}:{catalog_digest}:".encode()
+        return hashlib.blake2b(salt + source, digest_size=20).hexdigest()
+
+    def get(self, key: str) -> facts.FileFacts | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT data FROM facts WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            found = pickle.loads(row[0])
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            return None
+        self._used.append((int(time.time()), key))
+        return found if isinstance(found, facts.FileFacts) else None
+
+    def put(self, key: str, value: facts.FileFacts) -> None:
+        self._pending.append(
+            (key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), int(time.time()))
+        )
+
+    def flush(self) -> None:
+        """Write what this run parsed, mark what it used, and trim to the bound."""
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)", self._pending)
+                self._db.executemany("UPDATE facts SET used = ? WHERE key = ?", self._used)
+                (count,) = self._db.execute("SELECT COUNT(*) FROM facts").fetchone()
+                if count > self.max_entries:
+                    self._db.execute(
+                        "DELETE FROM facts WHERE key IN "
+                        "(SELECT key FROM facts ORDER BY used LIMIT ?)",
+                        (count - self.max_entries,),
+                    )
+        except sqlite3.Error:
+            pass
+        self._pending.clear()
+        self._used.clear()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def open_cache() -> FactsCache | None:
+    """The user's cache, or None when ``ARCHCHECK_NO_CACHE`` is set."""
+    if os.environ.get("ARCHCHECK_NO_CACHE", "") not in ("", "0"):
+        return None
+    return FactsCache()

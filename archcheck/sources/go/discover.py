@@ -1,0 +1,304 @@
+"""Per service: the Go files its binary is built from, their facts, and the workloads in them.
+
+Each service arrives as a ``GoTarget``: the main packages its Dockerfile builds (``build.py``),
+or a folder to read when the build could not be read (``--source``, ``x-archcheck: main``, or
+the build context as a fallback). Files shared by several services are read and parsed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archcheck.model import Location, Workload
+from archcheck.sources.go import scan as scanning
+from archcheck.sources.go.build import MainPackage
+from archcheck.sources.go.cache import FactsCache, open_cache
+from archcheck.sources.go.facts import FileFacts
+from archcheck.sources.go.join import GoFile, Package, join_service
+from archcheck.sources.go.libraries import load_catalog
+from archcheck.sources.go.modules import Modules, closure, find_module, load_modules
+
+
+@dataclass(frozen=True)
+class GoTarget:
+    """What to read for one service."""
+
+    mains: tuple[MainPackage, ...] = ()
+    root: Path | None = None
+    """Read every main package under this folder (all its files when it has none)."""
+
+
+@dataclass(frozen=True)
+class GoDiscovery:
+    """What the Go source of each service shows."""
+
+    workloads: tuple[Workload, ...] = ()
+    notes: tuple[str, ...] = ()
+    worker_mode: dict[str, Location] = field(default_factory=dict)
+    """Service -> where its code reads ``WORKER_MODE`` or a ``-mode`` flag."""
+    worker_entrypoints: dict[str, Location] = field(default_factory=dict)
+    """Service -> its existing ``cmd/worker`` main package."""
+    routes: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Service -> HTTP path -> handler: where Dapr's declared routes land in the code."""
+    scanned: dict[str, tuple[tuple[str, ...], int]] = field(default_factory=dict)
+    """Service -> (main packages, number of files) read."""
+    files_scanned: int = 0
+
+
+def _display(path: Path, relative_to: Path | None) -> str:
+    """Relative to ``relative_to`` when under it, else absolute."""
+    if relative_to is not None:
+        try:
+            return path.resolve().relative_to(relative_to.resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path.resolve())
+
+
+def _main_folders(files: Sequence[Path], headers: Mapping[Path, str]) -> list[Path]:
+    return sorted({p.parent.resolve() for p in files if headers.get(p) == "main"})
+
+
+def discover_go_workloads(
+    targets: Mapping[str, GoTarget | Path],
+    *,
+    relative_to: Path | None = None,
+    jobs: int | None = None,
+    cache: FactsCache | bool | None = True,
+) -> GoDiscovery:
+    """Read each service's Go files and join their facts into workloads, per service.
+
+    ``targets`` values may be a plain folder (read every main package under it).
+    """
+    catalog = load_catalog()
+    notes: list[str] = []
+    per_service: dict[str, list[Path]] = {}
+    mains_of: dict[str, list[Path]] = {}
+    modules_of: dict[str, Modules] = {}
+    roots: dict[str, Path] = {}
+    worker_runs: dict[str, dict[str, str]] = {}
+    worker_entry: dict[str, Path] = {}
+    for service, value in targets.items():
+        target = value if isinstance(value, GoTarget) else GoTarget(root=value)
+        if target.mains:
+            first = target.mains[0].folder
+            modules = load_modules(first)
+            tags = frozenset().union(*(m.tags for m in target.mains))
+            own = closure([m.folder for m in target.mains], modules, tags)
+            mains = [m.folder.resolve() for m in target.mains]
+            files = list(own.files)
+            # A worker binary of the same module (cmd/worker) runs its owner's workloads:
+            # what only it reaches is reported on the service, with runs_in.
+            for worker in _worker_mains(mains, modules):
+                theirs = closure([worker], modules, tags)
+                label = _module_label(worker, modules)
+                for folder in set(theirs.folders) - set(own.folders):
+                    worker_runs.setdefault(service, {})[str(folder)] = label
+                files.extend(p for p in theirs.files if p.parent not in own.folders)
+                worker_entry.setdefault(service, worker)
+            per_service[service] = list(dict.fromkeys(files))
+            mains_of[service] = mains
+            modules_of[service] = modules
+            continue
+        root = target.root
+        if root is None:
+            continue
+        if not root.is_dir():
+            notes.append(f"{service}: Go source folder {root} does not exist; nothing discovered")
+            continue
+        files, skipped = scanning.list_go_files(root)
+        notes.extend(skipped)
+        modules = load_modules(root)
+        roots[service] = root
+        modules_of[service] = modules
+        per_service[service] = files
+    unique = list(dict.fromkeys(p.resolve() for files in per_service.values() for p in files))
+    store = open_cache() if cache is True else (cache or None)
+    try:
+        scanned = {
+            s.path: s for s in scanning.scan(unique, cache=store, jobs=jobs, catalog=catalog)
+        }
+        # The rest of a package whose files register work: its constants, setters and helpers
+        # settle what the registering file leaves open.
+        # So is code importing such a package: it may configure it (functional options).
+        busy = {p.parent for p, s in scanned.items() if s.parsed and _registers(s.facts)}
+        busy_paths = {
+            path for m in modules_of.values() for d in busy for path in (m.import_path(d),) if path
+        }
+        rest = [
+            p
+            for p, s in scanned.items()
+            if not s.parsed and (p.parent in busy or busy_paths.intersection(s.header.imports))
+        ]
+        if rest:
+            for item in scanning.scan(
+                rest, cache=store, jobs=jobs, catalog=catalog, force=frozenset(rest)
+            ):
+                scanned[item.path] = item
+    finally:
+        if store is not None and cache is True:
+            store.close()
+    notes.extend(item.note for item in scanned.values() if item.note)
+    workloads: list[Workload] = []
+    worker_mode: dict[str, Location] = {}
+    entrypoints: dict[str, Location] = {}
+    routes: dict[str, dict[str, str]] = {}
+    coverage: dict[str, tuple[tuple[str, ...], int]] = {}
+    partly: set[str] = set()
+    for service, files in per_service.items():
+        resolved = sorted({p.resolve() for p in files})  # path order: stable names and picks
+        modules = modules_of[service]
+        paths = {
+            path: folder
+            for folder in {p.parent for p in resolved}
+            for path in (modules.import_path(folder),)
+            if path is not None
+        }
+        go_files = [
+            GoFile(_display(p, relative_to), str(p.parent), scanned[p].facts)
+            for p in resolved
+            if p in scanned
+        ]
+        package = Package(go_files, {k: str(v) for k, v in paths.items()})
+        runs_in: dict[str, str] = {}
+        if service in roots:
+            headers = {p: scanned[p].header.package for p in resolved if p in scanned}
+            mains = _main_folders(resolved, headers)
+            runs_in = _worker_packages(roots[service], mains, resolved, scanned, modules)
+            workers = sorted(set(runs_in.values()))
+            entry = next(
+                (
+                    p
+                    for p in resolved
+                    if headers.get(p) == "main" and _label(roots[service], p.parent) in workers
+                ),
+                None,
+            )
+            if entry is not None:
+                entrypoints[service] = Location(file=_display(entry, relative_to), line=1, column=1)
+        else:
+            mains = mains_of[service]
+            runs_in = worker_runs.get(service, {})
+            if service in worker_entry:
+                first = next(
+                    iter(sorted(worker_entry[service].glob("*.go"))), worker_entry[service]
+                )
+                entrypoints[service] = Location(file=_display(first, relative_to), line=1, column=1)
+        joined = join_service(service, go_files, package, catalog, runs_in=runs_in)
+        workloads.extend(joined.workloads)
+        notes.extend(joined.notes)
+        routes[service] = joined.routes
+        if joined.worker_mode is not None:
+            worker_mode[service] = joined.worker_mode
+        labels = tuple(_display(m, relative_to) for m in mains)
+        coverage[service] = (labels, len(go_files))
+        for go_file in go_files:
+            error = go_file.facts.error
+            if error is not None and go_file.path not in partly:
+                partly.add(go_file.path)
+                notes.append(
+                    f"{go_file.path}:{error.line}:{error.column}: this Go file was only partly"
+                    " read (the Go grammar archcheck uses stops here); workloads after this"
+                    " point may be missing"
+                )
+    return GoDiscovery(
+        workloads=tuple(workloads),
+        notes=tuple(notes),
+        worker_mode=worker_mode,
+        worker_entrypoints=entrypoints,
+        routes=routes,
+        scanned=coverage,
+        files_scanned=len(unique),
+    )
+
+
+def _worker_mains(mains: Sequence[Path], modules: Modules) -> list[Path]:
+    """Worker binaries (``cmd/worker``, ``cmd/pricing-worker``) of the service's module, other
+    than the service's own main packages."""
+    from archcheck.sources.go.build import main_dirs
+
+    found: list[Path] = []
+    gomod = find_module(mains[0]) if mains else None
+    for root in () if gomod is None else (gomod.parent.resolve(),):
+        for folder in main_dirs(root):
+            resolved = folder.resolve()
+            if "worker" in folder.name.lower() and resolved not in mains and resolved != root:
+                found.append(resolved)
+    return found
+
+
+def _module_label(folder: Path, modules: Modules) -> str:
+    for root in modules.roots.values():
+        if folder.is_relative_to(root):
+            return folder.relative_to(root).as_posix()
+    return folder.name
+
+
+def _registers(facts: FileFacts) -> bool:
+    return bool(facts.calls or facts.ticks or facts.topic_literals or facts.routes)
+
+
+def _label(root: Path, folder: Path) -> str:
+    top = root.resolve()
+    path = folder.resolve()
+    return path.relative_to(top).as_posix() if path.is_relative_to(top) else path.name
+
+
+def _worker_packages(
+    root: Path,
+    mains: Sequence[Path],
+    files: Sequence[Path],
+    scanned: Mapping[Path, scanning.Scanned],
+    modules: Modules,
+) -> dict[str, str]:
+    """Package folder -> the worker binary (``cmd/worker``) that alone reaches it.
+
+    A worker binary is a ``main`` package in a folder named like a worker. A package belongs
+    to it when the module's imports lead there from the worker binaries and from no other
+    ``main`` package (the API's own, a migration...). Without a ``go.mod`` imports cannot be
+    followed: then only the worker's main package and ``internal/worker/`` count.
+    """
+    top = root.resolve()
+    workers = [m for m in mains if "worker" in m.name.lower() and m != top]
+    if not workers:
+        return {}
+    folders = {p.parent for p in files}
+    if not modules.roots:
+        fallback = top / "internal" / "worker"
+        owner = ", ".join(_label(root, w) for w in workers)
+        return {
+            str(f): _label(root, f) if f in workers else owner
+            for f in folders
+            if f in workers or f.is_relative_to(fallback)
+        }
+    edges: dict[Path, set[Path]] = {}
+    for path in files:
+        item = scanned.get(path)
+        if item is None:
+            continue
+        targets = edges.setdefault(path.parent, set())
+        for imported in item.header.imports:
+            folder = modules.folder(imported)
+            if folder is not None:
+                targets.add(folder.resolve())
+
+    def reach(start: Path) -> set[Path]:
+        found, stack = {start}, [start]
+        while stack:
+            for target in edges.get(stack.pop(), ()):
+                if target in folders and target not in found:
+                    found.add(target)
+                    stack.append(target)
+        return found
+
+    others: set[Path] = set()
+    for main in mains:
+        if main not in workers:
+            others |= reach(main)
+    owners: dict[str, list[str]] = {}
+    for worker in workers:
+        for folder in reach(worker) - others:
+            owners.setdefault(str(folder), []).append(_label(root, worker))
+    return {folder: ", ".join(names) for folder, names in owners.items()}

@@ -1,0 +1,123 @@
+"""The Go libraries discovery recognises, as data: ``rules/sources/go-libraries.yaml``.
+
+Which packages, methods and argument positions make a cron job or an event consumer is not
+code: one entry per library, validated strictly here (an unknown key or a position that is not
+a number is an error naming the entry), so supporting one more library is one entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from archcheck.errors import UsageError
+
+Role = Literal["topic", "schedule", "name", "group", "route", "pubsub", "dead_letter_topic"]
+
+
+class CallSpec(BaseModel):
+    """What the arguments of one method or function are."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schedule: int | None = Field(default=None, ge=0)
+    handler: int | None = Field(default=None, ge=0)
+    topic: int | None = Field(default=None, ge=0)
+    group: int | None = Field(default=None, ge=0)
+    config: int | None = Field(default=None, ge=0)
+    fields: dict[Role, str] = Field(default_factory=dict)
+    distinctive: bool = False
+
+
+class Library(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    kind: Literal["cron", "events"]
+    packages: list[str] = Field(min_length=1)
+    methods: dict[str, CallSpec] = Field(default_factory=dict)
+    functions: dict[str, CallSpec] = Field(default_factory=dict)
+    arguments: dict[str, Literal["every", "spec", "handler", "name"]] = Field(default_factory=dict)
+    chain: bool = False
+
+    def covers(self, import_path: str) -> bool:
+        for package in self.packages:
+            if package.endswith("/..."):
+                if import_path == package[:-4] or import_path.startswith(package[:-3]):
+                    return True
+            elif import_path == package:
+                return True
+        return False
+
+
+class LibraryFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    libraries: dict[str, Library]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every recognised library, with the lookups extraction needs."""
+
+    libraries: Mapping[str, Library]
+    digest: str
+    """Changes whenever the data changes: part of the cache key of extracted facts."""
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        """Every method and function name any library registers work with."""
+        names: set[str] = set()
+        for library in self.libraries.values():
+            names.update(library.methods, library.functions)
+        return frozenset(names)
+
+    def find(
+        self, import_path: str, name: str, *, function: bool
+    ) -> Iterator[tuple[str, Library, CallSpec]]:
+        """The libraries of ``import_path`` that register work with ``name``."""
+        for key, library in self.libraries.items():
+            table = library.functions if function else library.methods
+            if name in table and library.covers(import_path):
+                yield key, library, table[name]
+
+    def find_in(self, key: str, name: str) -> Iterator[tuple[str, Library, CallSpec]]:
+        """Library ``key``'s method ``name``, if it has one."""
+        library = self.libraries[key]
+        if name in library.methods:
+            yield key, library, library.methods[name]
+
+    def imported(self, imports: Iterator[str] | tuple[str, ...]) -> list[str]:
+        """Which libraries a file imports (by id)."""
+        paths = tuple(imports)
+        return [k for k, lib in self.libraries.items() if any(lib.covers(p) for p in paths)]
+
+
+def default_path() -> Path:
+    from archcheck.files.bundled import rules_dir
+
+    return rules_dir() / "sources" / "go-libraries.yaml"
+
+
+@cache
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Read and validate the library data; a broken file is a usage error, never a traceback."""
+    file = path or default_path()
+    try:
+        raw = file.read_bytes()
+        data = LibraryFile.model_validate(yaml.safe_load(raw))
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"{file}: cannot read the Go library data: {exc}") from exc
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise UsageError(f"{file}: {where}: {problem['msg']}; see the format at the top") from exc
+    return Catalog(data.libraries, hashlib.sha256(raw).hexdigest()[:16])

@@ -1,0 +1,158 @@
+"""Go modules and the import closure of a main package, from ``go.mod``/``go.work`` text.
+
+Only what ``go build`` would compile counts: the main package, and every package of the module
+(or of a ``go.work`` workspace, or a local ``replace`` directory) its imports reach, file by
+file with the build's tags. Test files, ``testdata/``, other platforms' files and other
+binaries never enter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archcheck.sources.go import syntax
+
+
+@dataclass
+class Modules:
+    """Module path -> folder, for every module a build can reach locally."""
+
+    roots: dict[str, Path] = field(default_factory=dict)
+
+    def folder(self, import_path: str) -> Path | None:
+        """The folder of a package of one of these modules (longest module path wins)."""
+        best: tuple[int, Path] | None = None
+        for module, root in self.roots.items():
+            inside = import_path == module or import_path.startswith(module + "/")
+            if inside and (best is None or len(module) > best[0]):
+                rest = import_path[len(module) :].lstrip("/")
+                best = (len(module), root / rest if rest else root)
+        return None if best is None else best[1]
+
+    def import_path(self, folder: Path) -> str | None:
+        resolved = folder.resolve()
+        for module, root in sorted(self.roots.items(), key=lambda m: -len(str(m[1]))):
+            if resolved == root or resolved.is_relative_to(root):
+                rest = resolved.relative_to(root).as_posix()
+                return module if rest == "." else f"{module}/{rest}"
+        return None
+
+
+def _directives(path: Path) -> list[list[str]]:
+    """Each directive of a go.mod/go.work as words, block forms unfolded."""
+    result: list[list[str]] = []
+    block: str | None = None
+    with contextlib.suppress(OSError):
+        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            words = raw.split("//", 1)[0].split()
+            if not words:
+                continue
+            if block is not None:
+                if words == [")"]:
+                    block = None
+                else:
+                    result.append([block, *words])
+                continue
+            if len(words) == 2 and words[1] == "(":
+                block = words[0]
+                continue
+            result.append(words)
+    return result
+
+
+def find_module(folder: Path) -> Path | None:
+    """The go.mod governing ``folder`` (it or its nearest parent's)."""
+    start = folder.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / "go.mod").is_file():
+            return candidate / "go.mod"
+    return None
+
+
+def load_modules(folder: Path) -> Modules:
+    """The module of ``folder``, its workspace's modules and local ``replace`` targets."""
+    modules = Modules()
+    gomod = find_module(folder)
+    if gomod is None:
+        return modules
+    pending = [gomod]
+    for parent in (gomod.parent, *gomod.parent.parents):
+        work = parent / "go.work"
+        if work.is_file():
+            pending.extend(
+                (parent / words[1].strip('"')).resolve() / "go.mod"
+                for words in _directives(work)
+                if words[0] == "use" and len(words) >= 2
+            )
+            break
+    seen: set[Path] = set()
+    while pending:
+        current = pending.pop()
+        if current in seen or not current.is_file():
+            continue
+        seen.add(current)
+        for words in _directives(current):
+            if words[0] == "module" and len(words) >= 2:
+                modules.roots.setdefault(words[1].strip('"'), current.parent.resolve())
+            elif words[0] == "replace" and "=>" in words:
+                target = words[words.index("=>") + 1]
+                source = words[1]
+                if target.startswith((".", "/")):
+                    folder_path = (current.parent / target).resolve()
+                    modules.roots.setdefault(source, folder_path)
+                    pending.append(folder_path / "go.mod")
+    return modules
+
+
+def package_files(folder: Path, tags: frozenset[str]) -> list[Path]:
+    """The files ``go build`` compiles in one package folder."""
+    files: list[Path] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return files
+    for path in entries:
+        name = path.name
+        if not name.endswith(".go") or syntax.filename_excluded(name) or not path.is_file():
+            continue
+        files.append(path)
+    return files
+
+
+@dataclass
+class Closure:
+    """The packages a main package compiles, with their files."""
+
+    files: list[Path] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+
+
+def closure(mains: Iterable[Path], modules: Modules, tags: frozenset[str]) -> Closure:
+    """Every file of every local package the main packages import, transitively."""
+    result = Closure()
+    all_tags = syntax.DEFAULT_TAGS | tags
+    seen: set[Path] = set()
+    stack = [m.resolve() for m in mains]
+    while stack:
+        folder = stack.pop()
+        if folder in seen:
+            continue
+        seen.add(folder)
+        result.folders.append(folder)
+        for path in package_files(folder, tags):
+            try:
+                head = path.read_bytes()[:16384]
+            except OSError:
+                continue
+            header = syntax.read_header(head)
+            if not syntax.build_satisfied(header.constraint, all_tags):
+                continue
+            result.files.append(path)
+            for imported in header.imports:
+                target = modules.folder(imported)
+                if target is not None and target.resolve() not in seen:
+                    stack.append(target.resolve())
+    return result

@@ -1,0 +1,100 @@
+"""Benchmark: the whole `archcheck analyze` on a large real Go tree, cold and warm, next to
+`gofmt -l` over the same files (a Go program that parses every file once).
+
+Usage: .venv/bin/python bench/discovery/bench_analyze_vs_gofmt.py TREE [--main ./cmd/server]
+
+TREE is a checkout of a large Go repository (temporalio/temporal: ~2,900 Go files). With
+--main, the service runs that main package (x-archcheck main:) and archcheck reads its import
+closure; without, every main package under TREE (--source). "cold" starts from an empty facts
+cache, "warm" re-runs on the unchanged tree (the pre-commit / CI re-run case). Each timing is
+the median of --runs runs, wall clock, as a user waits for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from archcheck.sources.go.modules import closure, load_modules
+from archcheck.sources.go.scan import list_go_files
+
+ARCHCHECK = Path(sys.executable).parent / "archcheck"
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        command, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return time.perf_counter() - start
+
+
+def gofmt(files: list[Path]) -> list[str]:
+    gofmt_bin = shutil.which("gofmt") or "gofmt"
+    return [gofmt_bin, "-l", *map(str, files)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("tree", type=Path)
+    parser.add_argument("--main", default=None, help="main package folder, relative to TREE")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    tree = args.tree.resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        compose = folder / "compose.yaml"
+        analyze = [
+            str(ARCHCHECK),
+            "analyze",
+            str(compose),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]
+        if args.main:
+            main_dir = tree / args.main
+            compose.write_text(
+                f"services:\n  app:\n    build: {{context: {tree}}}\n"
+                f"    x-archcheck: {{main: {main_dir}}}\n",
+                encoding="utf-8",
+            )
+            files = closure([main_dir], load_modules(main_dir), frozenset()).files
+        else:
+            compose.write_text(
+                f"services:\n  app:\n    build: {{context: {tree}}}\n", encoding="utf-8"
+            )
+            analyze += ["--source", f"app={tree}"]
+            files, _ = list_go_files(tree)
+        every = sorted(tree.rglob("*.go"))
+        env = dict(os.environ, ARCHCHECK_CACHE_DIR=str(folder / "cache"))
+        cold = []
+        for _ in range(args.runs):
+            shutil.rmtree(folder / "cache", ignore_errors=True)
+            cold.append(timed(analyze, env))
+        warm = [timed(analyze, env) for _ in range(args.runs)]
+        same = [timed(gofmt(files)) for _ in range(args.runs)]
+        whole = [timed(gofmt(every)) for _ in range(args.runs)]
+    cold_s, warm_s = statistics.median(cold), statistics.median(warm)
+    same_s, whole_s = statistics.median(same), statistics.median(whole)
+    print(
+        f"tree {tree.name}: {len(every)} .go files; archcheck reads {len(files)}; cpus={os.cpu_count()}"
+    )
+    print(f"gofmt -l, the same {len(files)} files: {same_s:6.2f} s")
+    print(f"gofmt -l, all {len(every)} files:      {whole_s:6.2f} s")
+    print(f"analyze cold:  {cold_s:6.2f} s = {cold_s / same_s:.2f}x gofmt (same files)")
+    print(f"analyze warm:  {warm_s:6.2f} s = {warm_s / same_s:.2f}x gofmt (same files)")
+
+
+if __name__ == "__main__":
+    main()

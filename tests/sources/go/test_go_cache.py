@@ -1,0 +1,108 @@
+"""The facts cache: a re-run on an unchanged tree parses nothing; it is bounded; a broken or
+deleted cache only costs a re-parse."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from archcheck.sources.go import scan as go_scan
+from archcheck.sources.go.cache import FactsCache, cache_dir
+from archcheck.sources.go.discover import discover_go_workloads
+
+TICKER = """
+    package main
+
+    import "time"
+
+    func main() {{
+    	for range time.Tick({n} * time.Minute) {{
+    		syncRates{n}()
+    	}}
+    }}
+    """
+
+
+def tree(root: Path, count: int) -> Path:
+    for n in range(count):
+        path = root / f"cmd/app{n}/main.go"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(TICKER.format(n=n + 1)).lstrip(), encoding="utf-8")
+    return root
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    parsed: list[int] = []
+    real = go_scan._parse
+
+    def spy(items: list[bytes], jobs: int | None) -> object:
+        parsed.append(len(items))
+        return real(items, jobs)
+
+    monkeypatch.setattr(go_scan, "_parse", spy)
+    return parsed
+
+
+def test_warm_run_parses_nothing_and_an_edit_parses_one_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree(tmp_path / "src", 5)
+    parsed = counting(monkeypatch)
+    cold = discover_go_workloads({"svc": root}, relative_to=root)
+    assert sum(parsed) == 5
+    parsed.clear()
+    warm = discover_go_workloads({"svc": root}, relative_to=root)
+    assert sum(parsed) == 0
+    assert warm.workloads == cold.workloads
+    (root / "cmd/app1/main.go").write_text(
+        textwrap.dedent(TICKER.format(n=9)).lstrip(), encoding="utf-8"
+    )
+    parsed.clear()
+    edited = discover_go_workloads({"svc": root}, relative_to=root)
+    assert sum(parsed) == 1
+    assert {w.schedule for w in edited.workloads} >= {"@every 9m"}
+
+
+def test_the_cache_lives_under_the_user_cache_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARCHCHECK_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere/cache")
+    assert cache_dir() == Path("/somewhere/cache/archcheck")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache_dir() == Path.home() / ".cache" / "archcheck"
+
+
+def test_the_cache_is_bounded(tmp_path: Path) -> None:
+    from archcheck.sources.go.facts import FileFacts
+
+    cache = FactsCache(tmp_path / "c.sqlite", max_entries=3)
+    for n in range(5):
+        cache.put(f"k{n}", FileFacts(package=f"p{n}"))
+        cache.flush()
+    assert sum(cache.get(f"k{n}") is not None for n in range(5)) == 3
+    assert cache.get("k4") == FileFacts(package="p4")
+
+
+def test_a_corrupt_or_deleted_cache_only_costs_a_reparse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree(tmp_path / "src", 2)
+    first = discover_go_workloads({"svc": root}, relative_to=root)
+    store = cache_dir() / "go-facts.sqlite"
+    assert store.is_file()
+    store.write_bytes(b"not a database")
+    parsed = counting(monkeypatch)
+    again = discover_go_workloads({"svc": root}, relative_to=root)
+    assert again.workloads == first.workloads and sum(parsed) == 2
+    parsed.clear()
+    discover_go_workloads({"svc": root}, relative_to=root)
+    assert sum(parsed) == 0  # the broken file was replaced by a working cache
+    store.unlink()
+    assert discover_go_workloads({"svc": root}, relative_to=root).workloads == first.workloads
+
+
+def test_no_cache_when_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHCHECK_NO_CACHE", "1")
+    discover_go_workloads({"svc": tree(tmp_path / "src", 1)})
+    assert not (cache_dir() / "go-facts.sqlite").exists()
