@@ -55,7 +55,8 @@ class KubernetesOptions:
 
     manifests: tuple[Path, ...]
     cron_as: CronAs | None = None
-    """CronJobs or a singleton Deployment; None: chosen by rule (``choose_cron``)."""
+    """A singleton Deployment (None, ``deployment``) or CronJobs (refused until the Go worker
+    can run one job and exit)."""
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,6 @@ def resolve_service(system: System, name: str) -> Service:
     raise ScaffoldError(
         f"no API workload {name!r} in the manifests; API workloads: {', '.join(apis) or '(none)'}"
     )
-
-
-def choose_cron(jobs: tuple[CronSpec, ...]) -> CronAs:
-    """CronJobs need a one-shot worker (``-once``), which the Go worker does not have yet: a
-    singleton Deployment runs every job; ``--cron-as`` can only ask for it explicitly."""
-    return "deployment"
 
 
 def _app(system: System, service: Service, manifests: tuple[Path, ...]) -> App:
@@ -342,8 +337,7 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
     capacity = next((c for c in report.capacity if c.service == service.name), None)
     if capacity is not None:
         request = replace(request, concurrency=capacity.recommended_concurrency)
-    cron_as = k8s.cron_as or choose_cron(request.cron_jobs)
-    if cron_as == "cronjob" and request.cron_jobs:
+    if k8s.cron_as == "cronjob" and request.cron_jobs:
         raise ScaffoldError(
             "--cron-as cronjob needs a worker that runs one job and exits, which the generated Go"
             " worker does not offer yet: use --cron-as deployment (a singleton Deployment)"
