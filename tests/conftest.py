@@ -18,6 +18,8 @@ from support import REPO, PrometheusServer
 
 SLOW_MODULES: dict[str, str] = {
     "tests/scaffold/test_scaffold_go.py": "go",
+    "tests/scaffold/test_scaffold_systems.py": "go",
+    "tests/scaffold/test_scaffold_e2e.py": "go",
     "tests/compose/test_compose_differential.py": "differential",
     "tests/compose/test_compose_conformance.py": "differential",
     "tests/compose/test_compose_fuzz.py": "fuzz",

@@ -411,6 +411,15 @@ def scaffold(
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 when generated files drifted from the analysis.")
     ] = False,
+    reset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reset",
+            metavar="FILE",
+            help="Regenerate a file that is yours once created (configs/worker.yaml, *_binding.go,"
+            " bindings.go), relative to the service folder; repeatable.",
+        ),
+    ] = None,
     in_place: Annotated[
         bool,
         typer.Option(
@@ -471,6 +480,7 @@ def scaffold(
         force=force,
         check=check,
         in_place=in_place,
+        reset=tuple(reset or ()),
     )
     def err(message: str) -> None:
         typer.echo(message, err=True)

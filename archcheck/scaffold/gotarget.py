@@ -75,7 +75,9 @@ class GoTarget:
     """The facts of one Go service that the templates depend on."""
 
     root: Path
+    """The service's folder (``cmd/``, ``internal/``); in a monorepo below the module root."""
     module: str
+    """The import path of ``root``: the go.mod module plus ``root``'s path inside it."""
     go_version: tuple[int, int, int]
     conf_data: bool
     """``conf.Bootstrap`` has a ``Data *Data`` field: the injector takes ``*conf.Data``."""
@@ -87,6 +89,12 @@ class GoTarget:
     """Layers (``data``, ``biz``) declaring ``var ProviderSet = wire.NewSet(...)``."""
     inline_work: tuple[InlineWork, ...] = ()
     requires: dict[str, str] = field(default_factory=dict)
+    module_root: Path | None = None
+    """The folder of go.mod (``root`` itself unless the service sits in a monorepo)."""
+
+    @property
+    def gomod_dir(self) -> Path:
+        return self.module_root or self.root
 
     def find(self, handler: str, *, event: bool) -> Method | None:
         """The method named ``Method`` or ``Usecase.Method`` of the right shape, if unique."""
@@ -124,17 +132,24 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def versions_for(go_version: tuple[int, int, int]) -> dict[str, str]:
-    """The module pins that keep the target's ``go`` line (go-worker-notes section 0)."""
+def versions_for(
+    go_version: tuple[int, int, int], *, events: bool = True, cron: bool = True
+) -> dict[str, str]:
+    """The module pins that keep the target's ``go`` line (go-worker-notes section 0), for
+    the modules the generated code imports: ``go mod tidy`` drops any other, and adding it
+    back would make every ``--check`` after tidy report drift."""
     for minimum, dapr, prom in _VERSION_TABLE:
         if go_version >= minimum:
-            return {
-                "github.com/dapr/go-sdk": dapr,
+            pins = {
                 "github.com/go-kratos/kratos/v2": KRATOS_VERSION,
                 "github.com/google/wire": WIRE_VERSION,
                 "github.com/prometheus/client_golang": prom,
-                "github.com/robfig/cron/v3": CRON_VERSION,
             }
+            if events:
+                pins["github.com/dapr/go-sdk"] = dapr
+            if cron:
+                pins["github.com/robfig/cron/v3"] = CRON_VERSION
+            return pins
     raise ScaffoldError(
         "the service's go.mod says go {}.{}; the worker needs go 1.22 or newer:"
         " raise the go line (go mod edit -go=1.24.6)".format(*go_version[:2])
@@ -147,9 +162,13 @@ def read_target(root: Path) -> GoTarget:
         raise ScaffoldError(
             f"{root} is not a directory: pass the service's Go source with --source DIR"
         )
-    gomod = root / "go.mod"
-    if not gomod.is_file():
-        raise ScaffoldError(f"no go.mod in {root}: point --source at the Go module of the service")
+    module_root = find_module_root(root)
+    if module_root is None:
+        raise ScaffoldError(
+            f"no go.mod in {root} or the folders above it: point --source at the service's Go"
+            " code (the folder holding cmd/ and internal/) inside a Go module"
+        )
+    gomod = module_root / "go.mod"
     text = _read(gomod)
     mod = _MODULE.search(text)
     if mod is None:
@@ -202,9 +221,11 @@ def read_target(root: Path) -> GoTarget:
             if m[1] in usecases and m[3] in structs:
                 loc = Location(file=str(path), line=_line_of(t, m.start()))
                 methods.append(Method(usecase=m[1], name=m[2], payload=m[3], location=loc))
+    inside = root.resolve().relative_to(module_root.resolve()).as_posix()
     return GoTarget(
         root=root,
-        module=mod[1],
+        module_root=module_root,
+        module=mod[1] if inside == "." else f"{mod[1]}/{inside}",
         go_version=go_version,
         conf_data=conf_data and has_conf,
         usecases=tuple(usecases),
@@ -214,6 +235,14 @@ def read_target(root: Path) -> GoTarget:
         inline_work=tuple(_inline_work(root)),
         requires=requires,
     )
+
+
+def find_module_root(folder: Path) -> Path | None:
+    """The nearest folder at or above ``folder`` holding go.mod (a monorepo's root module)."""
+    for candidate in [folder, *folder.resolve().parents]:
+        if (candidate / "go.mod").is_file():
+            return candidate
+    return None
 
 
 def _inline_work(root: Path) -> list[InlineWork]:

@@ -367,13 +367,14 @@ def _finish(
     items: list[Planned], options: Any, *, err: Echo, out: Echo, label: Callable[[Path], str],
     folder: Path,
 ) -> int:
-    width = max(len(v) for v in ("create", "identical", "overwrite", "conflict", "skip"))
+    width = max(len(v) for v in ("create", "identical", "overwrite", "conflict", "skip", "keep"))
     for it in items:
-        reason = f"  ({it.reason})" if it.verdict in ("conflict", "skip", "overwrite") else ""
+        shown = ("conflict", "skip", "overwrite", "keep")
+        reason = f"  ({it.reason})" if it.verdict in shown else ""
         err(f"{it.verdict:>{width}}  {label(it.path)}{reason}")
     conflicts = [it for it in items if it.verdict == "conflict"]
     if options.check:
-        drift = [it for it in items if it.verdict != "identical"]
+        drift = [it for it in items if it.verdict not in ("identical", "keep")]
         for it in drift:
             if diff := unified_diff(it, label(it.path)):
                 out(diff)

@@ -55,3 +55,8 @@ def go_string(value: str) -> str:
 def yaml_string(value: str) -> str:
     """A YAML double-quoted scalar holding exactly ``value`` (JSON strings are valid YAML)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def yaml_value(value: object) -> str:
+    """Any plain value (string, number, list, mapping, None) as one line of YAML flow style."""
+    return json.dumps(value, ensure_ascii=False)

@@ -17,7 +17,7 @@ from typing import Literal
 
 from archcheck.errors import ScaffoldError
 
-FileVerdict = Literal["create", "identical", "overwrite", "conflict", "skip"]
+FileVerdict = Literal["create", "identical", "overwrite", "conflict", "skip", "keep"]
 MANIFEST = ".archcheck-scaffold.json"
 """One per root folder: relative path -> sha256 of the text archcheck wrote there."""
 
@@ -96,9 +96,17 @@ def _read(path: Path) -> str | None:
 
 
 def plan_root(
-    root: Path, files: dict[str, str], *, force: bool, patched: frozenset[str] = frozenset()
+    root: Path,
+    files: dict[str, str],
+    *,
+    force: bool,
+    patched: frozenset[str] = frozenset(),
+    owned: frozenset[str] = frozenset(),
 ) -> list[Planned]:
-    """The verdict for every file under one root (the service folder or the compose folder)."""
+    """The verdict for every file under one root (the service folder or the compose folder).
+
+    ``owned`` files are the user's once they exist: ``keep``, whatever they hold, even with
+    ``--force`` (the caller drops a file from ``owned`` to regenerate it)."""
     manifest = read_manifest(root)
     out: list[Planned] = []
     for rel, new in sorted(files.items()):
@@ -106,6 +114,10 @@ def plan_root(
         tracked = rel not in patched
         if old is None:
             out.append(Planned(root, rel, new, None, "create", "new file", tracked))
+        elif rel in owned:
+            out.append(
+                Planned(root, rel, old, old, "keep", "yours: --reset it to regenerate", False)
+            )
         elif old == new:
             out.append(Planned(root, rel, new, old, "identical", "up to date", tracked))
         elif not tracked:

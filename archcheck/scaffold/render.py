@@ -32,6 +32,8 @@ class Rendered:
     compose_files: dict[str, str]
     requires: dict[str, str]
     """Modules the worker imports -> the pinned version to add to go.mod when missing."""
+    user_files: frozenset[str] = frozenset()
+    """Service files that are the user's once created (config, bindings): never rewritten."""
 
 
 def _environment() -> Any:
@@ -46,6 +48,7 @@ def _environment() -> Any:
     env.filters["go_string"] = names.go_string
     env.filters["go_comment"] = names.go_string
     env.filters["yaml_string"] = names.yaml_string
+    env.filters["yaml_value"] = names.yaml_value
     return env
 
 
@@ -55,7 +58,6 @@ def _items(
     """Template data per handler and job, with every generated name checked for collisions."""
     events: list[dict[str, Any]] = []
     for spec in request.events:
-        ident = names.go_ident(spec.topic) + "Handler"
         method = target.find(spec.handler, event=True) if spec.handler else None
         if spec.handler and method is None:
             raise ScaffoldError(
@@ -63,13 +65,17 @@ def _items(
                 "(ctx context.Context, msg *T) error was found in internal/biz; name an existing"
                 " method or leave the handler out to get a port to bind later"
             )
+        stem = names.file_stem(spec.name or spec.topic)
         events.append(
             {
                 "topic": spec.topic,
-                "name": names.kebab(spec.topic),
-                "ident": ident,
-                "var": names.go_var(ident),
-                "file": f"internal/worker/event/{names.file_stem(spec.topic)}_handler.go",
+                "name": spec.name or spec.topic,
+                "base": names.go_ident(spec.name or spec.topic),
+                "ident": names.go_ident(spec.name or spec.topic) + "Handler",
+                "var": names.go_var(names.go_ident(spec.name or spec.topic) + "Handler"),
+                "file": f"internal/worker/event/{stem}_handler.go",
+                "binding_file": f"internal/worker/event/{stem}_binding.go",
+                "dead_letter_topic": spec.dead_letter_topic,
                 "method": method.name if method else None,
                 "usecase": method.usecase if method else None,
                 "payload": method.payload if method else None,
@@ -78,6 +84,7 @@ def _items(
     jobs: list[dict[str, Any]] = []
     for job in request.cron_jobs:
         ident = names.go_ident(job.name) + "Job"
+        stem = names.file_stem(job.name)
         method = target.find(job.handler, event=False) if job.handler else None
         if job.handler and method is None:
             raise ScaffoldError(
@@ -86,24 +93,47 @@ def _items(
             )
         jobs.append(
             {
-                "name": names.kebab(job.name),
+                "name": job.name,
                 "spec": job.schedule,
+                "base": names.go_ident(job.name),
                 "ident": ident,
                 "var": names.go_var(ident),
-                "file": f"internal/worker/cron/{names.file_stem(job.name)}_job.go",
+                "file": f"internal/worker/cron/{stem}_job.go",
+                "binding_file": f"internal/worker/cron/{stem}_binding.go",
                 "method": method.name if method else None,
                 "usecase": method.usecase if method else None,
             }
         )
     for label, items, fixed in (
-        ("event handler", events, {"Server", "NewServer", "Handler", "Handlers", "NewHandlers"}),
+        (
+            "event handler",
+            events,
+            {
+                "Server",
+                "NewServer",
+                "Handler",
+                "Handlers",
+                "NewHandlers",
+                "Bindings",
+                "HoldSink",
+                "NewHoldSink",
+                "Deduper",
+                "MemoryDeduper",
+                "NewMemoryDeduper",
+                "Claim",
+                "Done",
+                "Busy",
+                "Claimed",
+            },
+        ),
         ("cron job", jobs, {"Scheduler", "NewScheduler", "Job", "Jobs", "NewJobs"}),
     ):
         generated = Counter[str]()
         for it in items:
             i = it["ident"]
+            b = it["base"]
             generated.update(
-                {i, f"New{i}", f"Log{i}", f"NewLog{i}", f"{i}Port", it["name"], it["file"]}
+                {i, f"New{i}", f"{b}Port", f"Unbound{b}", f"{b}Binding", it["name"], it["file"]}
             )
         clashes = sorted(n for n, c in generated.items() if c > 1 or n in fixed)
         if clashes:
@@ -121,6 +151,31 @@ def _relative(path: Path, start: Path) -> str:
     return rel if rel.startswith(".") else f"./{rel}"
 
 
+HANDLER_TIMEOUT_S = 20
+"""worker.handler_timeout: below Dapr's eventTimeout, so Dapr never redelivers a running event."""
+EVENT_TIMEOUT_S = HANDLER_TIMEOUT_S + 10
+STOP_TIMEOUT_S = 25
+"""worker.stop_timeout: the drain; the abandon grace (5s) and clean-up follow it."""
+STOP_GRACE_S = STOP_TIMEOUT_S + 15
+DAPR_GRACE_S = STOP_TIMEOUT_S + 10
+"""--dapr-graceful-shutdown-seconds: the sidecar outlives the worker's drain."""
+DAPR_STOP_GRACE_S = DAPR_GRACE_S + 10
+MAX_RETRIES = 12
+MAX_INTERVAL_S = 60
+USER_FILES = ("configs/worker.yaml", "internal/worker/event/bindings.go")
+"""Generated once, then the user's (plus every ``*_binding.go``)."""
+
+
+def retry_span(retries: int, cap_s: float) -> int:
+    """Seconds Dapr's exponential policy keeps redelivering (500ms x 1.5^n, capped, no jitter)."""
+    return round(sum(min(0.5 * 1.5**i, cap_s) for i in range(retries)))
+
+
+def is_user_file(rel: str) -> bool:
+    """Whether a generated service file becomes the user's once it exists."""
+    return rel in USER_FILES or rel.endswith("_binding.go")
+
+
 def render(request: ScaffoldRequest, target: GoTarget) -> Rendered:
     """Every generated file's text; raises ScaffoldError for names that cannot be generated."""
     if not request.events and not request.cron_jobs:
@@ -130,9 +185,12 @@ def render(request: ScaffoldRequest, target: GoTarget) -> Rendered:
         )
     events, jobs = _items(request, target)
     use_biz = any(it["method"] for it in [*events, *jobs])
+    slug = names.kebab(request.app)
     ctx: dict[str, Any] = {
         "module": target.module,
         "app": request.app,
+        "slug": slug,
+        "app_id": f"{slug}-event-worker",
         "events": events,
         "cron_jobs": jobs,
         "has_events": bool(events),
@@ -145,6 +203,14 @@ def render(request: ScaffoldRequest, target: GoTarget) -> Rendered:
         "app_port": request.app_port,
         "ops_port": request.ops_port,
         "dapr_image": request.dapr_image,
+        "handler_timeout_s": HANDLER_TIMEOUT_S,
+        "event_timeout_s": EVENT_TIMEOUT_S,
+        "stop_timeout_s": STOP_TIMEOUT_S,
+        "stop_grace_s": STOP_GRACE_S,
+        "dapr_stop_grace_s": DAPR_STOP_GRACE_S,
+        "max_retries": MAX_RETRIES,
+        "max_interval_s": MAX_INTERVAL_S,
+        "retry_span_s": retry_span(MAX_RETRIES, MAX_INTERVAL_S),
     }
     ctx["has_conf"] = target.has_conf
     env = _environment()
@@ -155,11 +221,12 @@ def render(request: ScaffoldRequest, target: GoTarget) -> Rendered:
         "internal/worker/worker.go",
         "internal/worker/worker_test.go",
         "configs/worker.yaml",
-        "dapr/resiliency.yaml",
     ]
     if events:
+        fixed += ["dapr/resiliency.yaml"]
         fixed += [
-            f"internal/worker/event/{n}" for n in ("server.go", "handlers.go", "server_test.go")
+            f"internal/worker/event/{n}"
+            for n in ("server.go", "handlers.go", "bindings.go", "server_test.go")
         ]
     if jobs:
         fixed += [
@@ -171,31 +238,103 @@ def render(request: ScaffoldRequest, target: GoTarget) -> Rendered:
         out[h["file"]] = env.get_template("go/internal/worker/event/handler.go.jinja").render(
             ctx, h=h
         )
+        if not h["method"]:
+            out[h["binding_file"]] = env.get_template(
+                "go/internal/worker/event/binding.go.jinja"
+            ).render(ctx, h=h)
     for j in jobs:
         out[j["file"]] = env.get_template("go/internal/worker/cron/job.go.jinja").render(ctx, j=j)
+        if not j["method"]:
+            out[j["binding_file"]] = env.get_template(
+                "go/internal/worker/cron/binding.go.jinja"
+            ).render(ctx, j=j)
     used = sorted({it["usecase"] for it in [*events, *jobs] if it["usecase"]})
     out["cmd/worker/wire.go"], out["cmd/worker/wire_gen.go"] = _wire(target, out, env, ctx, used)
     compose_files: dict[str, str] = {}
     if request.compose is not None:
-        c = request.compose
-        folder = c.compose_file.parent
-        svc_rel = _relative(request.source_dir, folder)
-        compose_ctx = {
-            **ctx,
-            "service": c.service,
-            "compose_name": c.compose_file.name,
-            "build": c.build,
-            "main_pkg_arg": c.main_pkg_arg,
-            "binary": c.binary,
-            "api_mode": c.api_mode,
-            "migration": c.migration,
-            "networks": list(c.networks),
-            "dapr_dir": posixpath.join(svc_rel, "dapr"),
-        }
-        compose_files[OVERRIDE_NAME] = env.get_template(
-            "compose/docker-compose.workers.yml.jinja"
-        ).render(compose_ctx)
-    return Rendered(out, compose_files, versions_for(target.go_version))
+        compose_files[OVERRIDE_NAME] = _compose(request, request.compose, env, ctx)
+    user_files = frozenset(rel for rel in out if is_user_file(rel))
+    return Rendered(
+        out,
+        compose_files,
+        versions_for(target.go_version, events=bool(events), cron=bool(jobs)),
+        user_files,
+    )
+
+
+def _compose(request: ScaffoldRequest, c: Any, env: Any, ctx: dict[str, Any]) -> str:
+    """docker-compose.workers.yml: the workers and the event worker's sidecar."""
+    folder = c.compose_file.parent
+    dapr_dir = posixpath.join(_relative(request.source_dir, folder), "dapr")
+    inherited = c.inherited
+    sidecar = inherited.sidecar if inherited is not None else None
+    command = [
+        "./daprd",
+        "--app-id",
+        ctx["app_id"],
+        "--app-port",
+        str(request.app_port),
+        "--app-protocol",
+        "http",
+    ]
+    volumes: list[str] = []
+    if sidecar is not None:
+        for flag, value in sidecar.flags:
+            command += [f"--{flag}", value]
+        volumes += list(sidecar.volumes)
+    command += ["--resources-path", "/worker-dapr"]
+    volumes.append(f"{dapr_dir}:/worker-dapr:ro")
+    command += [
+        "--enable-app-health-check",
+        "--app-health-check-path",
+        "/healthz",
+        "--app-health-probe-interval",
+        "1",
+        "--app-health-threshold",
+        "1",
+        "--dapr-graceful-shutdown-seconds",
+        str(DAPR_GRACE_S),
+    ]
+    compose_ctx = {
+        **ctx,
+        "service": c.service,
+        "compose_name": c.compose_file.name,
+        "image": inherited.image if inherited else None,
+        "build": c.build,
+        "main_pkg_arg": c.main_pkg_arg,
+        "binary": c.binary,
+        "api_mode": c.api_mode,
+        "migrations": list(c.migrations),
+        "networks": list(c.networks),
+        "env": inherited.env if inherited else {},
+        "env_file": inherited.env_file if inherited else [],
+        "secrets": inherited.secrets if inherited else [],
+        "configs": inherited.configs if inherited else [],
+        "volumes": inherited.volumes if inherited else [],
+        "conf_dir": inherited.conf_dir if inherited else "/app/configs",
+        "dapr_image": sidecar.image if sidecar else request.dapr_image,
+        "dapr_command": command,
+        "dapr_volumes": volumes,
+    }
+    return str(env.get_template("compose/docker-compose.workers.yml.jinja").render(compose_ctx))
+
+
+def _on_disk(root: Path, files: dict[str, str]) -> dict[str, str]:
+    """The user's files in the worker packages as they are now: their bindings (which the
+    scaffold never rewrites) and any adapter they added; wire_gen.go must match them."""
+    out: dict[str, str] = {}
+    for folder in ("internal/worker/event", "internal/worker/cron"):
+        for path in sorted((root / folder).glob("*.go")) if (root / folder).is_dir() else []:
+            rel = f"{folder}/{path.name}"
+            if path.name.endswith("_test.go") or (rel in files and not is_user_file(rel)):
+                continue
+            if not any(f.startswith(folder + "/") for f in files):
+                continue  # a package this run does not generate
+            try:
+                out[rel] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ScaffoldError(f"cannot read {path}: {exc}") from exc
+    return out
 
 
 def _wire(
@@ -215,6 +354,7 @@ def _wire(
             ]
             if texts:
                 sources[f"{module}/{folder}"] = texts
+    files = {**files, **_on_disk(target.root, files)}
     for rel, text in files.items():
         if rel.endswith(".go") and not rel.endswith("_test.go"):
             sources.setdefault(f"{module}/{posixpath.dirname(rel)}", []).append(text)
@@ -234,7 +374,8 @@ def _wire(
 
     sets: list[str] = []
     funcs: list[tuple[str, str]] = []
-    if usecases:
+    if usecases or target.provider_sets:
+        # Always offered: a user's binding may call a use case; wire.Build keeps only what is used.
         if "biz" in target.provider_sets:
             sets += [
                 f"{module}/internal/{layer}"

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from archcheck.scaffold.inherit import Inherited
 
 Mode = Literal["events", "cron", "all"]
 
@@ -20,6 +23,10 @@ class EventSpec:
     topic: str
     handler: str | None = None
     """A biz method (``ApplyStockUpdate`` or ``PricingUsecase.ApplyStockUpdate``); None: a port."""
+    name: str | None = None
+    """The workload name (metric label ``worker``, route); None: derived from the topic."""
+    dead_letter_topic: str | None = None
+    """Declared in ``x-archcheck``; None: the topic plus ``worker.dead_letter_suffix``."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,10 @@ class ComposeTarget:
     """The API service's ``build`` mapping, paths relative to the compose file's folder."""
     api_mode: str = "api"
     """``WORKER_MODE`` of the API service: ``api``, or the kind that stays inline in it."""
-    migration: str | None = None
+    migrations: tuple[str, ...] = ()
+    """The run-once jobs the API waits for: the workers wait for them too."""
+    inherited: Inherited | None = None
+    """The API's image, environment, files and sidecar that the workers repeat."""
     networks: tuple[str, ...] = ()
     dockerfile: Path | None = None
     """The API service's Dockerfile (its builder image must support the raised go line)."""
@@ -67,6 +77,7 @@ class ScaffoldRequest:
     pubsub: str = "pubsub"
     concurrency: int = 10
     timezone: str = "UTC"
-    dapr_image: str = "daprio/daprd:1.16.0"
+    dapr_image: str = "daprio/daprd:1.14.4"
+    """Used only when the API has no sidecar to copy (then its image is used)."""
     app_port: int = 8081
     ops_port: int = 9091

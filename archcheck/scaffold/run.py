@@ -6,10 +6,11 @@ its workloads, read the Go service, render, plan, and only then write (or diff, 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
@@ -17,6 +18,7 @@ from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.facts import Facts
 from archcheck.errors import ExitCode, ScaffoldError
 from archcheck.model import Report, System, Verdict, Workload
+from archcheck.scaffold.dockerfile import GoBuild
 from archcheck.scaffold.gotarget import (
     GoTarget,
     InlineWork,
@@ -51,6 +53,8 @@ class ScaffoldOptions:
     check: bool = False
     in_place: bool = False
     """Patch the first compose file itself instead of writing docker-compose.workers.yml."""
+    reset: tuple[str, ...] = ()
+    """User-owned files to regenerate anyway (paths relative to the service folder)."""
 
 
 def parse_event(text: str) -> EventSpec:
@@ -104,24 +108,58 @@ def app_name(service: str) -> str:
     return re.sub(r"[-_](service|api|svc)$", "", service) or service
 
 
+def _build_of(svc: dict[str, Any]) -> dict[str, Any] | None:
+    build = svc.get("build")
+    if isinstance(build, str):
+        return {"context": build}
+    return build if isinstance(build, dict) and build.get("context") else None
+
+
+def _build_args(build: dict[str, Any]) -> dict[str, str]:
+    args = build.get("args") or {}
+    if isinstance(args, list):
+        args = dict(str(a).partition("=")[::2] for a in args)
+    return {str(k): str(v) for k, v in args.items() if v is not None}
+
+
+def _go_builds(project: ComposeProject, build: dict[str, Any]) -> tuple[Path, list[GoBuild]]:
+    """The Dockerfile of ``build`` and the Go builds it runs (folders in the context)."""
+    from archcheck.scaffold.dockerfile import go_builds
+
+    context = project.working_dir / str(build["context"])
+    dockerfile = context / str(build.get("dockerfile") or "Dockerfile")
+    if not dockerfile.is_file():
+        return dockerfile, []
+    text = dockerfile.read_text(encoding="utf-8", errors="replace")
+    return dockerfile, go_builds(text, context, _build_args(build))
+
+
 def _source_dir(
     options: ScaffoldOptions, project: ComposeProject, svc: dict[str, Any], service: str
 ) -> Path:
+    """The service's Go folder (``cmd/``, ``internal/``): ``--source``, else where its image
+    builds Go (the Dockerfile's WORKDIR of ``go build``/``make build``), else the context."""
     if options.source is not None:
         return (options.compose.cwd or Path.cwd()) / options.source
-    build = svc.get("build")
-    if isinstance(build, str):
-        build = {"context": build}
-    if not isinstance(build, dict) or not build.get("context"):
+    build = _build_of(svc)
+    if build is None:
         raise ScaffoldError(
-            f"service {service} has no build context, so its Go source is unknown: pass --source DIR",
+            f"service {service} has no build context, so its Go source is unknown: pass --source"
+            " DIR (the folder holding its cmd/ and internal/)",
             project.locate("services", service),
         )
     context = project.working_dir / str(build["context"])
-    dockerfile = context / str(build.get("dockerfile") or "Dockerfile")
+    dockerfile, builds = _go_builds(project, build)
+    for b in builds:
+        if b.folder is not None and (b.folder / "internal").is_dir():
+            return b.folder
     for candidate in (context, dockerfile.parent):
-        if (candidate / "go.mod").is_file():
+        if (candidate / "go.mod").is_file() and (candidate / "internal").is_dir():
             return candidate
+    app = app_name(service)
+    for candidate in (context / "app" / app / "service", context / "app" / app):
+        if (candidate / "internal").is_dir():
+            return candidate  # kratos multi-app layout, built some way not read here
     return context
 
 
@@ -144,19 +182,22 @@ def worker_binary(dockerfile: str) -> tuple[bool, str | None]:
 
 
 def _compose_target(
-    project: ComposeProject, svc: dict[str, Any], service: str, app: str, source: Path
+    project: ComposeProject,
+    system: System,
+    svc: dict[str, Any],
+    service: str,
+    source: Path,
+    notes: Echo,
 ) -> ComposeTarget:
-    import os
+    from archcheck.scaffold.inherit import inherit
 
     folder = project.files[0].parent if project.files else project.working_dir
-    build = svc.get("build")
-    if isinstance(build, str):
-        build = {"context": build}
+    build = _build_of(svc)
     rel_build: dict[str, Any] = {}
     main_pkg = False
     binary: str | None = DEFAULT_BINARY
     dockerfile: Path | None = None
-    if isinstance(build, dict):
+    if build is not None:
         for key in ("context", "dockerfile", "target", "args"):
             if build.get(key) is None:
                 continue
@@ -165,21 +206,47 @@ def _compose_target(
                 rel = Path(os.path.relpath(project.working_dir / str(value), folder)).as_posix()
                 value = rel if rel.startswith(".") else f"./{rel}"
             rel_build[key] = value
-        ctx_dir = project.working_dir / str(build.get("context", "."))
-        dockerfile = ctx_dir / str(build.get("dockerfile") or "Dockerfile")
+        dockerfile, builds = _go_builds(project, build)
+        context = (project.working_dir / str(build["context"])).resolve()
+        if not source.resolve().is_relative_to(context):
+            notes(
+                f"note: the Go source {source} is outside {service}'s build context {context}:"
+                " the image built there will not contain cmd/worker; build the worker image from"
+                " a context that holds it"
+            )
         if dockerfile.is_file():
             main_pkg, binary = worker_binary(
                 dockerfile.read_text(encoding="utf-8", errors="replace")
             )
+            _note_named_builds(dockerfile, builds, source, notes)
     networks = svc.get("networks") or {}
     nets = tuple(
         n for n in (networks if isinstance(networks, (dict, list)) else []) if n != "default"
     )
-    migration = None
-    for name in (f"{app}-migration", f"{app}-migrate", f"{app}-migrations", f"{app}_migration"):
-        if name in project.services:
-            migration = name
-            break
+    roles = {s.name: s for s in system.services}
+    waits = [
+        d for d in (svc.get("depends_on") or {}) if getattr(roles.get(d), "role", "") == "migration"
+    ]
+    owned = [s.name for s in system.services if s.role == "migration" and s.owner == service]
+    sidecars = [s.name for s in system.services if s.role == "sidecar" and s.owner == service]
+    inherited = inherit(project, service, sidecars[0] if sidecars else None, folder)
+    for key in inherited.withheld:
+        notes(
+            f"note: {service}'s environment {key} holds a literal secret, which is not copied"
+            " into the workers' file: give the workers the same value through env_file, secrets"
+            " or a ${VARIABLE} reference"
+        )
+    if inherited.image and build is None:
+        notes(
+            f"next: the workers run {service}'s image {inherited.image}, which must now also"
+            f" hold the worker binary at {DEFAULT_BINARY}: build ./cmd/worker into it (`go build"
+            f" -o {DEFAULT_BINARY} ./cmd/worker` in the Dockerfile that produces it), then push it"
+        )
+    if not sidecars:
+        notes(
+            f"note: {service} has no Dapr sidecar to copy: the event worker's sidecar loads only"
+            " dapr/resiliency.yaml; add your pub/sub component to its --resources-path"
+        )
     return ComposeTarget(
         dockerfile=dockerfile,
         binary=binary or DEFAULT_BINARY,
@@ -187,9 +254,30 @@ def _compose_target(
         compose_file=project.files[0] if project.files else folder / "docker-compose.yml",
         service=service,
         build=rel_build,
-        migration=migration,
+        migrations=tuple(dict.fromkeys([*waits, *owned])),
+        inherited=inherited,
         networks=nets,
         main_pkg_arg=main_pkg,
+    )
+
+
+def _note_named_builds(dockerfile: Path, builds: list[GoBuild], source: Path, notes: Echo) -> None:
+    """A Dockerfile that builds one named binary does not build cmd/worker: say what to add."""
+    if not builds or any(b.builds_all for b in builds):
+        return
+    if any("cmd/worker" in p for b in builds for p in b.packages):
+        return
+    first = builds[0]
+    out = first.output or "."
+    target = (
+        f"{out.rstrip('/')}/worker"
+        if out.endswith("/") or first.output is None
+        else str(PurePosixPath(out).parent / "worker")
+    )
+    notes(
+        f"note: {dockerfile}:{first.line}: the image builds {' '.join(first.packages)} only; add"
+        f" `RUN go build -o {target} ./cmd/worker` after that line (run in {source.name}), and"
+        f" copy {target} into the final image next to the API binary"
     )
 
 
@@ -211,7 +299,7 @@ def _kinds(verdicts: list[Verdict], options: ScaffoldOptions, service: str) -> s
 
 
 def build_request(
-    options: ScaffoldOptions, project: ComposeProject, report: Report, notes: Echo
+    options: ScaffoldOptions, project: ComposeProject, system: System, report: Report, notes: Echo
 ) -> tuple[ScaffoldRequest, GoTarget]:
     """The request for one service: workloads from the analysis, overridden by the flags."""
     service = resolve_service(project, options.service)
@@ -246,7 +334,15 @@ def build_request(
                 continue
         if w.kind == "events":
             topic = w.topic or w.name
-            events.setdefault(topic, EventSpec(topic=topic, handler=handler))
+            events.setdefault(
+                topic,
+                EventSpec(
+                    topic=topic,
+                    handler=handler,
+                    name=w.name,
+                    dead_letter_topic=w.dead_letter_topic,
+                ),
+            )
         elif w.schedule:
             jobs.setdefault(w.name, CronSpec(name=w.name, schedule=w.schedule, handler=handler))
         else:
@@ -262,7 +358,7 @@ def build_request(
     split = {"events"} if events else set()
     split |= {"cron"} if jobs else set()
     inline = {str(w.kind) for w in workloads if w.kind in ("events", "cron")} - split
-    compose = _compose_target(project, svc, service, app, source)
+    compose = _compose_target(project, system, svc, service, source, notes)
     # The API keeps what stays inline (catalog keeps its events): AC105 checks exactly this.
     compose = replace(compose, api_mode=inline.pop() if len(inline) == 1 else "api")
     request = ScaffoldRequest(
@@ -311,12 +407,20 @@ def plan(
     *,
     force: bool,
     compose_patched: bool = False,
+    reset: tuple[str, ...] = (),
 ) -> list[Planned]:
     """Verdicts per folder: one manifest per tree (the compose folder may be the service's)."""
     service_root = target.root.resolve()
-    gomod = (target.root / "go.mod").read_text(encoding="utf-8")
+    unknown = sorted(set(reset) - rendered.user_files)
+    if unknown:
+        raise ScaffoldError(
+            f"--reset {', '.join(unknown)}: not a file of yours that this scaffold generates;"
+            f" those are: {', '.join(sorted(rendered.user_files)) or '(none)'}"
+        )
+    module_root = target.gomod_dir.resolve()
+    gomod = (module_root / "go.mod").read_text(encoding="utf-8")
     roots: dict[Path, dict[str, str]] = {service_root: dict(rendered.service_files)}
-    roots[service_root]["go.mod"] = add_requires(gomod, rendered.requires)
+    roots.setdefault(module_root, {})["go.mod"] = add_requires(gomod, rendered.requires)
     if rendered.compose_files and request.compose is not None:
         folder = request.compose.compose_file.parent.resolve()
         for rel, text in rendered.compose_files.items():
@@ -326,10 +430,12 @@ def plan(
             else:
                 roots.setdefault(folder, {})[rel] = text
     user_files = {"go.mod"} if compose_patched is False else {"go.mod", *rendered.compose_files}
+    owned = rendered.user_files - set(reset)
     items: list[Planned] = []
     for root, files in roots.items():
         patched = frozenset(rel for rel in files if rel.rpartition("/")[2] in user_files)
-        items += plan_root(root, files, force=force, patched=patched)
+        mine = owned if root == service_root else frozenset()
+        items += plan_root(root, files, force=force, patched=patched, owned=frozenset(mine))
     return items
 
 
@@ -375,8 +481,8 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
         metrics=options.metrics,
         discovery=DiscoveryOptions(sources=sources),
     )
-    _, _, report = run_analysis(analysis, project=project)
-    request, target = build_request(options, project, report, err)
+    system, _, report = run_analysis(analysis, project=project)
+    request, target = build_request(options, project, system, report, err)
     concurrency = recommended_concurrency(report, service)
     if concurrency is not None:
         request = replace(request, concurrency=concurrency)
@@ -396,14 +502,25 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
         rendered = _merge_override(
             rendered, request.compose.compose_file.parent, request.compose.service
         )
-    items = plan(request, target, rendered, force=options.force, compose_patched=options.in_place)
-    width = max(len(v) for v in ("create", "identical", "overwrite", "conflict", "skip"))
+    items = plan(
+        request,
+        target,
+        rendered,
+        force=options.force,
+        compose_patched=options.in_place,
+        reset=options.reset,
+    )
+    width = max(len(v) for v in ("create", "identical", "overwrite", "conflict", "skip", "keep"))
     base = Path.cwd()
     for it in items:
         label = _label(it.path, base)
         err(
             f"{it.verdict:>{width}}  {label}"
-            + (f"  ({it.reason})" if it.verdict in ("conflict", "skip", "overwrite") else "")
+            + (
+                f"  ({it.reason})"
+                if it.verdict in ("conflict", "skip", "overwrite", "keep")
+                else ""
+            )
         )
     dockerfile = request.compose.dockerfile if request.compose else None
     if dockerfile is not None and (note := builder_warning(dockerfile, target, rendered.requires)):
@@ -416,7 +533,7 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
         )
     conflicts = [it for it in items if it.verdict == "conflict"]
     if options.check:
-        drift = [it for it in items if it.verdict != "identical"]
+        drift = [it for it in items if it.verdict not in ("identical", "keep")]
         for it in drift:
             if diff := unified_diff(it, _label(it.path, base)):
                 out(diff)
@@ -446,7 +563,7 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
         err(line)
     if any(it.rel == "go.mod" and it.verdict == "overwrite" for it in items):
         err(
-            f"next: cd {_label(target.root, base)} && go mod tidy && go build ./... (go.sum comes from go mod tidy)"
+            f"next: cd {_label(target.gomod_dir, base)} && go mod tidy && go build ./... (go.sum comes from go mod tidy)"
         )
     return ExitCode.OK
 

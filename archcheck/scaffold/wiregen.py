@@ -261,12 +261,17 @@ class Resolver:
             pkg.path, pkg.name, name, tuple(args), self.parse_type(outs[0], pkg), cleanup, err
         )
 
-    def provider_set(self, path: str) -> tuple[list[Provider], dict[str, GoType]]:
-        """The providers and interface bindings of ``path``'s ``ProviderSet``."""
+    def provider_set(
+        self, path: str, name: str = "ProviderSet", _seen: frozenset[str] = frozenset()
+    ) -> tuple[list[Provider], dict[str, GoType]]:
+        """The providers and interface bindings of ``path``'s set ``name``, with the sets of
+        the same package it includes (``wire.NewSet(NewServer, Bindings)``) flattened in."""
         pkg = self.packages[path]
-        m = re.search(r"^var\s+ProviderSet\s*=\s*wire\.NewSet\s*\(", pkg.source, re.MULTILINE)
+        m = re.search(
+            rf"^var\s+{re.escape(name)}\s*=\s*wire\.NewSet\s*\(", pkg.source, re.MULTILINE
+        )
         if m is None:
-            raise ScaffoldError(f"package {path} has no `var ProviderSet = wire.NewSet(...)`")
+            raise ScaffoldError(f"package {path} has no `var {name} = wire.NewSet(...)`")
         body = pkg.source[m.end() : _matching(pkg.source, m.end() - 1) - 1]
         providers: list[Provider] = []
         binds: dict[str, GoType] = {}
@@ -276,13 +281,21 @@ class Resolver:
             )
             if bind:
                 binds[self.parse_type(bind[1], pkg).key] = self.parse_type(bind[2], pkg)
+            elif re.fullmatch(r"\w+", arg) and re.search(
+                rf"^var\s+{arg}\s*=\s*wire\.NewSet\s*\(", pkg.source, re.MULTILINE
+            ):
+                if arg in _seen or arg == name:
+                    raise ScaffoldError(f"package {path}: provider set {arg} includes itself")
+                more, more_binds = self.provider_set(path, arg, _seen | {name})
+                providers += more
+                binds.update(more_binds)
             elif re.fullmatch(r"\w+", arg):
                 providers.append(self._function(pkg, arg))
             else:
                 raise ScaffoldError(
-                    f"package {path}: ProviderSet entry `{arg}` is not supported by the scaffold's"
-                    " wire resolver (plain functions and wire.Bind only); run `go generate"
-                    " ./cmd/worker` with wire installed after scaffolding"
+                    f"package {path}: {name} entry `{arg}` is not supported by the scaffold's"
+                    " wire resolver (plain functions, wire.Bind and sets of the same package);"
+                    " run `go generate ./cmd/worker` with wire installed after scaffolding"
                 )
         return providers, binds
 

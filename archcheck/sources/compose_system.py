@@ -106,7 +106,6 @@ _WORKER_SUFFIXES = (
     "-daprd",
 )
 _OWNER_SUFFIXES = ("", "-service", "-api", "-svc", "-server")
-_MIGRATION_NAME = re.compile(r"[-_](migration|migrations|migrate)$")
 _MODE_ROLE: dict[str, ServiceRole] = {
     "events": "event-worker",
     "event": "event-worker",
@@ -126,9 +125,12 @@ def describe(project: ComposeProject) -> ComposeFacts:
         if cond == "service_completed_successfully"
     }
     extensions = {name: _service_extension(project, name, svc) for name, svc in raw.items()}
+    with_sidecar = _served_by_sidecar(raw)
     services: dict[str, Service] = {}
     for name, svc in raw.items():
-        services[name] = _service(project, name, svc, extensions[name], name in completed_deps)
+        services[name] = _service(
+            project, name, svc, extensions[name], name in completed_deps, name in with_sidecar
+        )
     services = {name: _with_owner(s, services, extensions[name]) for name, s in services.items()}
     workloads: list[Workload] = []
     for name, ext in extensions.items():
@@ -173,6 +175,22 @@ def describe(project: ComposeProject) -> ComposeFacts:
 
 
 _WORKER_ROLES = frozenset({"event-worker", "cron-worker", "worker"})
+
+
+def _served_by_sidecar(raw: dict[str, dict[str, Any]]) -> set[str]:
+    """Services a Dapr sidecar serves (``network_mode: service:X`` or ``--app-id X``): apps."""
+    served: set[str] = set()
+    for svc in raw.values():
+        command = _command(svc) or _command(svc, "entrypoint")
+        if not _is_sidecar(svc.get("image"), command):
+            continue
+        network = str(svc.get("network_mode") or "")
+        if network.startswith("service:"):
+            served.add(network[8:])
+        app_id = _flag(command, "app-id")
+        if app_id:
+            served.add(app_id)
+    return served
 
 
 def _unique(workloads: list[Workload]) -> list[Workload]:
@@ -273,6 +291,23 @@ def _command(svc: dict[str, Any], key: str = "command") -> tuple[str, ...]:
     return ()
 
 
+def command_of(svc: dict[str, Any]) -> tuple[str, ...]:
+    """The service's command as argv (its entrypoint when it has no command)."""
+    return _command(svc) or _command(svc, "entrypoint")
+
+
+def flag_values(args: tuple[str, ...], name: str) -> list[str]:
+    """Every value of a repeatable Go flag (``--resources-path A --resources-path=B``)."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        for flag in ("-" + name, "--" + name):
+            if arg == flag and i + 1 < len(args):
+                out.append(args[i + 1])
+            elif arg.startswith(flag + "="):
+                out.append(arg[len(flag) + 1 :])
+    return out
+
+
 def _flag(args: tuple[str, ...], *names: str) -> str | None:
     """The value of ``-name X``, ``--name X`` or ``--name=X`` in ``args`` (Go flag syntax)."""
     for i, arg in enumerate(args):
@@ -313,6 +348,7 @@ def _service(
     svc: dict[str, Any],
     ext: ServiceExtension | None,
     awaited_to_complete: bool,
+    has_sidecar: bool = False,
 ) -> Service:
     env = environment_map(svc)
     command = _command(svc) or _command(svc, "entrypoint")
@@ -374,7 +410,18 @@ def _service(
     role = (
         ext.role
         if ext and ext.role
-        else _role(name, svc, image, context, command, mode, restart_str, awaited_to_complete, ext)
+        else _role(
+            name,
+            svc,
+            image,
+            context,
+            command,
+            mode,
+            restart_str,
+            awaited_to_complete,
+            ext,
+            has_sidecar,
+        )
     )
     return Service(
         name=name,
@@ -429,6 +476,107 @@ def _is_sidecar(image: Any, command: tuple[str, ...]) -> bool:
     return "daprio/daprd" in str(image or "") or bool(command and command[0].endswith("daprd"))
 
 
+_MIGRATION_NAME = re.compile(r"(^|[-_.])(db[-_.]?)?migrat(e|es|ion|ions|or)$", re.IGNORECASE)
+_MIGRATION_TOOLS = frozenset(
+    {
+        "migrate",
+        "flyway",
+        "liquibase",
+        "atlas",
+        "goose",
+        "dbmate",
+        "sqitch",
+        "alembic",
+        "sql-migrate",
+        "tern",
+        "knex",
+        "prisma",
+        "diesel",
+        "refinery",
+        "sqlx",
+        "golang-migrate",
+    }
+)
+"""Executables (or image repositories) of schema-migration tools."""
+_INFRA_IMAGES = frozenset(
+    {
+        "postgres",
+        "postgis",
+        "mysql",
+        "mariadb",
+        "mongo",
+        "redis",
+        "valkey",
+        "memcached",
+        "rabbitmq",
+        "kafka",
+        "cp-kafka",
+        "zookeeper",
+        "cp-zookeeper",
+        "nats",
+        "elasticsearch",
+        "opensearch",
+        "etcd",
+        "consul",
+        "vault",
+        "jaeger",
+        "all-in-one",
+        "zipkin",
+        "prometheus",
+        "grafana",
+        "loki",
+        "tempo",
+        "otel-collector",
+        "opentelemetry-collector",
+        "opentelemetry-collector-contrib",
+        "minio",
+        "nginx",
+        "traefik",
+        "envoy",
+        "haproxy",
+        "caddy",
+        "cadvisor",
+        "node-exporter",
+        "mailhog",
+        "mailpit",
+        "localstack",
+        "dapr",
+        "pulsar",
+        "redpanda",
+        "cassandra",
+        "clickhouse-server",
+        "influxdb",
+        "adminer",
+        "pgadmin4",
+        "kong",
+        "keycloak",
+        "apisix",
+        "emqx",
+        "mosquitto",
+        "eclipse-mosquitto",
+    }
+)
+"""Repositories (last path part, tag dropped) of databases, brokers, proxies and observability."""
+
+
+def image_repository(image: Any) -> str:
+    """``ghcr.io/acme/pricing:1.4@sha256:..`` -> ``pricing`` (lower case)."""
+    text = str(image or "").split("@", 1)[0].lower()
+    last = text.rsplit("/", 1)[-1]
+    return last.split(":", 1)[0]
+
+
+def _runs_migration_tool(image: Any, command: tuple[str, ...]) -> bool:
+    """A migration tool's image, or a command whose executable (or ``migrate`` verb) is one."""
+    if image_repository(image) in _MIGRATION_TOOLS:
+        return True
+    words = [part.rsplit("/", 1)[-1].lower() for part in command[:3]]
+    if words and (words[0] in _MIGRATION_TOOLS or "migrat" in words[0]):
+        return True
+    # `npx prisma migrate deploy`, `python manage.py migrate`, `/app/server migrate up`
+    return any(w in ("migrate", "migration", "migrations") for w in words[1:])
+
+
 def _role(
     name: str,
     svc: dict[str, Any],
@@ -439,21 +587,23 @@ def _role(
     restart: str | None,
     awaited_to_complete: bool,
     ext: ServiceExtension | None,
+    has_sidecar: bool = False,
 ) -> ServiceRole:
+    """What the service does, from its command, image, restart policy and who waits for it;
+    the name is only a tie-breaker (``x-archcheck.role`` overrides all of this)."""
     if _is_sidecar(image, command):
         return "sidecar"
-    mentions_migration = any("migrat" in part for part in command) or "migrat" in name
-    if (
-        _MIGRATION_NAME.search(name)
-        or awaited_to_complete
-        or (restart == "no" and mentions_migration)
-    ):
+    # A migration that restarts is still one (AC101 says so): its command or image decides.
+    named = bool(_MIGRATION_NAME.search(name)) and not svc.get("ports")
+    if awaited_to_complete or _runs_migration_tool(image, command) or named:
         return "migration"
     if mode is not None and mode.lower() in _MODE_ROLE:
         return _MODE_ROLE[mode.lower()]
     if name.endswith("-worker") and (mode is None or mode.lower() in {"all", "worker"}):
         return "worker"
-    if context is None and ext is None and mode is None:
+    if has_sidecar or ext is not None or mode is not None:
+        return "api"
+    if context is None and (image_repository(image) in _INFRA_IMAGES or not _depends_on(svc)):
         return "infrastructure"
     return "api"
 

@@ -30,7 +30,7 @@ def scaffold(svc: Path, capsys, monkeypatch, *args: str) -> tuple[int, str, str]
 
 def verdicts(err: str) -> dict[str, str]:
     """File -> verdict from the plan printed on stderr."""
-    found = re.findall(r"^\s*(create|identical|overwrite|conflict|skip)  (\S+)", err, re.MULTILINE)
+    found = re.findall(r"^\s*(create|identical|overwrite|conflict|skip|keep)  (\S+)", err, re.MULTILINE)
     return {path: verdict for verdict, path in found}
 
 
@@ -41,7 +41,7 @@ def test_first_run_creates_the_split_and_second_run_is_identical(svc, capsys, mo
     assert first["cmd/worker/main.go"] == "create"
     assert first["go.mod"] == "overwrite"
     assert first["docker-compose.workers.yml"] == "create"
-    assert "internal/worker/event/warehouse_stock_updated_handler.go" in first
+    assert "internal/worker/event/stock_updated_handler.go" in first
     assert {
         "internal/worker/cron/price_sync_job.go",
         "internal/worker/cron/cache_warmup_job.go",
@@ -58,7 +58,9 @@ def test_first_run_creates_the_split_and_second_run_is_identical(svc, capsys, mo
     code, _, err = scaffold(svc, capsys, monkeypatch)
     assert code == 0, err
     second = verdicts(err)
-    assert second and set(second.values()) == {"identical"}, err
+    yours = {"configs/worker.yaml", "internal/worker/event/bindings.go"}
+    assert {k for k, v in second.items() if v == "keep"} == yours, err
+    assert second and set(second.values()) == {"identical", "keep"}, err
     assert second.keys() == first.keys()
 
 
@@ -74,13 +76,13 @@ def test_dry_run_writes_nothing_and_prints_a_diff(svc, capsys, monkeypatch):
 
 def test_user_edit_is_a_conflict_and_nothing_is_written(svc, capsys, monkeypatch):
     assert scaffold(svc, capsys, monkeypatch)[0] == 0
-    edited = svc / "internal/worker/event/warehouse_stock_updated_handler.go"
+    edited = svc / "internal/worker/event/stock_updated_handler.go"
     edited.write_text(edited.read_text() + "\n// my change\n")
     (svc / "configs/worker.yaml").unlink()  # would be re-created, but not while a conflict exists
     before = snapshot(svc)
     code, _, err = scaffold(svc, capsys, monkeypatch)
     assert code == 1, err
-    assert verdicts(err)["internal/worker/event/warehouse_stock_updated_handler.go"] == "conflict"
+    assert verdicts(err)["internal/worker/event/stock_updated_handler.go"] == "conflict"
     assert "nothing written" in err
     assert snapshot(svc) == before
 
@@ -107,7 +109,7 @@ def test_check_reports_drift(svc, capsys, monkeypatch):
 def test_generated_files_keep_the_review_defects_out(svc, capsys, monkeypatch):
     assert scaffold(svc, capsys, monkeypatch)[0] == 0
     main = (svc / "cmd/worker/main.go").read_text()
-    assert 'envOr("KRATOS_CONF"' in main and 'envOr("WORKER_MODE"' in main  # defects 2, 3
+    assert 'envOr("KRATOS_CONF"' in main and 'os.Getenv("WORKER_MODE")' in main  # defects 2, 3
     assert "ParseMode(*modeName)" in main and main.index("ParseMode(") < main.index("wireWorker(")
     assert "panic(" not in main and "os.Exit(1)" in main  # defect 13
     assert "kratos.StopTimeout(" in main  # defect 15
@@ -123,7 +125,7 @@ def test_generated_files_keep_the_review_defects_out(svc, capsys, monkeypatch):
     assert "cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl))" in sched  # defect 27
     assert "cron.WithLocation(loc)" in sched and "WithSeconds" not in sched  # defects 29, 30
     assert "stopOnce.Do(" in sched and "s.cron.Stop().Done()" in sched  # defects 16, 32
-    handler = (svc / "internal/worker/event/warehouse_stock_updated_handler.go").read_text()
+    handler = (svc / "internal/worker/event/stock_updated_handler.go").read_text()
     assert "h.uc.ApplyStockUpdate(ctx, &msg)" in handler and "var msg biz.StockUpdate" in handler
     assert '"github.com/acme/pricing/internal/biz"' in handler  # defect 10: the module line
     # wire.go and wire_gen.go declare the same injector.
@@ -149,7 +151,7 @@ def test_compose_override_structure(svc, capsys, monkeypatch):
             "pricing-migration": {"condition": "service_completed_successfully"}
         }
         assert s["healthcheck"]["test"] == ["CMD", "/app/worker", "-healthcheck"]
-        assert s["stop_grace_period"] == "30s"
+        assert s["stop_grace_period"] == "40s"
         assert "pricing-service" not in s["depends_on"]  # defect 6
     assert workers["pricing-cron-worker"]["deploy"]["replicas"] == 1  # defect 8
     assert workers["pricing-event-worker"]["environment"]["WORKER_MODE"] == "events"
@@ -157,7 +159,7 @@ def test_compose_override_structure(svc, capsys, monkeypatch):
     assert sidecar["network_mode"] == "service:pricing-event-worker"  # defect 7
     assert "pricing-event-worker" in sidecar["command"]
     worker_yaml = yaml.safe_load((svc / "configs/worker.yaml").read_text())["worker"]
-    assert worker_yaml["stop_timeout"] == "25s"  # below stop_grace_period: 30s
+    assert worker_yaml["stop_timeout"] == "25s"  # below stop_grace_period: 40s
     assert worker_yaml["schedules"] == {"price-sync": "*/5 * * * *", "cache-warmup": "0 2 * * *"}
 
 
@@ -187,7 +189,7 @@ def test_event_and_cron_flags_add_workloads(svc, capsys, monkeypatch):
     assert code == 0, err
     port = svc / "internal/worker/event/pricing_preis_geandert_eu_handler.go"
     text = port.read_text()
-    assert "type PricingPreisGeandertEuHandlerPort interface" in text
+    assert "type PricingPreisGeandertEuPort interface" in text
     assert 'return "pricing.préis-geändert \\"eu\\""' in text
     assert (svc / "internal/worker/cron/nightly_report_job.go").is_file()
 

@@ -70,6 +70,12 @@ def test_main_fixture_builds_vets_and_passes_race_tests(tmp_path, capsys, monkey
         "TestBadSpecsAreRejectedAtConstruction",
         "TestMetricsRegisteredAndServed",
         "TestBackoffRetriesUntilSuccess",
+        "TestRedeliveryOfAHandledEventIsNotHandledAgain",
+        "TestAppHealthFailsWhileDraining",
+        "TestDeclaredDeadLetterTopicAndEmptySuffix",
+        "TestHoldSinkKeepsTheDeadLetterAndCountsItOnce",
+        "TestOpsServerStopsAfterTheDrain",
+        "TestStopDeadlineCancelsRunningJob",
     ):
         assert f"--- PASS: {name}" in proc.stdout, name
 
@@ -86,6 +92,10 @@ def test_main_fixture_builds_vets_and_passes_race_tests(tmp_path, capsys, monkey
         check=False,
     )
     assert bad_mode.returncode == 1 and 'unknown worker mode "api"' in bad_mode.stderr
+    no_mode = subprocess.run(  # no WORKER_MODE: refuse rather than run every workload
+        [binary], env={}, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert no_mode.returncode == 1 and "no worker mode" in no_mode.stderr
     bad_conf = subprocess.run(
         [binary, "-mode", "cron"],
         env={"KRATOS_CONF": str(svc / "nope")},
@@ -127,7 +137,7 @@ def test_plain_module_variant_builds_and_vets(tmp_path, capsys, monkeypatch):
     assert not (svc / "internal/worker/cron").exists()
     port = (svc / "internal/worker/event/orders_crees_v2_handler.go").read_text()
     assert (
-        "type OrdersCreesV2HandlerPort interface" in port
+        "type OrdersCreesV2Port interface" in port
     )  # no biz method: a port, compiled below
     main = (svc / "cmd/worker/main.go").read_text()
     assert '"pricing/internal/worker"' in main and "github.com/acme" not in main

@@ -61,8 +61,8 @@ def test_colliding_names_are_an_error() -> None:
     target = read_target(FIXTURES / "pricing")
     for events in (
         (EventSpec("stock.updated"), EventSpec("stock-updated")),
-        (EventSpec("log.stock"), EventSpec("stock")),
-    ):  # LogStockHandler twice
+        (EventSpec("a", name="stock"), EventSpec("b", name="Stock")),
+    ):  # StockHandler twice
         with pytest.raises(ScaffoldError, match="same Go name"):
             render(ScaffoldRequest(app="pricing", source_dir=target.root, events=events), target)
     jobs = (CronSpec("sync prices", "@daily"), CronSpec("sync_prices", "@hourly"))
