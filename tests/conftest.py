@@ -26,9 +26,14 @@ SLOW_MODULES: dict[str, str] = {
     "tests/test_readme.py": "readme",
     "tests/test_packaging.py": "packaging",
     "tests/test_tooling.py": "tooling",
+    "tests/sources/go/test_go_corpus.py": "corpus",
+    "tests/scaffold/test_scaffold_kubernetes.py": "kubernetes",
 }
 """Module -> marker. Keep in step with the tree (``pytest_collection_modifyitems`` checks)."""
-SLOW_MARKERS = ("go", "prometheus", "differential", "fuzz", "readme", "packaging", "tooling")
+SLOW_MARKERS = (
+    "go", "prometheus", "differential", "fuzz", "readme", "packaging", "tooling", "corpus",
+    "kubernetes",
+)
 
 
 XDIST_GROUPS = ("go", "prometheus")

@@ -20,10 +20,9 @@ from archcheck.model import Measurement, Service, Workload
 from archcheck.sources.compose_system import EXTENSION
 from archcheck.sources.git_history import DEFAULT_SINCE_DAYS
 from archcheck.sources.go.build import MainPackage, language_of, main_dirs, read_build
-from archcheck.sources.go.discover import GoTarget
 
 if TYPE_CHECKING:
-    from archcheck.sources.go.discover import GoDiscovery
+    from archcheck.sources.go.discover import GoDiscovery, GoTarget
 
 _CODE_ROLES = ("api",)
 """Roles whose build context is scanned by default; a worker's code is its owner's code."""
@@ -156,6 +155,10 @@ def plan_go(
 ) -> _Plan:
     """Which Go code each service runs: the Dockerfile's ``go build`` target when it can be
     read, else the build context (with a note saying how to be exact)."""
+    # NOTE: imported here: the Go scanner (sqlite, multiprocessing) costs start-up time
+    # that --no-discover runs must not pay.
+    from archcheck.sources.go.discover import GoTarget
+
     plan = _Plan()
     working_dir = project.working_dir
     for service in services:
