@@ -207,6 +207,8 @@ class Evidence(_Frozen):
     source: str | None = None
     """A metric source or a compose key."""
     location: Location | None = None
+    excerpt: str | None = None
+    """The line ``location`` points at, secrets masked (``archcheck.files.excerpts``)."""
     how_to_get: str | None = None
     """For missing values: how to provide the measurement."""
 
@@ -269,12 +271,37 @@ class RuleDoc(_Frozen):
     fix: str = ""
 
 
-class EventLoad(_Frozen):
-    """One event verdict's volume and processing time, as the decision matrix measured them."""
+class ChartThreshold(_Frozen):
+    """A rule limit drawn on a chart axis (``inline up to 100``, ``high above 1000``)."""
+
+    value: float
+    label: str
+
+
+class ChartAxis(_Frozen):
+    """One axis of a decision chart: what it measures and the rule limits drawn on it."""
+
+    label: str
+    unit: str
+    thresholds: tuple[ChartThreshold, ...] = ()
+
+
+class ChartPoint(_Frozen):
+    """One workload on a decision chart; ``x``/``y`` are None when not measured."""
 
     service: str
-    events_per_minute: float
-    processing_ms: float
+    workload: str
+    x: float | None
+    y: float | None
+    decision: Decision
+    priority: Priority
+    separated: bool = False
+    """The verdict asks for a split that is already done (``Verdict.met``)."""
+    x_source: str | None = None
+    """Where ``x`` came from (a metric source, ``file:line:col``), or how to provide it."""
+    y_source: str | None = None
+    location: Location | None = None
+    """Where the workload is declared."""
 
 
 class Capacity(_Frozen):
@@ -289,11 +316,38 @@ class Capacity(_Frozen):
     """WORKER_CONCURRENCY for one event-worker replica: the need with headroom, with a floor."""
 
 
-class InlineLimits(_Frozen):
-    """The decision matrix's inline limits for event workloads (``rules/`` or the config)."""
+class Chart(_Frozen):
+    """The decision chart of one workload kind: one point per workload."""
 
-    events_per_minute: float
-    processing_ms: float
+    kind: WorkloadKind
+    title: str
+    x: ChartAxis
+    y: ChartAxis
+    points: tuple[ChartPoint, ...] = ()
+    diagonal: str | None = None
+    """A label for the ``x == y`` line when it means something (a job running as long as its
+    interval overlaps its next run); None to draw none."""
+
+
+class MigrationPhase(_Frozen):
+    """One step of the migration path: split one service, most urgent first."""
+
+    service: str
+    priority: Priority
+    kinds: tuple[WorkloadKind, ...]
+    workers: tuple[str, ...]
+    """The compose services ``archcheck scaffold`` adds for ``kinds`` (``pricing-event-worker``)."""
+    steps: tuple[str, ...]
+    """Instructions in order; commands and names in backticks."""
+
+
+class Fixed(_Frozen):
+    """A finding or verdict of the ``--diff-base`` revision that is gone or better now."""
+
+    service: str | None
+    what: str
+    """The rule id or ``verdict.<kind>``."""
+    summary: str
 
 
 class Report(_Frozen):
@@ -313,13 +367,17 @@ class Report(_Frozen):
     rules: tuple[RuleDoc, ...] = Field(default=(), exclude=True)
     """The docs of every rule that judged the system. Not in ``--format json``: the docs are
     data of archcheck, not of the system (``archcheck rules explain ID``)."""
-    event_loads: tuple[EventLoad, ...] = Field(default=(), exclude=True)
-    """Event verdicts with both volume and processing time measured (the markdown chart)."""
-    inline_limits: InlineLimits | None = Field(default=None, exclude=True)
-    """The limits ``event_loads`` were judged against; None without the two criteria."""
     capacity: tuple[Capacity, ...] = Field(default=(), exclude=True)
     """Per service with event workloads: what its event worker needs (what AC108 checks and
     the scaffold generates)."""
+    charts: tuple[Chart, ...] = Field(default=(), exclude=True)
+    """The decision charts (events, cron): one point per workload, thresholds from the rules."""
+    services: tuple[Service, ...] = Field(default=(), exclude=True)
+    """Every service of the system (roles, owners, sidecars): the before/after diagram."""
+    migration: tuple[MigrationPhase, ...] = Field(default=(), exclude=True)
+    """The migration path, shared by every report that shows one."""
+    fixed: tuple[Fixed, ...] = Field(default=(), exclude=True)
+    """With ``--diff-base``: what the base revision had that is gone or better now."""
 
 
 def gate_level(item: Finding | Verdict) -> int:

@@ -162,7 +162,7 @@ def analyze(
         typer.Option(
             "--format",
             metavar="FORMAT",
-            help="text, json, markdown, sarif, github, junit or codeclimate.",
+            help="text, json, markdown, sarif, github, junit, codeclimate or html.",
         ),
     ] = "text",
     output: Annotated[

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from archcheck import __version__
 from archcheck.engine.capacity import CapacityParams, event_capacity
-from archcheck.engine.criteria import EventVolumeParams, ProcessingTimeParams
+from archcheck.engine.chart import charts
 from archcheck.engine.facts import Facts, KindContext
 from archcheck.engine.hygiene import Value
+from archcheck.engine.migration import migration_path
 from archcheck.engine.registry import CHECKS
 from archcheck.engine.ruleset import Ruleset, RuleSpec
 from archcheck.metrics import format_quantity
 from archcheck.model import (
     PRIORITY_RANK,
     Capacity,
-    EventLoad,
     Evidence,
     Finding,
-    InlineLimits,
     Priority,
     Report,
     RuleDoc,
@@ -41,22 +40,17 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
     criteria = ruleset.enabled("criterion")
     env_rule = next((r for r in criteria if r.check == "environment"), None)
     verdicts: list[Verdict] = []
-    loads: list[EventLoad] = []
     for (service_name, kind), workloads in facts.workloads.items():
         service = facts.services.get(service_name)
         if service is None or kind not in ("events", "cron"):
             continue
         ctx = KindContext(service, kind, tuple(workloads), facts)
-        evidence: list[Evidence] = []
-        by_check: dict[str, Evidence] = {}
-        for r in criteria:
-            if kind in r.applies_to:
-                evidence.append(CHECKS[r.check].fn(r.params, ctx, r.criterion or r.name))
-                by_check.setdefault(r.check, evidence[-1])
+        evidence = [
+            CHECKS[r.check].fn(r.params, ctx, r.criterion or r.name)
+            for r in criteria
+            if kind in r.applies_to
+        ]
         verdicts.append(_verdict(ctx, evidence, env_rule))
-        load = _event_load(service_name, by_check)
-        if load is not None:
-            loads.append(load)
     findings = [
         Finding(
             rule_id=rule.id,
@@ -95,9 +89,10 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
         workloads=system.workloads,
         notes=tuple(notes),
         rules=tuple(map(_doc, ruleset.rules)),
-        event_loads=tuple(sorted(loads, key=lambda load: load.service)),
-        inline_limits=_inline_limits(ruleset),
         capacity=_capacity(facts, ruleset),
+        charts=charts(facts, ruleset, verdicts),
+        services=system.services,
+        migration=migration_path(verdicts),
     )
 
 
@@ -120,30 +115,6 @@ def _doc(rule: RuleSpec) -> RuleDoc:
         example=rule.docs.example,
         fix=rule.docs.fix.strip(),
     )
-
-
-def _event_load(service: str, by_check: dict[str, Evidence]) -> EventLoad | None:
-    """Volume and processing time, when both criteria measured them."""
-    volume, latency = by_check.get("event_volume"), by_check.get("processing_time")
-    if volume is None or latency is None:
-        return None
-    if not isinstance(volume.value, int | float) or not isinstance(latency.value, int | float):
-        return None
-    return EventLoad(
-        service=service, events_per_minute=volume.value, processing_ms=latency.value
-    )
-
-
-def _inline_limits(ruleset: Ruleset) -> InlineLimits:
-    """The inline limits of the event volume and processing time rules (or their defaults)."""
-    volume = next((r.params for r in ruleset.rules if r.check == "event_volume"), None)
-    latency = next((r.params for r in ruleset.rules if r.check == "processing_time"), None)
-    return InlineLimits(
-        events_per_minute=(volume if isinstance(volume, EventVolumeParams)
-                           else EventVolumeParams()).inline_max,
-        processing_ms=(latency if isinstance(latency, ProcessingTimeParams)
-                       else ProcessingTimeParams()).inline_max_ms,
-    )  # fmt: skip
 
 
 def _verdict(ctx: KindContext, evidence: list[Evidence], env_rule: RuleSpec | None) -> Verdict:

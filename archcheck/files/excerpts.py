@@ -1,4 +1,4 @@
-"""The source line under each finding, as the text report shows it (secrets masked).
+"""The source line under each finding and evidence, as reports show it (secrets masked).
 
 Read once per file after the engine has run, so reporters stay functions of the report. A line
 that sets a secret-looking name (``DB_PASSWORD: ...``, ``- API_KEY=...``) shows the name only,
@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from archcheck.files.redact import redact_value
-from archcheck.model import Report
+from archcheck.model import Location, Report
 
 MAX_CHARS = 160
 """Longer lines are cut (a minified JSON file would otherwise flood the terminal)."""
@@ -23,23 +23,35 @@ _ASSIGNMENT = re.compile(
 
 
 def with_excerpts(report: Report) -> Report:
-    """``report`` with each located finding's ``excerpt`` set to its line, safe to print."""
+    """``report`` with the ``excerpt`` of each located finding and evidence set to its line,
+    safe to print. Each file is read once."""
     lines: dict[str, list[str] | None] = {}
-    findings = []
-    for finding in report.findings:
-        location = finding.location
-        if location is None or finding.excerpt is not None:
-            findings.append(finding)
-            continue
+
+    def excerpt(location: Location | None) -> str | None:
+        if location is None:
+            return None
         if location.file not in lines:
             lines[location.file] = _read_lines(location.file)
         text = lines[location.file]
         if text is None or not 0 < location.line <= len(text):
-            findings.append(finding)
-            continue
-        excerpt = safe_line(text[location.line - 1])
-        findings.append(finding.model_copy(update={"excerpt": excerpt}))
-    return report.model_copy(update={"findings": tuple(findings)})
+            return None
+        return safe_line(text[location.line - 1])
+
+    findings = tuple(
+        f if f.excerpt is not None or f.location is None
+        else f.model_copy(update={"excerpt": excerpt(f.location)})
+        for f in report.findings
+    )  # fmt: skip
+    verdicts = tuple(
+        v.model_copy(update={"evidence": tuple(
+            e if e.excerpt is not None or e.location is None
+            else e.model_copy(update={"excerpt": excerpt(e.location)})
+            for e in v.evidence
+        )})
+        if any(e.location is not None and e.excerpt is None for e in v.evidence) else v
+        for v in report.verdicts
+    )  # fmt: skip
+    return report.model_copy(update={"findings": findings, "verdicts": verdicts})
 
 
 def safe_line(line: str) -> str:

@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from archcheck.errors import ArchcheckError, UsageError
 from archcheck.model import (
     POSITION,
+    VERDICT_PREFIX,
     Finding,
+    Fixed,
     Location,
     Report,
     Verdict,
@@ -139,7 +141,9 @@ def compare(report: Report, baseline: Baseline, *, against: str) -> Report:
     """
     remaining = Counter(e.fingerprint for e in baseline.entries)
     level = {e.fingerprint: e.level for e in baseline.entries}
+    entry = {e.fingerprint: e for e in baseline.entries}
     hidden = 0
+    fixed: list[Fixed] = []
 
     def keep(item: Finding | Verdict) -> Finding | Verdict | None:
         nonlocal hidden
@@ -149,15 +153,32 @@ def compare(report: Report, baseline: Baseline, *, against: str) -> Report:
         remaining[fp] -= 1
         if gate_level(item) > level[fp]:
             return item.model_copy(update={"change": "worse"})
+        if gate_level(item) < level[fp]:
+            fixed.append(_fixed(entry[fp]))
         hidden += 1
         return None
 
     findings = tuple(f for f in map(keep, report.findings) if isinstance(f, Finding))
     verdicts = tuple(v for v in map(keep, report.verdicts) if isinstance(v, Verdict))
+    for e in baseline.entries:
+        if remaining[e.fingerprint] > 0 and e.level > 0:
+            remaining[e.fingerprint] -= 1
+            fixed.append(_fixed(e))
     notes = report.notes
     if hidden:
         notes = (
             *notes,
             f"{hidden} finding(s) and verdict(s) unchanged since {against} are not shown",
         )
-    return report.model_copy(update={"findings": findings, "verdicts": verdicts, "notes": notes})
+    return report.model_copy(
+        update={
+            "findings": findings, "verdicts": verdicts, "notes": notes,
+            "fixed": (*report.fixed, *fixed),
+        }
+    )  # fmt: skip
+
+
+def _fixed(e: BaselineEntry) -> Fixed:
+    """A baseline entry that the report no longer has at its level."""
+    what = e.rule_id or f"{VERDICT_PREFIX}{e.kind}"
+    return Fixed(service=e.service, what=what, summary=e.summary)

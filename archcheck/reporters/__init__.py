@@ -22,6 +22,7 @@ FORMATS: dict[str, str] = {
     "github": "archcheck.reporters.github",
     "junit": "archcheck.reporters.junit",
     "codeclimate": "archcheck.reporters.codeclimate",
+    "html": "archcheck.reporters.html",
 }
 """``--format`` name -> module whose ``render`` is a ``Reporter``."""
 

@@ -20,6 +20,7 @@ from archcheck.reporters._items import (
     marks,
     shown_decision,
 )
+from archcheck.reporters._topology import Box, Group, topology
 
 _BADGE = {"high": "[HIGH]", "medium": "[MEDIUM]", "low": "[LOW]"}
 _KIND = {"events": "Event worker", "cron": "Cron worker"}
@@ -54,6 +55,7 @@ def render(report: Report, *, verbose: bool = False) -> str:
     out += _findings(report)
     out += _migration_path(report)
     out += _chart(report)
+    out += _flowchart(report)
     if report.notes:
         out += ["## Notes", "", *(f"- {_cell(display_text(n))}" for n in report.notes), ""]
     return "\n".join(out).rstrip("\n") + "\n"
@@ -144,37 +146,14 @@ def _findings(report: Report) -> list[str]:
     return out
 
 
-_STEP_2 = (
-    "2. Move the workloads listed above out of the API process; set `WORKER_MODE=api` "
-    "on the API service."
-)
-_STEP_3 = (
-    "3. Give each worker its own resource limits and restart policy "
-    "(one replica for cron workers)."
-)
-_STEP_4 = (
-    "4. Update the compose file, deploy, and watch `worker_jobs_total`, "
-    "`worker_job_duration_seconds` and `worker_queue_size`."
-)
-
-
 def _migration_path(report: Report) -> list[str]:
-    separate = [s for s in service_summaries(report) if s.decision == "separate"]
-    if not separate:
+    if not report.migration:
         return []
     out = ["## Migration path", ""]
-    for phase, s in enumerate(separate, start=1):
-        kinds = [k for k, (d, _) in s.kinds.items() if d == "separate"]
-        workers = " and ".join(_KIND[k].lower() for k in kinds)
-        out += [
-            f"### Phase {phase}: {s.service} ({s.priority} priority)",
-            "",
-            f"1. Scaffold the {workers}: `archcheck scaffold {s.service}`.",
-            _STEP_2,
-            _STEP_3,
-            _STEP_4,
-            "",
-        ]
+    for number, phase in enumerate(report.migration, start=1):
+        out += [f"### Phase {number}: {phase.service} ({phase.priority} priority)", ""]
+        out += [f"{step}. {text}" for step, text in enumerate(phase.steps, start=1)]
+        out.append("")
     return out
 
 
@@ -187,25 +166,33 @@ def _position(value: float, threshold: float) -> float:
 
 
 def _chart(report: Report) -> list[str]:
-    limits = report.inline_limits
-    if limits is None:
+    chart = next((c for c in report.charts if c.kind == "events"), None)
+    if chart is None or not chart.x.thresholds or not chart.y.thresholds:
         return []
-    volume_t, latency_t = limits.events_per_minute, limits.processing_ms
+    volume_t, latency_t = chart.x.thresholds[0].value, chart.y.thresholds[0].value
     points: list[str] = []
-    for load in report.event_loads:
+    missing = 0
+    for p in chart.points:
+        if p.x is None or p.y is None:
+            missing += 1
+            continue
         # NOTE: mermaid's quadrant grammar takes only letters, digits, spaces and '-' in
         # names and labels, and coordinates matching 1 or 0(.\d+)?; _position keeps those.
-        name = re.sub(r"[^A-Za-z0-9 -]", " ", load.service)
-        x = _position(load.events_per_minute, volume_t)
-        y = _position(load.processing_ms, latency_t)
-        points.append(f"    {name}: [{x}, {y}]")
+        name = re.sub(r"[^A-Za-z0-9 -]", " ", f"{p.service} {p.workload}")
+        points.append(f"    {name}: [{_position(p.x, volume_t)}, {_position(p.y, latency_t)}]")
     if not points:
         return []
+    not_plotted = (
+        [f"{missing} event workload(s) not plotted: their volume or processing time is missing.", ""]
+        if missing else []
+    )  # fmt: skip
     return [
         "## Event workloads: volume against processing time",
         "",
-        f"Midlines: {volume_t:g} events/min and {latency_t:g} ms per event (log scales).",
+        (f"One point per event workload. Midlines: {volume_t:g} events/min and {latency_t:g} ms "
+        "per event (log scales)."),
         "",
+        *not_plotted,
         "```mermaid",
         "quadrantChart",
         "    title Event handlers by volume and processing time",
@@ -219,3 +206,72 @@ def _chart(report: Report) -> list[str]:
         "```",
         "",
     ]
+
+
+MERMAID_GROUPS = 30
+"""At most this many services in the Markdown diagram (the most urgent first): GitHub's
+Mermaid refuses large diagrams; the HTML report draws every one."""
+_ROLE_WORDS = {"event-worker": "event worker", "cron-worker": "cron worker"}
+_STATE_CLASS = {"recommended": ":::recommended", "separated": ":::separated", "existing": ""}
+
+
+def _label(text: str) -> str:
+    """Text inside a quoted Mermaid label: quotes and markup characters as entities."""
+    return text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def _flowchart(report: Report) -> list[str]:
+    groups = sorted(
+        topology(report).groups,
+        key=lambda g: (g.decision != "separate", g.priority != "high", g.priority != "medium", g.service),
+    )
+    if not groups:
+        return []
+    shown = groups[:MERMAID_GROUPS]
+    out = [
+        "## The system before and after the split",
+        "",
+        ("Containers per application service; topics (stadium) and schedules (hexagon) feed the "
+        "workloads; dashed boxes are the workers this review recommends, green ones already exist."),
+        "",
+    ]
+    if len(groups) > len(shown):
+        out += [
+            (f"The {len(shown)} most urgent of {len(groups)} services are drawn; the HTML report "
+            "(`--format html`) draws all of them."),
+            "",
+        ]
+    for side in ("before", "after"):
+        out += [f"### {side.capitalize()}", "", "```mermaid", "flowchart LR"]
+        for number, group in enumerate(shown):
+            out += _mermaid_group(group, side, f"g{number}")
+        out += [
+            "    classDef recommended stroke-dasharray: 5 5,stroke-width:2px",
+            "    classDef separated stroke:#2f9e44,stroke-width:2px",
+            "```",
+            "",
+        ]
+    return out
+
+
+def _mermaid_group(group: Group, side: str, prefix: str) -> list[str]:
+    boxes: tuple[Box, ...] = group.before if side == "before" else group.after
+    out = [f'    subgraph {prefix}["{_label(group.service)}"]']
+    edges: list[str] = []
+    feeds = 0
+    for number, box in enumerate(boxes):
+        node = f"{prefix}b{number}"
+        role = _ROLE_WORDS.get(box.role, box.role)
+        state = {"recommended": ", recommended", "separated": ", already separate"}.get(box.state, "")
+        work = "".join(f"<br/>{_label(f.workload)}" for f in box.feeds)
+        out.append(
+            f'        {node}["<b>{_label(box.name)}</b><br/><i>{_label(role + state)}</i>{work}"]'
+            f"{_STATE_CLASS[box.state]}"
+        )
+        for feed in box.feeds:
+            feed_node = f"{prefix}f{feeds}"
+            feeds += 1
+            shape = ("([", "])") if feed.kind == "events" else ("{{", "}}")
+            out.append(f'        {feed_node}{shape[0]}"{_label(feed.label)}"{shape[1]}')
+            edges.append(f"        {feed_node} --> {node}")
+    return [*out, *edges, "    end"]

@@ -288,9 +288,10 @@ def _source(options_source: Path | None, folder: Path, app: str) -> Path:
 
 def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo) -> int:
     """The whole ``--target kubernetes`` command; returns the exit code."""
+    from archcheck.engine.migration import app_name
     from archcheck.pipeline import AnalyzeOptions, run_analysis
     from archcheck.scaffold.render import render
-    from archcheck.scaffold.run import _kinds, app_name, workload_specs
+    from archcheck.scaffold.run import _kinds, workload_specs
     from archcheck.scaffold.run import plan as plan_go
 
     if options.dry_run and options.check:

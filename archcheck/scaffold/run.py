@@ -16,6 +16,7 @@ from typing import Any
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
 from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.facts import Facts
+from archcheck.engine.migration import app_name
 from archcheck.errors import ExitCode, ScaffoldError
 from archcheck.model import Report, System, Verdict, Workload
 from archcheck.scaffold.dockerfile import GoBuild
@@ -101,11 +102,6 @@ def resolve_service(project: ComposeProject, name: str) -> str:
         f"no service {name!r} in {', '.join(str(f) for f in project.files)}; services:"
         f" {', '.join(sorted(services)) or '(none)'}"
     )
-
-
-def app_name(service: str) -> str:
-    """``pricing-service`` -> ``pricing``."""
-    return re.sub(r"[-_](service|api|svc)$", "", service) or service
 
 
 def _build_of(svc: dict[str, Any]) -> dict[str, Any] | None:

@@ -196,11 +196,13 @@ def test_markdown_report(capsys: pytest.CaptureFixture[str]) -> None:
     for heading in ("## Summary", "## Decision matrix", "## Recommendations by service",
                     "## Migration path", "quadrantChart"):
         assert heading in out
-    points = dict(re.findall(r"^\s+(\S+): \[([\d.]+, [\d.]+)\]$", out, re.MULTILINE))
-    x, y = (float(p) for p in points["pricing-service"].split(", "))
+    points = dict(re.findall(r"^\s+(\S+ \S+): \[([\d.]+, [\d.]+)\]$", out, re.MULTILINE))
+    assert len(points) == 4  # one point per event workload, not per service
+    x, y = (float(p) for p in points["pricing-service stock-updated"].split(", "))
     assert x > 0.5 and y > 0.5  # busy and slow: top right
-    x, y = (float(p) for p in points["warehouse-service"].split(", "))
+    x, y = (float(p) for p in points["warehouse-service order-created"].split(", "))
     assert x < 0.5 and y < 0.5
+    assert "flowchart LR" in out and "pricing-cron-worker" in out
     assert out.index("Phase 1: pricing-service") < out.index("Phase 2: catalog-service")
 
 

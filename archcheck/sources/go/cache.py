@@ -50,6 +50,8 @@ class FactsCache:
         self.path = path or cache_dir() / "go-facts.sqlite"
         self.max_entries = max_entries
         self._pending: list[tuple[str, bytes, int]] = []
+        self._files: dict[str, tuple[int, int, bytes]] | None = None
+        self._files_pending: list[tuple[str, int, int, bytes]] = []
         self._used: list[tuple[int, str]] = []
         self._db: sqlite3.Connection | None = None
         for attempt in range(2):
@@ -59,6 +61,10 @@ class FactsCache:
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS facts"
                     " (key TEXT PRIMARY KEY, data BLOB, used INTEGER)"
+                )
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS files"
+                    " (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, data BLOB)"
                 )
                 self._db = db
                 return
@@ -87,6 +93,28 @@ class FactsCache:
         self._used.append((int(time.time()), key))
         return found if isinstance(found, facts.FileFacts) else None
 
+    def file_entry(self, path: str, size: int, mtime: int) -> object | None:
+        """What was recorded about the file at ``path`` when it had this size and mtime."""
+        if self._db is None:
+            return None
+        if self._files is None:
+            try:
+                rows = self._db.execute("SELECT path, size, mtime, data FROM files").fetchall()
+            except sqlite3.Error:
+                rows = []
+            self._files = {row[0]: (row[1], row[2], row[3]) for row in rows}
+        row = self._files.get(path)
+        if row is None or row[0] != size or row[1] != mtime:
+            return None
+        try:
+            found: object = pickle.loads(row[2])
+        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            return None
+        return found
+
+    def put_file(self, path: str, size: int, mtime: int, entry: object) -> None:
+        self._files_pending.append((path, size, mtime, pickle.dumps(entry)))
+
     def put(self, key: str, value: facts.FileFacts) -> None:
         self._pending.append(
             (key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), int(time.time()))
@@ -99,6 +127,15 @@ class FactsCache:
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)", self._pending)
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", self._files_pending
+                )
+                (files,) = self._db.execute("SELECT COUNT(*) FROM files").fetchone()
+                if files > self.max_entries:
+                    self._db.execute(
+                        "DELETE FROM files WHERE path IN (SELECT path FROM files LIMIT ?)",
+                        (files - self.max_entries,),
+                    )
                 self._db.executemany("UPDATE facts SET used = ? WHERE key = ?", self._used)
                 (count,) = self._db.execute("SELECT COUNT(*) FROM facts").fetchone()
                 if count > self.max_entries:
@@ -111,6 +148,7 @@ class FactsCache:
             pass
         self._pending.clear()
         self._used.clear()
+        self._files_pending.clear()
 
     def close(self) -> None:
         if self._db is not None:

@@ -7,12 +7,15 @@ the build context as a fallback). Files shared by several services are read and 
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archcheck.model import Location, Workload
 from archcheck.sources.go import scan as scanning
+from archcheck.sources.go import syntax
 from archcheck.sources.go.build import MainPackage
 from archcheck.sources.go.cache import FactsCache, open_cache
 from archcheck.sources.go.facts import FileFacts
@@ -48,13 +51,10 @@ class GoDiscovery:
 
 
 def _display(path: Path, relative_to: Path | None) -> str:
-    """Relative to ``relative_to`` when under it, else absolute."""
-    if relative_to is not None:
-        try:
-            return path.resolve().relative_to(relative_to.resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path.resolve())
+    """Relative to ``relative_to`` (resolved) when under it, else absolute (``path`` is)."""
+    if relative_to is not None and path.is_relative_to(relative_to):
+        return path.relative_to(relative_to).as_posix()
+    return str(path)
 
 
 def _main_folders(files: Sequence[Path], headers: Mapping[Path, str]) -> list[Path]:
@@ -73,6 +73,9 @@ def discover_go_workloads(
     ``targets`` values may be a plain folder (read every main package under it).
     """
     catalog = load_catalog()
+    relative_to = None if relative_to is None else relative_to.resolve()
+    store = open_cache() if cache is True else (cache or None)
+    index = scanning.Index(store, catalog)
     notes: list[str] = []
     per_service: dict[str, list[Path]] = {}
     mains_of: dict[str, list[Path]] = {}
@@ -86,13 +89,13 @@ def discover_go_workloads(
             first = target.mains[0].folder
             modules = load_modules(first)
             tags = frozenset().union(*(m.tags for m in target.mains))
-            own = closure([m.folder for m in target.mains], modules, tags)
+            own = closure([m.folder for m in target.mains], modules, tags, index.header)
             mains = [m.folder.resolve() for m in target.mains]
             files = list(own.files)
             # A worker binary of the same module (cmd/worker) runs its owner's workloads:
             # what only it reaches is reported on the service, with runs_in.
             for worker in _worker_mains(mains, modules):
-                theirs = closure([worker], modules, tags)
+                theirs = closure([worker], modules, tags, index.header)
                 label = _module_label(worker, modules)
                 for folder in set(theirs.folders) - set(own.folders):
                     worker_runs.setdefault(service, {})[str(folder)] = label
@@ -113,12 +116,11 @@ def discover_go_workloads(
         modules = load_modules(root)
         roots[service] = root
         modules_of[service] = modules
-        per_service[service] = files
-    unique = list(dict.fromkeys(p.resolve() for files in per_service.values() for p in files))
-    store = open_cache() if cache is True else (cache or None)
+        per_service[service] = [p.resolve() for p in files]
+    unique = list(dict.fromkeys(p for files in per_service.values() for p in files))
     try:
         scanned = {
-            s.path: s for s in scanning.scan(unique, cache=store, jobs=jobs, catalog=catalog)
+            s.path: s for s in scanning.scan(unique, jobs=jobs, catalog=catalog, index=index)
         }
         # The rest of a package whose files register work: its constants, setters and helpers
         # settle what the registering file leaves open.
@@ -127,14 +129,25 @@ def discover_go_workloads(
         busy_paths = {
             path for m in modules_of.values() for d in busy for path in (m.import_path(d),) if path
         }
+        # And the packages they import: constants such as conf.ReportEvery live there.
+        used = {
+            folder
+            for p, s in scanned.items()
+            if p.parent in busy
+            for m in modules_of.values()
+            for imported in s.header.imports
+            for folder in (m.folder(imported),)
+            if folder is not None
+        }
         rest = [
             p
             for p, s in scanned.items()
-            if not s.parsed and (p.parent in busy or busy_paths.intersection(s.header.imports))
+            if not s.parsed
+            and (p.parent in busy or p.parent in used or busy_paths.intersection(s.header.imports))
         ]
         if rest:
             for item in scanning.scan(
-                rest, cache=store, jobs=jobs, catalog=catalog, force=frozenset(rest)
+                rest, jobs=jobs, catalog=catalog, force=frozenset(rest), index=index
             ):
                 scanned[item.path] = item
     finally:
@@ -148,7 +161,7 @@ def discover_go_workloads(
     coverage: dict[str, tuple[tuple[str, ...], int]] = {}
     partly: set[str] = set()
     for service, files in per_service.items():
-        resolved = sorted({p.resolve() for p in files})  # path order: stable names and picks
+        resolved = sorted(set(files))  # path order: stable names and picks
         modules = modules_of[service]
         paths = {
             path: folder
@@ -164,15 +177,15 @@ def discover_go_workloads(
         package = Package(go_files, {k: str(v) for k, v in paths.items()})
         runs_in: dict[str, str] = {}
         if service in roots:
-            headers = {p: scanned[p].header.package for p in resolved if p in scanned}
-            mains = _main_folders(resolved, headers)
+            packages = {p: scanned[p].header.package for p in resolved if p in scanned}
+            mains = _main_folders(resolved, packages)
             runs_in = _worker_packages(roots[service], mains, resolved, scanned, modules)
             workers = sorted(set(runs_in.values()))
             entry = next(
                 (
                     p
                     for p in resolved
-                    if headers.get(p) == "main" and _label(roots[service], p.parent) in workers
+                    if packages.get(p) == "main" and _label(roots[service], p.parent) in workers
                 ),
                 None,
             )
@@ -216,16 +229,25 @@ def discover_go_workloads(
 
 def _worker_mains(mains: Sequence[Path], modules: Modules) -> list[Path]:
     """Worker binaries (``cmd/worker``, ``cmd/pricing-worker``) of the service's module, other
-    than the service's own main packages."""
-    from archcheck.sources.go.build import main_dirs
-
-    found: list[Path] = []
+    than the service's own main packages: folders named like a worker holding ``package main``."""
     gomod = find_module(mains[0]) if mains else None
-    for root in () if gomod is None else (gomod.parent.resolve(),):
-        for folder in main_dirs(root):
-            resolved = folder.resolve()
-            if "worker" in folder.name.lower() and resolved not in mains and resolved != root:
-                found.append(resolved)
+    if gomod is None:
+        return []
+    root = gomod.parent.resolve()
+    found: list[Path] = []
+    for folder, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in scanning.SKIPPED_DIRS and d[:1] not in "._"
+        )
+        current = Path(folder)
+        if "worker" not in current.name.lower() or current == root or current in mains:
+            continue
+        for name in sorted(filenames):
+            if name.endswith(".go") and not syntax.filename_excluded(name):
+                with contextlib.suppress(OSError):
+                    if syntax.read_header((current / name).read_bytes()[:8192]).package == "main":
+                        found.append(current)
+                break
     return found
 
 

@@ -11,6 +11,8 @@ the package's facts are joined.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -185,11 +187,28 @@ class _Extractor:
         self.catalog = catalog
         self.triggers = catalog.triggers
         self.arguments = {n for lib in catalog.libraries.values() for n in lib.arguments}
+        self.interesting = (
+            self.triggers
+            | _ROUTE_CALLS
+            | _FLAG_CALLS
+            | {"NewTicker", "Tick", "After", "Getenv", "LookupEnv"}
+        )
         self.struct_fields: dict[str, str] = {}
         self.results: dict[str, str] = {}
         self.local_results: dict[str, Node] = {}
         self.vars: dict[str, Node] = {}
         self.functions: set[str] = set()
+        self.groups: list[list[dict[str, Node]]] = []
+
+    def package_named(self, operand: Node) -> str | None:
+        """The import path ``operand`` names (``time`` in ``time.Tick``), unless a local
+        variable of that name shadows the import."""
+        if operand.type != "identifier":
+            return None
+        package = self.file.imports.get(text(operand))
+        if package is None or self.binding(operand, text(operand)) is not None:
+            return None
+        return package
 
     # -- positions and constants
 
@@ -403,35 +422,53 @@ class _Extractor:
     def _declared_in(
         self, body: Node, name: str, use: Node
     ) -> tuple[Node | None, Node | None] | None:
-        best: tuple[Node | None, Node | None] | None = None
-        for node in walk(body):
-            if node.start_byte > use.start_byte:
-                break
-            if node.type in ("short_var_declaration", "assignment"):
-                left = node.child_by_field_name("left")
-                right = node.child_by_field_name("right")
-                if left is None or right is None:
+        """The nearest declaration of ``name`` in scope at ``use``: the last one among the
+        statements before it, innermost block first (only those blocks, never a whole walk)."""
+        if not _may_declare(body.text or b"", name):
+            return None  # NOTE: a regex over the body's bytes is far cheaper than the tree
+        child = use
+        for parent in syntax.ancestors(use):
+            best = None
+            for sibling in parent.named_children:
+                if sibling.start_byte >= child.start_byte:
+                    break
+                found = self._declares(sibling, name)
+                best = found if found is not None else best
+            if best is not None:
+                return best
+            if parent == body:
+                return None
+            child = parent
+        return None
+
+    def _declares(self, statement: Node, name: str) -> tuple[Node | None, Node | None] | None:
+        if statement.type in ("short_var_declaration", "assignment"):
+            left = statement.child_by_field_name("left")
+            right = statement.child_by_field_name("right")
+            if left is None or right is None:
+                return None
+            names = [text(n) for n in left.named_children]
+            if name not in names:
+                return None
+            values = right.named_children
+            index = names.index(name)
+            if len(values) == len(names):
+                return values[index], None
+            if values and index == 0:
+                return values[0], None
+            return (None, None) if statement.type == "short_var_declaration" else None
+        if statement.type == "var_declaration":
+            for spec in walk(statement):
+                if spec.type != "var_spec":
                     continue
-                names = [text(n) for n in left.named_children]
-                if name not in names:
-                    continue
-                values = right.named_children
-                index = names.index(name)
-                if len(values) == len(names):
-                    best = (values[index], None)
-                elif values and index == 0:
-                    best = (values[0], None)
-                else:
-                    best = (None, None) if node.type == "short_var_declaration" else best
-            elif node.type == "var_spec":
-                names = [text(n) for n in node.children_by_field_name("name")]
+                names = [text(n) for n in spec.children_by_field_name("name")]
                 if name in names:
-                    value = node.child_by_field_name("value")
+                    value = spec.child_by_field_name("value")
                     values = [] if value is None else value.named_children
                     index = names.index(name)
-                    declared = node.child_by_field_name("type")
-                    best = (values[index] if index < len(values) else None, declared)
-        return best
+                    declared = spec.child_by_field_name("type")
+                    return (values[index] if index < len(values) else None), declared
+        return None
 
     # -- arguments
 
@@ -524,27 +561,43 @@ class _Extractor:
     # -- the walk
 
     def run(self) -> FileFacts:
+        names = " ".join(f'"{n}"' for n in sorted(self.interesting))
+        self.groups = syntax.match_groups(
+            (
+                (
+                    "(call_expression function: (selector_expression operand: (_) @operand"
+                    " field: (field_identifier) @name) arguments: (arguments) @args"
+                    f" (#any-of? @name {names})) @call"
+                ),
+                (
+                    "(call_expression function: (selector_expression operand: (identifier) @operand"
+                    " field: (field_identifier) @name) arguments: (arguments ."
+                    " [(interpreted_string_literal) (raw_string_literal) (identifier)"
+                    " (selector_expression) (binary_expression)] @value .)) @call"
+                ),
+                "(call_expression) @call",
+                (
+                    "(assignment left: (expression_list . (selector_expression field:"
+                    " (field_identifier) @field) .) right: (expression_list . (identifier) @value .))"
+                ),
+                '(keyed_element key: (_) @key (#match? @key "^[\\"`]?[Tt][Oo][Pp][Ii][Cc][\\"`]?$")) @el',
+            ),
+            self.file.root,
+        )
         consts, var_types = self.read_declarations()
         calls: list[Call] = []
         ticks: list[Tick] = []
         routes: list[Route] = []
         options: list[OptionCall] = []
         worker_mode: Pos | None = None
-        for node in walk(self.file.root):
-            if node.type != "call_expression":
-                continue
+        for match in self.groups[0]:
+            node, operand, args_node = match["call"], match["operand"], match["args"]
             function = node.child_by_field_name("function")
-            args_node = node.child_by_field_name("arguments")
-            if function is None or args_node is None or function.type != "selector_expression":
-                continue
-            operand = function.child_by_field_name("operand")
-            name = text(function.child_by_field_name("field"))
+            name = text(match["name"])
             args = args_node.named_children
-            if operand is None:
+            if function is None:
                 continue
-            package = None
-            if operand.type == "identifier" and self.binding(operand, text(operand)) is None:
-                package = self.file.imports.get(text(operand))
+            package = self.package_named(operand)
             if package == "time" and name in ("NewTicker", "Tick", "After") and args:
                 tick = self.tick(node, name, args[0])
                 if tick is not None:
@@ -565,17 +618,22 @@ class _Extractor:
                 path = self.expr(args[0])
                 if path is not None and not isinstance(path, Opaque | FieldRef):
                     routes.append(Route(path, self.handler(args[-1]), self.pos(node)))
-            if package is not None:
-                if name in self.triggers:
-                    calls.append(self.call(node, name, True, package, None, args, function))
-                elif len(args) == 1 and "." in package.split("/")[0]:
-                    value = self.expr(args[0])
-                    if isinstance(value, Lit | Ref | BinOp):
-                        options.append(OptionCall(package, name, value, self.pos(node)))
+            if name not in self.triggers:
                 continue
-            if name in self.triggers:
-                origin, pending = self.origin(operand)
-                calls.append(self.call(node, name, False, origin, pending, args, function))
+            if package is not None:
+                calls.append(self.call(node, name, True, package, None, args, function))
+                continue
+            origin, pending = self.origin(operand)
+            calls.append(self.call(node, name, False, origin, pending, args, function))
+        for match in self.groups[1]:
+            package = self.file.imports.get(text(match["operand"]))
+            if package is None or "." not in package.split("/")[0]:
+                continue
+            value = self.expr(match["value"])
+            if isinstance(value, Lit | Ref | BinOp) and self.package_named(match["operand"]):
+                options.append(
+                    OptionCall(package, text(match["name"]), value, self.pos(match["call"]))
+                )
         error = syntax.first_error(self.file.root)
         return FileFacts(
             package=self.file.package,
@@ -681,7 +739,9 @@ class _Extractor:
             event_loop=event_loop,
         )
 
-    def classify(self, calls: list[Node]) -> tuple[bool, tuple[str, ...]]:
+    def classify(
+        self, calls: list[Node], declared: Node | None = None
+    ) -> tuple[bool, tuple[str, ...]]:
         """(only in-process calls, the same-package functions called)."""
         callees: list[str] = []
         for call in calls:
@@ -712,8 +772,7 @@ class _Extractor:
             if method in IN_PROCESS_METHODS:
                 continue
             if operand is not None and operand.type == "identifier":
-                declared = syntax.declared_function(call)
-                receiver = receiver_name(declared)
+                receiver = receiver_name(declared or syntax.declared_function(call))
                 if receiver is not None and text(operand) == receiver:
                     callees.append(method)
                     continue
@@ -721,58 +780,62 @@ class _Extractor:
         return True, tuple(dict.fromkeys(callees))
 
     def summaries(self) -> dict[str, Summary]:
+        """Per top-level function: whether its calls are only in-process (for tickers' work)."""
+        declarations = [
+            c for c in self.file.root.named_children
+            if c.type in ("function_declaration", "method_declaration")
+        ]  # fmt: skip
+        calls: dict[int, list[Node]] = {}
+        starts = [d.start_byte for d in declarations]
+        for match in self.groups[2]:
+            call = match["call"]
+            index = bisect.bisect_right(starts, call.start_byte) - 1
+            if index >= 0 and call.end_byte <= declarations[index].end_byte:
+                calls.setdefault(index, []).append(call)
         found: dict[str, Summary] = {}
-        for child in self.file.root.named_children:
-            if child.type not in ("function_declaration", "method_declaration"):
-                continue
-            body = child.child_by_field_name("body")
-            name = syntax.name_of(child)
-            if body is None or name is None:
-                continue
-            calls = [n for n in walk(body) if n.type == "call_expression"]
-            in_process, callees = self.classify(calls)
-            found[name] = Summary(in_process, callees)
+        for index, declaration in enumerate(declarations):
+            name = syntax.name_of(declaration)
+            if name is not None:
+                in_process, callees = self.classify(calls.get(index, []), declaration)
+                found[name] = Summary(in_process, callees)
         return found
 
     def setters(self) -> dict[str, str]:
         """Fields a top-level function sets from one of its parameters (``c.queue = name``)."""
         found: dict[str, str] = {}
-        for child in self.file.root.named_children:
-            if child.type != "function_declaration":
-                continue
-            params = child.child_by_field_name("parameters")
+        for match in self.groups[3]:
+            declared = next(
+                (p for p in syntax.ancestors(match["field"]) if p.type == "function_declaration"),
+                None,
+            )
+            params = None if declared is None else declared.child_by_field_name("parameters")
             names = {
                 text(n)
                 for decl in ([] if params is None else params.named_children)
                 for n in decl.children_by_field_name("name")
             }
-            for node in walk(child):
-                if node.type != "assignment":
-                    continue
-                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                if left is None or right is None or left.named_child_count != 1:
-                    continue
-                target, value = left.named_children[0], right.named_children[0]
-                if target.type == "selector_expression" and text(value) in names:
-                    found.setdefault(
-                        text(target.child_by_field_name("field")), syntax.name_of(child) or ""
-                    )
+            if text(match["value"]) in names:
+                found.setdefault(text(match["field"]), syntax.name_of(declared) or "")
         return found
 
     def topic_literals(self) -> Iterator[TopicLiteral]:
-        for node in walk(self.file.root):
-            if node.type != "literal_value":
+        seen: set[int] = set()
+        for match in self.groups[4]:
+            node = match["el"].parent
+            if node is None or node.type != "literal_value" or node.id in seen:
                 continue
-            keys = {
-                text(k).strip('"`').lower()
-                for e in node.named_children
-                if e.type == "keyed_element"
-                for k in (e.child_by_field_name("key"),)
-                if k is not None
-            }
-            if "topic" in keys:
-                declared = syntax.declared_function(node)
-                yield TopicLiteral(self.pos(node), syntax.name_of(declared), self.keyed(node))
+            seen.add(node.id)
+            declared = syntax.declared_function(node)
+            yield TopicLiteral(self.pos(node), syntax.name_of(declared), self.keyed(node))
+
+
+def _may_declare(body: bytes, name: str) -> bool:
+    """Whether ``body`` may declare or assign ``name`` (``name :=``, ``x, name =``, ``var``)."""
+    word = re.escape(name.encode())
+    return (
+        re.search(rb"\b" + word + rb"\s*(?:,\s*[\w.]+\s*)*:?=(?!=)", body) is not None
+        or re.search(rb"\bvar\s*(?:\(|" + word + rb"\b)", body) is not None
+    )
 
 
 # --- tree helpers ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -64,7 +64,7 @@ class LibraryFile(BaseModel):
     libraries: dict[str, Library]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalog:
     """Every recognised library, with the lookups extraction needs."""
 
@@ -95,10 +95,24 @@ class Catalog:
         if name in library.methods:
             yield key, library, library.methods[name]
 
-    def imported(self, imports: Iterator[str] | tuple[str, ...]) -> list[str]:
+    def imported(self, imports: tuple[str, ...]) -> list[str]:
         """Which libraries a file imports (by id)."""
-        paths = tuple(imports)
-        return [k for k, lib in self.libraries.items() if any(lib.covers(p) for p in paths)]
+        return _imported(self, imports)
+
+
+@lru_cache(maxsize=4096)
+def _imported(catalog: Catalog, imports: tuple[str, ...]) -> list[str]:
+    found: list[str] = []
+    for path in imports:
+        for key in _covering(catalog, path):
+            if key not in found:
+                found.append(key)
+    return found
+
+
+@lru_cache(maxsize=16384)
+def _covering(catalog: Catalog, path: str) -> tuple[str, ...]:
+    return tuple(k for k, lib in catalog.libraries.items() if lib.covers(path))
 
 
 def default_path() -> Path:

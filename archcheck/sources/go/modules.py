@@ -9,7 +9,7 @@ binaries never enter.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +21,15 @@ class Modules:
     """Module path -> folder, for every module a build can reach locally."""
 
     roots: dict[str, Path] = field(default_factory=dict)
+    _folders: dict[str, Path | None] = field(default_factory=dict, repr=False, compare=False)
 
     def folder(self, import_path: str) -> Path | None:
         """The folder of a package of one of these modules (longest module path wins)."""
+        if import_path not in self._folders:
+            self._folders[import_path] = self._folder(import_path)
+        return self._folders[import_path]
+
+    def _folder(self, import_path: str) -> Path | None:
         best: tuple[int, Path] | None = None
         for module, root in self.roots.items():
             inside = import_path == module or import_path.startswith(module + "/")
@@ -33,7 +39,8 @@ class Modules:
         return None if best is None else best[1]
 
     def import_path(self, folder: Path) -> str | None:
-        resolved = folder.resolve()
+        """The import path of a package folder (``folder`` absolute and resolved)."""
+        resolved = folder
         for module, root in sorted(self.roots.items(), key=lambda m: -len(str(m[1]))):
             if resolved == root or resolved.is_relative_to(root):
                 rest = resolved.relative_to(root).as_posix()
@@ -130,8 +137,22 @@ class Closure:
     folders: list[Path] = field(default_factory=list)
 
 
-def closure(mains: Iterable[Path], modules: Modules, tags: frozenset[str]) -> Closure:
-    """Every file of every local package the main packages import, transitively."""
+def read_header(path: Path) -> syntax.Header | None:
+    """A file's header from its first bytes (None when it cannot be read)."""
+    try:
+        return syntax.read_header(path.read_bytes()[:16384])
+    except OSError:
+        return None
+
+
+def closure(
+    mains: Iterable[Path],
+    modules: Modules,
+    tags: frozenset[str],
+    header_of: Callable[[Path], syntax.Header | None] = read_header,
+) -> Closure:
+    """Every file of every local package the main packages import, transitively (paths are
+    built from resolved module roots, so they come out resolved)."""
     result = Closure()
     all_tags = syntax.DEFAULT_TAGS | tags
     seen: set[Path] = set()
@@ -143,16 +164,12 @@ def closure(mains: Iterable[Path], modules: Modules, tags: frozenset[str]) -> Cl
         seen.add(folder)
         result.folders.append(folder)
         for path in package_files(folder, tags):
-            try:
-                head = path.read_bytes()[:16384]
-            except OSError:
-                continue
-            header = syntax.read_header(head)
-            if not syntax.build_satisfied(header.constraint, all_tags):
+            header = header_of(path)
+            if header is None or not syntax.build_satisfied(header.constraint, all_tags):
                 continue
             result.files.append(path)
             for imported in header.imports:
                 target = modules.folder(imported)
-                if target is not None and target.resolve() not in seen:
-                    stack.append(target.resolve())
+                if target is not None and target not in seen:
+                    stack.append(target)
     return result

@@ -9,6 +9,7 @@ parses nothing.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -30,15 +31,10 @@ PARALLEL_MIN_FILES = 64
 
 _CHUNK = 32
 
-_ALWAYS = (
-    b"time.",
-    b"dapr/subscribe",
-    b"WORKER_MODE",
-    b'"mode"',
-    b"HandleFunc",
-    b"Handle(",
-    b"const",
-)
+_ALWAYS = (b"dapr/subscribe", b"WORKER_MODE", b'"mode"', b"AddBindingInvocationHandler")
+_TICKERS = (b".NewTicker(", b".Tick(", b".After(")
+_ROUTES = (b"HandleFunc(", b"Handle(", b".POST(", b".Post(")
+_UNKNOWN_SCHEDULER = (b"AddFunc(", b"AddJob(", b"NewJob(", b"Schedule(", b"Register(")
 
 
 @dataclass(frozen=True)
@@ -96,8 +92,98 @@ def is_generated(source: bytes) -> bool:
     return False
 
 
-def _worth_parsing(source: bytes, triggers: Sequence[bytes]) -> bool:
-    return any(t in source for t in _ALWAYS) or any(t in source for t in triggers)
+def _triggers(catalog: Catalog, imports: set[str]) -> tuple[bytes, ...]:
+    """What makes a file of a package importing ``imports`` worth a full parse: the methods
+    of the libraries the package imports, tickers when it imports ``time``."""
+    names = {
+        name
+        for key in catalog.imported(tuple(sorted(imports)))
+        for library in (catalog.libraries[key],)
+        for name in (*library.methods, *library.functions)
+    }
+    found = [f"{name}(".encode() for name in sorted(names)]
+    if "time" in imports:
+        found.extend(_TICKERS)
+    if any("cron" in p or "sched" in p for p in imports):  # an unknown scheduler: a note
+        found.extend(_UNKNOWN_SCHEDULER)
+    return tuple(found)
+
+
+def _worth_parsing(mentions: frozenset[bytes], triggers: Sequence[bytes]) -> bool:
+    if mentions.intersection(_ALWAYS) or mentions.intersection(triggers):
+        return True
+    return b'"/' in mentions and bool(mentions.intersection(_ROUTES))
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a file's bytes say, recorded by path, size and mtime so that a re-run need not
+    read it: its header, which trigger words it mentions, its content key."""
+
+    header: syntax.Header
+    mentions: frozenset[bytes]
+    key: str
+    generated: bool
+
+
+class Index:
+    """Files as the build sees them, read at most once per run (and not at all on a re-run
+    when their size and mtime are unchanged)."""
+
+    def __init__(self, cache: FactsCache | None, catalog: Catalog) -> None:
+        self.cache = cache
+        self.catalog = catalog
+        self.entries: dict[Path, Entry] = {}
+        self.notes: dict[Path, str] = {}
+        self._sources: dict[Path, bytes] = {}
+        words = {
+            f"{n}(".encode()
+            for lib in catalog.libraries.values()
+            for n in (*lib.methods, *lib.functions)
+        }
+        words.update((*_ALWAYS, *_TICKERS, *_ROUTES, b'"/', *_UNKNOWN_SCHEDULER))
+        self._words = re.compile(
+            b"|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        )
+
+    def entry(self, path: Path) -> Entry | None:
+        found = self.entries.get(path)
+        if found is not None or path in self.notes:
+            return found
+        try:
+            stat = path.stat()
+            if stat.st_size > MAX_FILE_BYTES:
+                self.notes[path] = (
+                    f"{path}: {stat.st_size} bytes is over the {MAX_FILE_BYTES} byte limit; skipped"
+                )
+                return None
+            if self.cache is not None:
+                recorded = self.cache.file_entry(str(path), stat.st_size, stat.st_mtime_ns)
+                if isinstance(recorded, Entry):
+                    self.entries[path] = recorded
+                    return recorded
+            source = path.read_bytes()
+        except OSError as exc:
+            self.notes[path] = f"{path}: cannot read: {exc}"
+            return None
+        entry = Entry(
+            header=syntax.read_header(source),
+            mentions=frozenset(self._words.findall(source)),
+            key=FactsCache.key(source, self.catalog.digest),
+            generated=is_generated(source),
+        )
+        self._sources[path] = source
+        if self.cache is not None:
+            self.cache.put_file(str(path), stat.st_size, stat.st_mtime_ns, entry)
+        self.entries[path] = entry
+        return entry
+
+    def header(self, path: Path) -> syntax.Header | None:
+        entry = self.entry(path)
+        return None if entry is None else entry.header
+
+    def source(self, path: Path) -> bytes:
+        return self._sources.pop(path, None) or path.read_bytes()
 
 
 def _parse_chunk(chunk: Sequence[bytes]) -> list[FileFacts]:
@@ -112,6 +198,7 @@ def scan(
     jobs: int | None = None,
     catalog: Catalog | None = None,
     force: frozenset[Path] = frozenset(),
+    index: Index | None = None,
 ) -> list[Scanned]:
     """Header and facts of each file, in order.
 
@@ -119,38 +206,39 @@ def scan(
     and hold the GIL.
     """
     catalog = catalog or load_catalog()
-    triggers = sorted({f"{t}(".encode() for t in catalog.triggers})
+    index = index or Index(cache, catalog)
+    cache = index.cache
+    entries = {path: index.entry(path) for path in files}
+    package_imports: dict[Path, set[str]] = {}
+    for path, entry in entries.items():
+        if entry is not None:
+            package_imports.setdefault(path.parent, set()).update(entry.header.imports)
+    triggers = {folder: _triggers(catalog, imports) for folder, imports in package_imports.items()}
     results: list[Scanned | None] = [None] * len(files)
-    wanted: list[tuple[int, str, bytes, syntax.Header]] = []
-    for index, path in enumerate(files):
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                note = f"{path}: {size} bytes is over the {MAX_FILE_BYTES} byte limit; skipped"
-                results[index] = Scanned(path, syntax.Header("", ()), FileFacts(), note)
-                continue
-            source = path.read_bytes()
-        except OSError as exc:
-            results[index] = Scanned(
-                path, syntax.Header("", ()), FileFacts(), f"{path}: cannot read: {exc}"
+    wanted: list[tuple[int, Entry]] = []
+    for position, path in enumerate(files):
+        entry = entries[path]
+        if entry is None:
+            results[position] = Scanned(
+                path, syntax.Header("", ()), FileFacts(), index.notes.get(path)
             )
             continue
-        header = syntax.read_header(source)
-        if is_generated(source) or (path not in force and not _worth_parsing(source, triggers)):
+        header = entry.header
+        worth = path in force or _worth_parsing(entry.mentions, triggers[path.parent])
+        if entry.generated or not worth:
             facts = FileFacts(package=header.package, imports=header.imports)
-            results[index] = Scanned(path, header, facts, parsed=False)
+            results[position] = Scanned(path, header, facts, parsed=False)
             continue
-        key = FactsCache.key(source, catalog.digest)
-        cached = cache.get(key) if cache is not None else None
+        cached = cache.get(entry.key) if cache is not None else None
         if cached is not None:
-            results[index] = Scanned(path, header, cached)
+            results[position] = Scanned(path, header, cached)
             continue
-        wanted.append((index, key, source, header))
-    parsed = _parse([source for _, _, source, _ in wanted], jobs)
-    for (index, key, _, header), facts in zip(wanted, parsed, strict=True):
-        results[index] = Scanned(files[index], header, facts)
+        wanted.append((position, entry))
+    parsed = _parse([index.source(files[position]) for position, _ in wanted], jobs)
+    for (position, entry), facts in zip(wanted, parsed, strict=True):
+        results[position] = Scanned(files[position], entry.header, facts)
         if cache is not None:
-            cache.put(key, facts)
+            cache.put(entry.key, facts)
     if cache is not None:
         cache.flush()
     return [r for r in results if r is not None]

@@ -57,6 +57,33 @@ def captures(pattern: str, node: Node) -> dict[str, list[Node]]:
     return QueryCursor(query(pattern)).captures(node)
 
 
+def match_groups(patterns: tuple[str, ...], node: Node) -> list[list[dict[str, Node]]]:
+    """The matches of each pattern under ``node``, from one pass over the tree (one query of
+    several patterns), each list in document order."""
+    from tree_sitter import QueryCursor
+
+    groups: list[list[dict[str, Node]]] = [[] for _ in patterns]
+    for index, match in QueryCursor(query("\n".join(patterns))).matches(node):
+        groups[index].append({name: nodes[0] for name, nodes in match.items() if nodes})
+    for group in groups:
+        group.sort(key=lambda m: min(n.start_byte for n in m.values()))
+    return groups
+
+
+def matches(pattern: str, node: Node) -> list[dict[str, Node]]:
+    """Each match of ``pattern`` under ``node`` (its first node per capture), in document order.
+
+    NOTE: a query runs in C; walking every node in Python is what makes a parse slow.
+    """
+    from tree_sitter import QueryCursor
+
+    found = [
+        {name: nodes[0] for name, nodes in match.items() if nodes}
+        for _, match in QueryCursor(query(pattern)).matches(node)
+    ]
+    return sorted(found, key=lambda m: min(n.start_byte for n in m.values()))
+
+
 @cache
 def grammar_version() -> str:
     from importlib.metadata import version
