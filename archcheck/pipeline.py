@@ -250,6 +250,22 @@ def config_path(options: AnalyzeOptions, system: System) -> Path | None:
     return find_config(options.config, folder, options.compose.cwd or Path.cwd())
 
 
+def _inside(folder: Path, declared: str) -> Path:
+    """A metrics file named in ``x-archcheck``: relative, inside the compose file's folder.
+
+    The compose file may come from a pull request; it must not make archcheck read (and print
+    parse errors about) any file of the CI machine, such as ``../secrets/db_password.txt``.
+    """
+    path = Path(declared)
+    top = folder.resolve()
+    if path.is_absolute() or not (top / path).resolve().is_relative_to(top):
+        raise UsageError(
+            f"x-archcheck metrics {declared!r} is outside the compose file's folder: name a file "
+            "inside it, or pass --metrics"
+        )
+    return folder / path
+
+
 def metrics_paths(
     options: AnalyzeOptions, project: ComposeProject, declared: tuple[str, ...]
 ) -> list[Path]:
@@ -261,11 +277,11 @@ def metrics_paths(
         paths = []  # NOTE: a live source replaces the committed snapshot; --metrics adds to it.
     else:
         folder = project.files[0].parent if project.files else project.working_dir
-        paths = [folder / p for p in declared] or [
+        paths = [_inside(folder, p) for p in declared] or [
             p for p in (folder / n for n in SNAPSHOT_NAMES) if p.is_file()
         ][:1]
     for p in paths:
-        if not p.is_file():
+        if not p.exists():
             raise UsageError(f"metrics file {p} does not exist; check --metrics or x-archcheck")
     return paths
 

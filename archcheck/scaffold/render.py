@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -17,6 +16,7 @@ from typing import Any
 
 from archcheck.errors import ScaffoldError
 from archcheck.files.bundled import templates_dir
+from archcheck.files.read import read_text
 from archcheck.scaffold import names, wiregen
 from archcheck.scaffold.gotarget import GoTarget, versions_for
 from archcheck.scaffold.request import ScaffoldRequest
@@ -330,10 +330,7 @@ def _on_disk(root: Path, files: dict[str, str]) -> dict[str, str]:
                 continue
             if not any(f.startswith(folder + "/") for f in files):
                 continue  # a package this run does not generate
-            try:
-                out[rel] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ScaffoldError(f"cannot read {path}: {exc}") from exc
+            out[rel] = read_text(path, str(path), error=ScaffoldError)
     return out
 
 
@@ -348,7 +345,7 @@ def _wire(
         d = target.root / folder
         if d.is_dir():
             texts = [
-                p.read_text(encoding="utf-8")
+                read_text(p, "Go source", error=ScaffoldError)
                 for p in sorted(d.glob("*.go"))
                 if not p.name.endswith("_test.go")
             ]
@@ -358,10 +355,12 @@ def _wire(
     for rel, text in files.items():
         if rel.endswith(".go") and not rel.endswith("_test.go"):
             sources.setdefault(f"{module}/{posixpath.dirname(rel)}", []).append(text)
+    from archcheck.sources.go.syntax import read_header
+
     known = {
-        path: m[1]
+        path: name
         for path, texts in sources.items()
-        if (m := re.search(r"^package\s+(\w+)", "\n".join(texts), re.MULTILINE))
+        if (name := next((h for t in texts if (h := read_header(t.encode()).package)), ""))
     }
     packages = {p: wiregen.package_from_source(p, t, known) for p, t in sources.items()}
     resolver = wiregen.Resolver(packages)
@@ -424,7 +423,7 @@ def _wire(
         params=params,
         out=out_type,
         calls=calls,
-        scope=wiregen.package_scope(here_all.source),
-        anon_imports=wiregen.anon_imports(here_all.source),
+        scope=wiregen.package_scope(here_all),
+        anon_imports=wiregen.anon_imports(here_all),
     )
     return wire_go, wire_gen

@@ -18,6 +18,7 @@ from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.facts import Facts
 from archcheck.engine.migration import app_name
 from archcheck.errors import ExitCode, ScaffoldError
+from archcheck.files.read import read_text
 from archcheck.model import Report, System, Verdict, Workload
 from archcheck.scaffold.dockerfile import GoBuild
 from archcheck.scaffold.gotarget import (
@@ -424,7 +425,7 @@ def plan(
             f" those are: {', '.join(sorted(rendered.user_files)) or '(none)'}"
         )
     module_root = target.gomod_dir.resolve()
-    gomod = (module_root / "go.mod").read_text(encoding="utf-8")
+    gomod = read_text(module_root / "go.mod", "go.mod", error=ScaffoldError)
     roots: dict[Path, dict[str, str]] = {service_root: dict(rendered.service_files)}
     roots.setdefault(module_root, {})["go.mod"] = add_requires(gomod, rendered.requires)
     if rendered.compose_files and request.compose is not None:
@@ -498,7 +499,7 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
 
         compose_file = request.compose.compose_file
         patched = patch_compose(
-            compose_file.read_text(encoding="utf-8"),
+            read_text(compose_file, "compose file", error=ScaffoldError),
             "".join(rendered.compose_files.values()),
             request.compose.service,
             str(compose_file),
@@ -597,7 +598,8 @@ def _merge_override(rendered: Rendered, folder: Path, service: str) -> Rendered:
     text = rendered.compose_files.get(OVERRIDE_NAME)
     if text is None or not path.is_file():
         return rendered
-    merged = patch_compose(path.read_text(encoding="utf-8"), text, service, str(path))
+    original = read_text(path, "compose file", error=ScaffoldError)
+    merged = patch_compose(original, text, service, str(path))
     return replace(rendered, compose_files={**rendered.compose_files, OVERRIDE_NAME: merged})
 
 
