@@ -8,7 +8,7 @@ replace earlier ones (and the report says so). Teams adding a source add a field
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -162,6 +162,12 @@ def _manifests_system(options: AnalyzeOptions) -> System:
     from archcheck.kubernetes import load_manifests
     from archcheck.sources.kubernetes_system import describe
 
+    live = options.live
+    if live is not None and live.prometheus is not None and live.prometheus.queries_file is None:
+        from archcheck.sources.prom_queries import kubernetes_queries_path
+
+        queries = replace(live.prometheus, queries_file=kubernetes_queries_path())
+        options = replace(options, live=replace(live, prometheus=queries))
     inputs = load_manifests(options.manifests, cwd=options.compose.cwd)
     facts = describe(inputs)
     notes = list(facts.notes)
