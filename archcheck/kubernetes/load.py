@@ -67,9 +67,10 @@ class Manifest:
         """The value at ``path``, or None."""
         node: Any = self.data
         for part in path:
-            if isinstance(node, Mapping) and isinstance(part, str):
+            kind = type(node)
+            if kind is dict:
                 node = node.get(part)
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            elif kind is list and type(part) is int and part < len(node):
                 node = node[part]
             else:
                 return None
