@@ -1,8 +1,9 @@
 """Read what the scaffold needs from the target Go service: go.mod, conf, use cases, inline work.
 
-This is a small reader of layout-style Kratos code (``go.mod``, ``internal/conf``,
-``internal/biz``), not a Go parser: it finds declarations by their shape and treats anything it
-does not recognise as absent, so the generated code falls back to ports that compile anyway.
+Go files are read through the one tree-sitter layer (``archcheck.sources.go.syntax``): type,
+function and method declarations by their syntax, not by their text. ``go.mod`` is read by its
+directives. Anything not recognised counts as absent, so the generated code falls back to ports
+that compile anyway.
 """
 
 from __future__ import annotations
@@ -10,32 +11,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from archcheck.errors import ScaffoldError
 from archcheck.model import Location
 
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from archcheck.sources.go.syntax import GoSource
+
 _MODULE = re.compile(r"^module\s+(\S+)", re.MULTILINE)
 _GO_LINE = re.compile(r"^go\s+(\d+)\.(\d+)(?:\.(\d+))?\s*$", re.MULTILINE)
 _KRATOS = re.compile(r"github\.com/go-kratos/kratos(/v(\d+))?\s+v(\d+)\.")
-_BOOTSTRAP_DATA = re.compile(r"type\s+Bootstrap\s+struct\s*\{[^}]*?\bData\s+\*Data\b", re.DOTALL)
-_USECASE_CTOR = re.compile(r"^func\s+New(\w+)\s*\([^)]*\)\s*\*(\w*Use[Cc]ase)\b", re.MULTILINE)
-_CRON_METHOD = re.compile(
-    r"^func\s+\(\w+\s+\*(\w+)\)\s+([A-Z]\w*)\s*\(\s*\w+\s+context\.Context\s*\)\s+error\s*\{",
-    re.MULTILINE,
-)
-_EVENT_METHOD = re.compile(
-    r"^func\s+\(\w+\s+\*(\w+)\)\s+([A-Z]\w*)\s*\(\s*\w+\s+context\.Context\s*,\s*\w+\s+\*([A-Z]\w*)\s*\)"
-    r"\s+error\s*\{",
-    re.MULTILINE,
-)
-_PROVIDER_SET = re.compile(r"^var\s+ProviderSet\s*=\s*wire\.NewSet\(", re.MULTILINE)
-_STRUCT = re.compile(r"^type\s+([A-Z]\w*)\s+struct\b", re.MULTILINE)
-_INLINE = (
-    ("cron.New(", "an inline cron scheduler"),
-    ("time.NewTicker(", "an inline ticker"),
-    ("AddTopicEventHandler(", "an inline Dapr subscription"),
-    ('"/dapr/subscribe"', "an inline Dapr subscription endpoint"),
-)
+_INLINE_CALLS = {
+    ("cron", "New"): "an inline cron scheduler",
+    ("time", "NewTicker"): "an inline ticker",
+    (None, "AddTopicEventHandler"): "an inline Dapr subscription",
+}
+"""(package alias or None for any receiver, function) -> what the call is."""
+_SUBSCRIBE_ROUTE = "/dapr/subscribe"
 
 # (minimum go line, dapr/go-sdk, client_golang), after go-worker-notes section 0, except that
 # dapr/go-sdk v1.11.0 has no Subscription.DeadLetterTopic (checked in its source), so v1.12.0
@@ -198,36 +193,37 @@ def read_target(root: Path) -> GoTarget:
     versions_for(go_version)
     requires = dict(re.findall(r"^\s*(?:require\s+)?(\S+)\s+(v\S+)", text, re.MULTILINE))
 
-    conf_files = _go_files(root / "internal/conf")
-    conf_data = any(_BOOTSTRAP_DATA.search(_read(p)) for p in conf_files)
-    has_conf = any(re.search(r"^type\s+Bootstrap\b", _read(p), re.MULTILINE) for p in conf_files)
+    conf = [_parse(p) for p in _go_files(root / "internal/conf")]
+    bootstrap = next((t for c in conf if (t := _structs(c).get("Bootstrap")) is not None), None)
+    has_conf = bootstrap is not None or any("Bootstrap" in _type_names(c) for c in conf)
+    conf_data = bootstrap is not None and ("Data", "*Data") in _fields(bootstrap)
     provider_sets = tuple(
         layer
         for layer in ("data", "biz")
-        if any(_PROVIDER_SET.search(_read(p)) for p in _go_files(root / "internal" / layer))
+        if any(_provider_set(_parse(p)) for p in _go_files(root / "internal" / layer))
     )
-    usecases: list[str] = []
+    biz = [(p, _parse(p)) for p in _go_files(root / "internal/biz")]
+    structs = {name for _, g in biz for name in _structs(g) if name[:1].isupper()}
+    usecases = [uc for _, g in biz for uc in _usecase_constructors(g)]
     methods: list[Method] = []
-    biz_texts = [(p, _read(p)) for p in _go_files(root / "internal/biz")]
-    structs = {name for _, t in biz_texts for name in _STRUCT.findall(t)}
-    for _, t in biz_texts:
-        usecases += [uc for name, uc in _USECASE_CTOR.findall(t) if name == uc]
-    for path, t in biz_texts:
-        for m in _CRON_METHOD.finditer(t):
-            if m[1] in usecases:
-                loc = Location(file=str(path), line=_line_of(t, m.start()))
-                methods.append(Method(usecase=m[1], name=m[2], payload=None, location=loc))
-        for m in _EVENT_METHOD.finditer(t):
-            if m[1] in usecases and m[3] in structs:
-                loc = Location(file=str(path), line=_line_of(t, m.start()))
-                methods.append(Method(usecase=m[1], name=m[2], payload=m[3], location=loc))
+    for path, g in biz:
+        for node in g.root.named_children:
+            if node.type != "method_declaration":
+                continue
+            found = _use_case_method(node, usecases, structs)
+            if found is not None:
+                line, _ = g.position(node)
+                loc = Location(file=str(path), line=line)
+                methods.append(
+                    Method(usecase=found[0], name=found[1], payload=found[2], location=loc)
+                )
     inside = root.resolve().relative_to(module_root.resolve()).as_posix()
     return GoTarget(
         root=root,
         module_root=module_root,
         module=mod[1] if inside == "." else f"{mod[1]}/{inside}",
         go_version=go_version,
-        conf_data=conf_data and has_conf,
+        conf_data=conf_data,
         usecases=tuple(usecases),
         has_conf=has_conf,
         provider_sets=provider_sets,
@@ -245,22 +241,151 @@ def find_module_root(folder: Path) -> Path | None:
     return None
 
 
+def _parse(path: Path) -> GoSource:
+    from archcheck.sources.go.syntax import GoSource
+
+    return GoSource.parse(_read(path).encode("utf-8"))
+
+
+def _type_names(src: GoSource) -> set[str]:
+    return {
+        name
+        for decl in src.root.named_children
+        if decl.type == "type_declaration"
+        for spec in decl.named_children
+        if (name := syntax().name_of(spec)) is not None
+    }
+
+
+def _structs(src: GoSource) -> dict[str, Node]:
+    """Struct types declared at the top level: name -> ``struct_type`` node."""
+    out: dict[str, Node] = {}
+    for decl in src.root.named_children:
+        if decl.type != "type_declaration":
+            continue
+        for spec in decl.named_children:
+            kind = spec.child_by_field_name("type")
+            name = syntax().name_of(spec)
+            if name and kind is not None and kind.type == "struct_type":
+                out[name] = kind
+    return out
+
+
+def _fields(struct: Node) -> set[tuple[str, str]]:
+    """(name, type) of a struct's named fields, types as written (``*Data``)."""
+    s = syntax()
+    return {
+        (s.text(name), s.text(field.child_by_field_name("type")))
+        for field in s.walk(struct)
+        if field.type == "field_declaration"
+        for name in field.children_by_field_name("name")
+    }
+
+
+def _types(params: Node | None) -> list[str]:
+    """The types of a parameter or result list, one per value (``a, b int`` is two ints)."""
+    s = syntax()
+    if params is None:
+        return []
+    if params.type != "parameter_list" and params.type != "parameters":
+        return [s.text(params)]  # a single unnamed result: ``error``, ``*Usecase``
+    out: list[str] = []
+    for decl in params.named_children:
+        if decl.type not in ("parameter_declaration", "variadic_parameter_declaration"):
+            continue
+        kind = s.text(decl.child_by_field_name("type"))
+        out += [kind] * max(1, len(decl.children_by_field_name("name")))
+    return out
+
+
+def _usecase_constructors(src: GoSource) -> list[str]:
+    """Use-case types with a layout constructor: ``func NewXUsecase(...) *XUsecase``."""
+    s = syntax()
+    found = []
+    for fn in src.root.named_children:
+        name = s.name_of(fn) if fn.type == "function_declaration" else None
+        results = _types(fn.child_by_field_name("result")) if name else []
+        if name and results and results[0].startswith("*"):
+            kind = results[0][1:]
+            if name == f"New{kind}" and re.fullmatch(r"\w*Use[Cc]ase", kind):
+                found.append(kind)
+    return found
+
+
+def _use_case_method(
+    node: Node, usecases: list[str], structs: set[str]
+) -> tuple[str, str, str | None] | None:
+    """(use case, method, payload) of ``func (uc *UC) M(ctx context.Context[, m *T]) error``."""
+    s = syntax()
+    receiver = _types(node.child_by_field_name("receiver"))
+    name = s.name_of(node) or ""
+    params = _types(node.child_by_field_name("parameters"))
+    result = _types(node.child_by_field_name("result"))
+    if len(receiver) != 1 or receiver[0][1:] not in usecases or not receiver[0].startswith("*"):
+        return None
+    if (
+        not name[:1].isupper()
+        or result != ["error"]
+        or not params
+        or params[0] != "context.Context"
+    ):
+        return None
+    if len(params) == 1:
+        return receiver[0][1:], name, None
+    payload = params[1][1:]
+    if len(params) == 2 and params[1].startswith("*") and payload in structs:
+        return receiver[0][1:], name, payload
+    return None
+
+
+def _provider_set(src: GoSource) -> bool:
+    """Whether the file declares ``var ProviderSet = wire.NewSet(...)``."""
+    s = syntax()
+    for spec in s.walk(src.root):
+        if spec.type != "var_spec" or s.name_of(spec) != "ProviderSet":
+            continue
+        for call in s.walk(spec):
+            fn = call.child_by_field_name("function") if call.type == "call_expression" else None
+            if fn is not None and s.text(fn) == "wire.NewSet":
+                return True
+    return False
+
+
+def syntax() -> Any:
+    """The tree-sitter Go layer (imported on first use: start-up stays lean)."""
+    from archcheck.sources.go import syntax as module
+
+    return module
+
+
 def _inline_work(root: Path) -> list[InlineWork]:
     """Schedulers and subscriptions outside ``internal/worker``: the API's copies of the work."""
+    s = syntax()
     found: list[InlineWork] = []
     for folder in ("cmd", "internal"):
         for path in sorted((root / folder).rglob("*.go")) if (root / folder).is_dir() else []:
             rel = path.relative_to(root).as_posix()
             if rel.startswith(("cmd/worker/", "internal/worker/")) or rel.endswith("_test.go"):
                 continue
-            text = _read(path)
-            for needle, what in _INLINE:
-                start = text.find(needle)
-                while start != -1:
-                    line = _line_of(text, start)
-                    col = start - text.rfind("\n", 0, start)
+            src = _parse(path)
+            for node in s.walk(src.root):
+                what = None
+                if node.type == "call_expression":
+                    fn = node.child_by_field_name("function")
+                    if fn is not None and fn.type == "selector_expression":
+                        operand = s.text(fn.child_by_field_name("operand"))
+                        field = s.text(fn.child_by_field_name("field"))
+                        what = _INLINE_CALLS.get((operand, field)) or _INLINE_CALLS.get(
+                            (None, field)
+                        )
+                elif (
+                    node.type == "interpreted_string_literal"
+                    and s.string_value(node) == _SUBSCRIBE_ROUTE
+                ):
+                    what = "an inline Dapr subscription endpoint"
+                if what is not None:
+                    line, col = src.position(node)
                     found.append(InlineWork(what, Location(file=str(path), line=line, column=col)))
-                    start = text.find(needle, start + 1)
     return found
 
 

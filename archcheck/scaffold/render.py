@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -358,10 +357,12 @@ def _wire(
     for rel, text in files.items():
         if rel.endswith(".go") and not rel.endswith("_test.go"):
             sources.setdefault(f"{module}/{posixpath.dirname(rel)}", []).append(text)
+    from archcheck.sources.go.syntax import read_header
+
     known = {
-        path: m[1]
+        path: name
         for path, texts in sources.items()
-        if (m := re.search(r"^package\s+(\w+)", "\n".join(texts), re.MULTILINE))
+        if (name := next((h for t in texts if (h := read_header(t.encode()).package)), ""))
     }
     packages = {p: wiregen.package_from_source(p, t, known) for p, t in sources.items()}
     resolver = wiregen.Resolver(packages)
@@ -424,7 +425,7 @@ def _wire(
         params=params,
         out=out_type,
         calls=calls,
-        scope=wiregen.package_scope(here_all.source),
-        anon_imports=wiregen.anon_imports(here_all.source),
+        scope=wiregen.package_scope(here_all),
+        anon_imports=wiregen.anon_imports(here_all),
     )
     return wire_go, wire_gen

@@ -4,16 +4,24 @@ Users should not need the wire tool to build the worker, and the worker's inject
 the target service's own ``data`` and ``biz`` providers, so the scaffold resolves the provider
 graph itself. It follows wire's algorithm (``internal/wire/analyze.go: solve``) and naming
 (``typeVariableName``, ``unexport``, ``disambiguate``) for the subset layout-style services use:
-plain constructor functions and ``wire.Bind`` in ``var ProviderSet = wire.NewSet(...)``. Anything
-else is refused with a message, never guessed; a test compares the output with the real tool's.
+plain constructor functions, ``wire.Bind`` and sets of the same package in ``var ProviderSet =
+wire.NewSet(...)``, read through the tree-sitter Go layer. Anything else is refused with a
+message, never guessed; a test compares the output with the real tool's.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from archcheck.errors import ScaffoldError
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from archcheck.sources.go.syntax import GoSource
 
 GoFiles = dict[str, str]
 """Package import path -> concatenated source of its non-test files."""
@@ -149,9 +157,15 @@ class Package:
 
     path: str
     name: str
-    source: str
+    files: list[GoSource] = field(default_factory=list)
+    """Its files, parsed by the tree-sitter Go layer."""
     imports: dict[str, str] = field(default_factory=dict)
     """Local import name -> path, over all files (layout packages use consistent names)."""
+
+    def declarations(self) -> Iterator[Node]:
+        """Top-level declarations of every file."""
+        for f in self.files:
+            yield from f.root.named_children
 
 
 def package_name(path: str, known: dict[str, str]) -> str:
@@ -165,51 +179,47 @@ def package_name(path: str, known: dict[str, str]) -> str:
     return re.split(r"[.-]", last.removeprefix("go-"))[0] if "." in last or "-" in last else last
 
 
-def _imports(source: str, known: dict[str, str]) -> dict[str, str]:
+def _imports(files: list[GoSource], known: dict[str, str]) -> dict[str, str]:
+    """Local name -> path over ``files``; unnamed imports get the name their package declares."""
+    s = _syntax()
     found: dict[str, str] = {}
-    blocks = re.findall(r"^import\s*\((.*?)^\)", source, re.MULTILINE | re.DOTALL)
-    singles = re.findall(r'^import\s+((?:\w+\s+)?"[^"]+")', source, re.MULTILINE)
-    for line in [ln for b in blocks for ln in b.splitlines()] + singles:
-        m = re.match(r'\s*(\w+|\.)?\s*"([^"]+)"', line)
-        if m is None:
-            continue
-        alias, path = m[1], m[2]
-        if alias in ("_", "."):
-            continue
-        found[alias or package_name(path, known)] = path
+    for f in files:
+        for spec in s.walk(f.root):
+            if spec.type != "import_spec":
+                continue
+            path = s.string_value(spec.child_by_field_name("path")) or ""
+            alias = s.name_of(spec)
+            if alias not in ("_", "."):
+                found[alias or package_name(path, known)] = path
     return found
 
 
-def _matching(text: str, start: int) -> int:
-    """Index just past the bracket that closes the one at ``start``."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] in "([{":
-            depth += 1
-        elif text[i] in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    raise ScaffoldError("unbalanced brackets in Go source: does it compile?")
+def _syntax() -> Any:
+    """The tree-sitter Go layer (imported on first use)."""
+    from archcheck.sources.go import syntax
+
+    return syntax
 
 
-def _split_top(text: str) -> list[str]:
-    parts: list[str] = []
-    cur: list[str] = []
-    depth = 0
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    if "".join(cur).strip():
-        parts.append("".join(cur).strip())
-    return [p for p in (re.sub(r"//[^\n]*", "", p).strip() for p in parts) if p]
+def _types(params: Node | None, where: str) -> list[str]:
+    """The type of each value of a parameter or result list (``a, b int`` is two ints)."""
+    s = _syntax()
+    if params is None:
+        return []
+    if params.type not in ("parameter_list", "parameters"):
+        return [s.text(params)]
+    out: list[str] = []
+    for decl in params.named_children:
+        if decl.type == "variadic_parameter_declaration" or any(
+            c.type == "..." for c in decl.children
+        ):
+            raise ScaffoldError(
+                f"{where} is variadic: not supported by the scaffold's wire resolver"
+            )
+        if decl.type == "parameter_declaration":
+            kind = " ".join(s.text(decl.child_by_field_name("type")).split())
+            out += [kind] * max(1, len(decl.children_by_field_name("name")))
+    return out
 
 
 class Resolver:
@@ -238,62 +248,85 @@ class Resolver:
         return GoType(pointer, None, None, expr, named=False)
 
     def _function(self, pkg: Package, name: str) -> Provider:
-        m = re.search(rf"^func\s+{re.escape(name)}\s*\(", pkg.source, re.MULTILINE)
-        if m is None:
+        s = _syntax()
+        fn = next(
+            (
+                d
+                for d in pkg.declarations()
+                if d.type == "function_declaration" and s.name_of(d) == name
+            ),
+            None,
+        )
+        if fn is None:
             raise ScaffoldError(
                 f"package {pkg.path}: ProviderSet names {name}, but no func {name}(...) was found"
                 " (only plain constructor functions are supported; run wire yourself otherwise)"
             )
-        params_end = _matching(pkg.source, m.end() - 1)
-        params = pkg.source[m.end() : params_end - 1]
-        results = pkg.source[params_end : pkg.source.index("{", params_end)].strip()
-        if results.startswith("("):
-            results = results[1:-1]
-        args = [self.parse_type(t, pkg) for t in _param_types(params, f"{pkg.path}.{name}")]
-        outs = _param_types(results, f"{pkg.path}.{name}")
+        where = f"{pkg.path}.{name}"
+        args = [
+            self.parse_type(t, pkg) for t in _types(fn.child_by_field_name("parameters"), where)
+        ]
+        outs = _types(fn.child_by_field_name("result"), where)
         if not outs:
             raise ScaffoldError(f"{pkg.path}.{name} returns nothing: it cannot be a provider")
         cleanup = len(outs) > 1 and outs[1].replace(" ", "") == "func()"
         err = outs[-1] == "error" and len(outs) > 1
         if len(outs) != 1 + cleanup + err:
-            raise ScaffoldError(f"{pkg.path}.{name}: unsupported provider results ({results})")
+            raise ScaffoldError(
+                f"{pkg.path}.{name}: unsupported provider results ({', '.join(outs)})"
+            )
         return Provider(
             pkg.path, pkg.name, name, tuple(args), self.parse_type(outs[0], pkg), cleanup, err
         )
+
+    def _set(self, pkg: Package, name: str) -> list[Node] | None:
+        """The arguments of ``var name = wire.NewSet(...)``, or None when there is no such set."""
+        s = _syntax()
+        for decl in pkg.declarations():
+            if decl.type != "var_declaration":
+                continue
+            for spec in s.walk(decl):
+                if spec.type != "var_spec" or s.name_of(spec) != name:
+                    continue
+                value = spec.child_by_field_name("value")
+                call = (
+                    value.named_children[0] if value is not None and value.named_children else None
+                )
+                if call is not None and call.type == "call_expression":
+                    fn = call.child_by_field_name("function")
+                    arguments = call.child_by_field_name("arguments")
+                    if s.text(fn) == "wire.NewSet" and arguments is not None:
+                        return [a for a in arguments.named_children if a.type != "comment"]
+        return None
 
     def provider_set(
         self, path: str, name: str = "ProviderSet", _seen: frozenset[str] = frozenset()
     ) -> tuple[list[Provider], dict[str, GoType]]:
         """The providers and interface bindings of ``path``'s set ``name``, with the sets of
         the same package it includes (``wire.NewSet(NewServer, Bindings)``) flattened in."""
+        s = _syntax()
         pkg = self.packages[path]
-        m = re.search(
-            rf"^var\s+{re.escape(name)}\s*=\s*wire\.NewSet\s*\(", pkg.source, re.MULTILINE
-        )
-        if m is None:
+        args = self._set(pkg, name)
+        if args is None:
             raise ScaffoldError(f"package {path} has no `var {name} = wire.NewSet(...)`")
-        body = pkg.source[m.end() : _matching(pkg.source, m.end() - 1) - 1]
         providers: list[Provider] = []
         binds: dict[str, GoType] = {}
-        for arg in _split_top(body):
-            bind = re.fullmatch(
-                r"wire\.Bind\(\s*new\((.+?)\)\s*,\s*new\((.+?)\)\s*\)", arg, re.DOTALL
-            )
-            if bind:
-                binds[self.parse_type(bind[1], pkg).key] = self.parse_type(bind[2], pkg)
-            elif re.fullmatch(r"\w+", arg) and re.search(
-                rf"^var\s+{arg}\s*=\s*wire\.NewSet\s*\(", pkg.source, re.MULTILINE
-            ):
-                if arg in _seen or arg == name:
-                    raise ScaffoldError(f"package {path}: provider set {arg} includes itself")
-                more, more_binds = self.provider_set(path, arg, _seen | {name})
+        for arg in args:
+            text = " ".join(s.text(arg).split())
+            bind = _bind(arg) if arg.type == "call_expression" else None
+            if bind is not None:
+                binds[self.parse_type(bind[0], pkg).key] = self.parse_type(bind[1], pkg)
+            elif arg.type == "identifier" and self._set(pkg, text) is not None:
+                if text in _seen or text == name:
+                    raise ScaffoldError(f"package {path}: provider set {text} includes itself")
+                more, more_binds = self.provider_set(path, text, _seen | {name})
                 providers += more
                 binds.update(more_binds)
-            elif re.fullmatch(r"\w+", arg):
-                providers.append(self._function(pkg, arg))
+            elif arg.type == "identifier":
+                providers.append(self._function(pkg, text))
             else:
                 raise ScaffoldError(
-                    f"package {path}: {name} entry `{arg}` is not supported by the scaffold's"
+                    f"package {path}: {name} entry `{text}` is not supported by the scaffold's"
                     " wire resolver (plain functions, wire.Bind and sets of the same package);"
                     " run `go generate ./cmd/worker` with wire installed after scaffolding"
                 )
@@ -471,30 +504,20 @@ class Resolver:
         return "\n".join(head + lines) + "\n"
 
 
-def _param_types(text: str, where: str) -> list[str]:
-    """The type of each parameter in a Go parameter or result list (names dropped)."""
-    parts = _split_top(text)
-    if not parts:
-        return []
-    named = any(re.match(r"^\w+\s+\S", p) and not p.startswith("func") for p in parts)
-    if not named:
-        return parts
+def _bind(call: Node) -> tuple[str, str] | None:
+    """(interface, implementation) of ``wire.Bind(new(I), new(T))``."""
+    s = _syntax()
+    if s.text(call.child_by_field_name("function")) != "wire.Bind":
+        return None
+    arguments = call.child_by_field_name("arguments")
+    news = [a for a in arguments.named_children if a.type != "comment"] if arguments else []
     types: list[str] = []
-    pending = 0
-    for p in parts:
-        m = re.match(r"^(\w+)\s+(.+)$", p, re.DOTALL)
-        if m is None:
-            pending += 1
-            continue
-        if m[2].startswith("..."):
-            raise ScaffoldError(
-                f"{where} is variadic: not supported by the scaffold's wire resolver"
-            )
-        types += [m[2].strip()] * (pending + 1)
-        pending = 0
-    if pending:
-        raise ScaffoldError(f"cannot read the parameters of {where}")
-    return types
+    for new in news:
+        inner = new.child_by_field_name("arguments") if new.type == "call_expression" else None
+        if s.text(new.child_by_field_name("function")) != "new" or inner is None:
+            return None
+        types.append(" ".join(s.text(inner)[1:-1].split()))
+    return (types[0], types[1]) if len(types) == 2 else None
 
 
 def _unexport(name: str) -> str:
@@ -544,21 +567,38 @@ def _type_variable_name(t: GoType, default: str, collides: object) -> str:
 
 def package_from_source(path: str, sources: list[str], known: dict[str, str]) -> Package:
     """A Package from its files' text (package clause from the first file)."""
-    text = "\n".join(sources)
-    m = re.search(r"^package\s+(\w+)", text, re.MULTILINE)
-    if m is None:
+    s = _syntax()
+    files = [s.GoSource.parse(text.encode("utf-8")) for text in sources]
+    name = next((f.package for f in files if f.package), "")
+    if not name:
         raise ScaffoldError(f"package {path} has no Go files")
-    return Package(path=path, name=m[1], source=text, imports=_imports(text, known))
+    return Package(path=path, name=name, files=files, imports=_imports(files, known))
 
 
-def package_scope(source: str) -> set[str]:
-    """Package-level names declared in ``source`` (functions, types, vars, consts)."""
-    names = set(re.findall(r"^(?:func|type|var|const)\s+(\w+)", source, re.MULTILINE))
-    for block in re.findall(r"^(?:var|const)\s*\((.*?)^\)", source, re.MULTILINE | re.DOTALL):
-        names |= set(re.findall(r"^\t(\w+)\b", block, re.MULTILINE))
-    return names
+def package_scope(pkg: Package) -> set[str]:
+    """Package-level names declared in ``pkg`` (functions, types, vars, consts)."""
+    s = _syntax()
+    names: set[str] = set()
+    for decl in pkg.declarations():
+        if decl.type == "function_declaration":
+            names.add(s.name_of(decl) or "")
+        elif decl.type in ("type_declaration", "var_declaration", "const_declaration"):
+            for spec in s.walk(decl):
+                if spec.type in ("type_spec", "type_definition", "type_alias"):
+                    names.add(s.name_of(spec) or "")
+                elif spec.type in ("var_spec", "const_spec"):
+                    names |= {s.text(n) for n in spec.children_by_field_name("name")}
+    return names - {""}
 
 
-def anon_imports(source: str) -> list[str]:
+def anon_imports(pkg: Package) -> list[str]:
     """``_ "path"`` imports, as written (wire copies them into wire_gen.go)."""
-    return sorted(set(re.findall(r'^\s*_\s+("[^"]+")', source, re.MULTILINE)))
+    s = _syntax()
+    return sorted(
+        {
+            s.text(spec.child_by_field_name("path"))
+            for f in pkg.files
+            for spec in s.walk(f.root)
+            if spec.type == "import_spec" and s.name_of(spec) == "_"
+        }
+    )

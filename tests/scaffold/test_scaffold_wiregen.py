@@ -92,3 +92,35 @@ def test_disambiguation_like_wire() -> None:
     assert wiregen._disambiguate("cleanup", taken.__contains__) == "cleanup2"
     assert wiregen._disambiguate("v1", {"v1"}.__contains__) == "v1_2"
     assert wiregen._disambiguate("type", set().__contains__) == "type2"
+
+
+def test_sets_of_the_same_package_are_flattened_and_a_cycle_is_refused() -> None:
+    src = DATA.replace(
+        "var ProviderSet = wire.NewSet(NewData, NewRepo, wire.Bind(new(Store), new(*Repo)))",
+        "var ProviderSet = wire.NewSet(NewData, Bindings)\n\n"
+        "// Bindings is the user's part.\nvar Bindings = wire.NewSet(\n\tNewRepo, // the repo\n"
+        "\twire.Bind(new(Store), new(*Repo)),\n)",
+    )
+    resolver = wiregen.Resolver(
+        {"example.com/app/internal/data": pkg("example.com/app/internal/data", src)}
+    )
+    providers, binds = resolver.provider_set("example.com/app/internal/data")
+    assert [p.name for p in providers] == ["NewData", "NewRepo"]
+    assert binds["example.com/app/internal/data.Store"].key == "*example.com/app/internal/data.Repo"
+    cyclic = src.replace("\tNewRepo, // the repo\n", "\tNewRepo, ProviderSet,\n")
+    resolver = wiregen.Resolver(
+        {"example.com/app/internal/data": pkg("example.com/app/internal/data", cyclic)}
+    )
+    with pytest.raises(ScaffoldError, match="includes itself"):
+        resolver.provider_set("example.com/app/internal/data")
+
+
+def test_variadic_providers_and_scope_and_blank_imports() -> None:
+    src = DATA.replace("name string) *Repo", "names ...string) *Repo").replace(
+        '"github.com/google/wire"', '"github.com/google/wire"\n\t_ "embed"'
+    )
+    data = pkg("example.com/app/internal/data", src)
+    with pytest.raises(ScaffoldError, match="variadic"):
+        wiregen.Resolver({data.path: data}).provider_set(data.path)
+    assert {"ProviderSet", "Store", "Repo", "NewData", "NewRepo"} <= wiregen.package_scope(data)
+    assert wiregen.anon_imports(data) == ['"embed"']
