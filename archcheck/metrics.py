@@ -243,6 +243,11 @@ def known_units(metric: str) -> list[str]:
     return sorted(u for u in _UNITS[METRICS[metric].dimension] if u)
 
 
+MAX_VALUE = 1e15
+"""Above any real measurement (a million events a second is 6e7 a minute): larger values would
+overflow sums and products into ``Infinity``, which JSON and SARIF cannot carry."""
+
+
 def to_canonical(metric: str, value: float | str, unit: str | None = None) -> float:
     """``value`` (a number, or a string such as ``"120ms"``) in ``metric``'s canonical unit.
 
@@ -270,6 +275,8 @@ def to_canonical(metric: str, value: float | str, unit: str | None = None) -> fl
         raise UnitError(f"{metric} must be a finite number, got {number}")
     if number < 0:
         raise UnitError(f"{metric} cannot be negative, got {number}")
+    if number * factor > MAX_VALUE:
+        raise UnitError(f"{metric} is larger than any real measurement ({number:g}); check it")
     return number * factor
 
 

@@ -8,7 +8,7 @@ replace earlier ones (and the report says so). Teams adding a source add a field
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -97,6 +97,12 @@ def _manifests_system(options: AnalyzeOptions) -> System:
     from archcheck.kubernetes import load_manifests
     from archcheck.sources.kubernetes_system import describe
 
+    live = options.live
+    if live is not None and live.prometheus is not None and live.prometheus.queries_file is None:
+        from archcheck.sources.prom_queries import kubernetes_queries_path
+
+        queries = replace(live.prometheus, queries_file=kubernetes_queries_path())
+        options = replace(options, live=replace(live, prometheus=queries))
     inputs = load_manifests(options.manifests, cwd=options.compose.cwd)
     facts = describe(inputs)
     notes = list(facts.notes)
@@ -244,6 +250,22 @@ def config_path(options: AnalyzeOptions, system: System) -> Path | None:
     return find_config(options.config, folder, options.compose.cwd or Path.cwd())
 
 
+def _inside(folder: Path, declared: str) -> Path:
+    """A metrics file named in ``x-archcheck``: relative, inside the compose file's folder.
+
+    The compose file may come from a pull request; it must not make archcheck read (and print
+    parse errors about) any file of the CI machine, such as ``../secrets/db_password.txt``.
+    """
+    path = Path(declared)
+    top = folder.resolve()
+    if path.is_absolute() or not (top / path).resolve().is_relative_to(top):
+        raise UsageError(
+            f"x-archcheck metrics {declared!r} is outside the compose file's folder: name a file "
+            "inside it, or pass --metrics"
+        )
+    return folder / path
+
+
 def metrics_paths(
     options: AnalyzeOptions, project: ComposeProject, declared: tuple[str, ...]
 ) -> list[Path]:
@@ -255,11 +277,11 @@ def metrics_paths(
         paths = []  # NOTE: a live source replaces the committed snapshot; --metrics adds to it.
     else:
         folder = project.files[0].parent if project.files else project.working_dir
-        paths = [folder / p for p in declared] or [
+        paths = [_inside(folder, p) for p in declared] or [
             p for p in (folder / n for n in SNAPSHOT_NAMES) if p.is_file()
         ][:1]
     for p in paths:
-        if not p.is_file():
+        if not p.exists():
             raise UsageError(f"metrics file {p} does not exist; check --metrics or x-archcheck")
     return paths
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_GO_DURATION = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*")
 _TIMEZONE = re.compile(r"^(CRON_)?TZ=\S+\s+")
 _FIELD = re.compile(r"[\d*/,\-A-Za-z?LW#]+")
 _DESCRIPTOR = re.compile(
@@ -34,11 +35,53 @@ def parse_schedule(spec: str) -> Schedule | None:
     body = _TIMEZONE.sub("", spec.strip())
     descriptor = _DESCRIPTOR.fullmatch(body)
     if descriptor is not None:
-        return Schedule(0, descriptor.group(1).split()[0])
+        words = descriptor.group(1).split()
+        if words[0] == "every" and not _GO_DURATION.fullmatch(words[1]):
+            return None
+        return Schedule(0, words[0])
     fields = body.split()
-    if len(fields) in (5, 6) and all(_FIELD.fullmatch(f) for f in fields):
-        return Schedule(len(fields))
-    return None
+    if len(fields) not in (5, 6) or not all(_FIELD.fullmatch(f) for f in fields):
+        return None
+    bounds = _BOUNDS[-len(fields):]
+    if not all(_in_bounds(f, low, high, names) for f, (low, high, names) in zip(fields, bounds,
+                                                                                  strict=True)):
+        return None
+    return Schedule(len(fields))
+
+
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_DAYS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
+_BOUNDS: tuple[tuple[int, int, dict[str, int]], ...] = (
+    (0, 59, {}), (0, 59, {}), (0, 23, {}), (1, 31, {}), (1, 12, _MONTHS), (0, 6, _DAYS),
+)  # fmt: skip
+"""second, minute, hour, day of month, month, day of week: robfig/cron's bounds."""
+
+
+def _in_bounds(field: str, low: int, high: int, names: dict[str, int]) -> bool:
+    """Each ``,`` part of a field is ``*``/``?`` or a value or ``a-b`` range within the bounds,
+    with an optional ``/step`` above 0 (robfig/cron rejects ``*/0`` and ``99`` at start-up).
+    Quartz-style ``L``, ``W`` and ``#`` are left to ``runs_on_standard_parser``."""
+    if any(c in field for c in "LW#"):
+        return True
+    for part in field.split(","):
+        span, slash, step = part.partition("/")
+        if slash and (not step.isdigit() or int(step) == 0):
+            return False
+        if span in ("*", "?"):
+            continue
+        start, dash, end = span.partition("-")
+        values = [_value(start, names), _value(end, names) if dash else _value(start, names)]
+        if any(v is None or not low <= v <= high for v in values):
+            return False
+        if values[0] > values[1]:  # type: ignore[operator]
+            return False
+    return True
+
+
+def _value(text: str, names: dict[str, int]) -> int | None:
+    if text.isdigit():
+        return int(text)
+    return names.get(text.lower())
 
 
 def valid_schedule(spec: str) -> bool:
@@ -49,4 +92,6 @@ def valid_schedule(spec: str) -> bool:
 def runs_on_standard_parser(spec: str) -> bool:
     """Whether robfig/cron's standard parser (the scaffolded worker's) accepts ``spec``."""
     shape = parse_schedule(spec)
-    return shape is not None and shape.fields in (0, 5) and shape.descriptor != "reboot"
+    if shape is None or shape.fields not in (0, 5) or shape.descriptor == "reboot":
+        return False
+    return not any(c in _TIMEZONE.sub("", spec.strip()) for c in "LW#")

@@ -452,7 +452,7 @@ def scaffold(
             "--cron-as",
             rich_help_panel="Kubernetes",
             help="With --target kubernetes: run cron jobs in a singleton Deployment"
-            " (deployment) or as CronJobs (cronjob); default: chosen by rule.",
+            " (deployment, the default) or as CronJobs (cronjob: not available yet).",
         ),
     ] = None,
 ) -> None:

@@ -1,4 +1,5 @@
-"""The outermost frame of every run: errors become ``error: ...`` lines and exit codes.
+"""The outermost frame of every run: it starts the run's record of inputs read
+(``archcheck.files.read``) and turns errors into ``error: ...`` lines and exit codes.
 
 An ``ArchcheckError`` is the user's to fix (exit 2, its message). Anything else is a bug in
 archcheck; it also exits 2 ("could not run"), never 1 (which CI reads as "findings"), and its
@@ -21,7 +22,10 @@ from archcheck.errors import ArchcheckError, ExitCode
 @contextmanager
 def guarded(report: Callable[[str], None] | None = None) -> Iterator[None]:
     """Run the body; turn every error into a message on stderr and ``SystemExit(2)``."""
+    from archcheck.files.read import forget_reads
+
     say = report or (lambda line: sys.stderr.write(line + "\n"))
+    forget_reads()  # a new run: outputs are checked against this run's inputs only
     try:
         yield
     except ArchcheckError as exc:

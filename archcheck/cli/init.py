@@ -54,7 +54,8 @@ def run_init(options: InitOptions) -> int:
         sys.stderr.write(f"{names} already exists: nothing written; use --force to replace\n")
         return ExitCode.FINDINGS
     for path, text in files.items():
-        write_text_atomic(path, text, what=path.name)
+        # NOTE: --force replaces the config this run read, on purpose
+        write_text_atomic(path, text, what=path.name, replaces_input=options.force)
         sys.stderr.write(f"wrote {path}\n")
     sys.stderr.write(
         f"next: uncomment what you need in {CONFIG_FILE}; copy the x-archcheck blocks of "

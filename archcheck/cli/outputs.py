@@ -90,9 +90,12 @@ def write_outputs(plan: Sequence[Output], render: Callable[[str], str]) -> str:
     ``render(format)`` renders the report in one format. Everything is rendered before the
     first file is written, so a rendering error writes nothing.
     """
-    from archcheck.files.atomic import write_text_atomic
+    from archcheck.files.atomic import check_target, write_text_atomic
 
     texts = [(output, render(output.format)) for output in plan]
+    for output in plan:  # NOTE: every target checked before the first is written
+        if output.path is not None:
+            check_target(output.path, f"the {output.format} report")
     stdout: list[str] = []
     for output, text in texts:
         if output.path is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from archcheck.compose.interpolate import TemplateError, substitute
 from archcheck.errors import ComposeError
 from archcheck.files.yamlpos import location
+from archcheck.location import Location
 
 _EXPORT = re.compile(r"^export\s+")
 _ESCAPE = re.compile(r"\\.")
@@ -45,28 +46,20 @@ class _Lookup(Mapping[str, str]):
 
 
 def read_env_file(
-    path: Path, environ: Mapping[str, str], first: Mapping[str, str] | None = None
+    path: Path,
+    environ: Mapping[str, str],
+    first: Mapping[str, str] | None = None,
+    at: Location | None = None,
 ) -> dict[str, str]:
     """Variables of the env file at ``path``; ``environ`` feeds ``${VAR}`` and bare ``KEY``.
 
-    ``first`` (a service's own ``environment``) wins over everything when resolving variables.
+    ``first`` (a service's own ``environment``) wins over everything when resolving variables;
+    ``at`` is where a file that cannot be read is reported (its ``env_file`` entry).
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ComposeError(
-            f"env file {path} not found: create it, or mark it `required: false`"
-        ) from None
-    except OSError as exc:
-        raise ComposeError(f"cannot read env file {path}: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ComposeError(
-            "env file is not UTF-8 text: save it as UTF-8",
-            location((str(path), line, 1)),
-        ) from None
+    from archcheck.files.read import read_text
+
+    text = read_text(path, f"env file {path}", error=ComposeError, at=at,
+                     missing="create it, or mark it `required: false`")  # fmt: skip
     return parse_env(text, str(path), environ, first)
 
 

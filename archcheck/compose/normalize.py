@@ -27,6 +27,7 @@ from archcheck.compose.project import (
 )
 from archcheck.compose.yamlnodes import PDict, PList
 from archcheck.errors import ComposeError, UsageError
+from archcheck.files.read import is_regular_file
 from archcheck.files.yamlpos import Pos, Positions, location
 
 
@@ -366,18 +367,13 @@ class _Normalizer:
                 if isinstance(entry, dict):
                     path, required = entry.get("path"), entry.get("required", True)
                 target = Path(absolute(str(path), self.working_dir, self.env))
-                if not target.is_file():
-                    if required is False:
-                        continue
-                    raise self.error(
-                        f"env file {target} not found: create it, or give the entry "
-                        "`required: false`",
-                        "env_file",
-                    )
+                if required is False and not is_regular_file(target):
+                    continue
                 # NOTE: Compose resolves ${VAR} in env files from the project environment first,
                 # then the service's own `environment`, then the file itself, then earlier files.
                 first = collections.ChainMap(dict(self.env), known)
-                result.update(read_env_file(target, _Chain(result, {}), first))
+                at = self.error("", "env_file").location
+                result.update(read_env_file(target, _Chain(result, {}), first, at))
         result.update(explicit)
         if not result:
             return None

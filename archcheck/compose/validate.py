@@ -128,7 +128,10 @@ def _describe(value: Any) -> str:
 
 
 def validate_file(data: PDict, path: Path) -> None:
-    """Raise ComposeError (with the key's FILE:LINE:COL) for the first structural problem."""
+    """Raise ComposeError (with the key's FILE:LINE:COL) for the first structural problem.
+
+    The loader then checks each file against Compose's whole schema
+    (``archcheck.compose.schema``)."""
     validate_top_level(data, path)
     validate_services(data, path)
 
@@ -191,6 +194,12 @@ def validate_service(service: PDict, name: str, path: Path) -> None:
     deploy = service.get("deploy")
     if isinstance(deploy, PDict):
         _check_types(deploy, _DEPLOY_TYPES, f"services.{name}.deploy", path)
+        replicas = deploy.get("replicas")
+        if isinstance(replicas, int) and not isinstance(replicas, bool) and replicas < 0:
+            raise ComposeError(
+                f"services.{name}.deploy.replicas: must be greater than or equal to 0",
+                _where(deploy, "replicas", path),
+            )
     healthcheck = service.get("healthcheck")
     if isinstance(healthcheck, PDict):
         _check_types(healthcheck, _HEALTHCHECK_TYPES, f"services.{name}.healthcheck", path)

@@ -94,7 +94,7 @@ def load_config(path: Path | None) -> LoadedConfig:
 def find_config(explicit: Path | None, *folders: Path) -> Path | None:
     """``explicit`` if given (it must exist), else the first ``.archcheck.yaml`` in ``folders``."""
     if explicit is not None:
-        if not explicit.is_file():
+        if not explicit.exists():
             raise ConfigError(
                 f"config file {explicit} does not exist; check the --config path"
             )

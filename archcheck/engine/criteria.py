@@ -7,13 +7,23 @@ a missing measurement gives ``outcome="insufficient-data"`` with instructions, n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archcheck.engine.facts import KindContext, how_to_get
 from archcheck.metrics import METRICS
 from archcheck.model import Environment, Evidence, Location, Measurement, Priority
+
+P = TypeVar("P", bound="Params")
+
+
+def _ordered(params: P, low: str, high: str) -> P:
+    """Tiers must rise: an ``inline_max`` above ``high_above`` would skip the middle tier."""
+    if getattr(params, low) > getattr(params, high):
+        raise ValueError(f"{low} ({getattr(params, low):g}) is above {high} "
+                         f"({getattr(params, high):g}): give {low} <= {high}")  # fmt: skip
+    return params
 
 
 class Params(BaseModel):
@@ -107,6 +117,10 @@ class EventVolumeParams(Params):
     inline_max: float = Field(100, gt=0, description="Up to this many events/min: inline.")
     high_above: float = Field(1000, gt=0, description="Above this: separate, high priority.")
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        return _ordered(self, "inline_max", "high_above")
+
 
 def event_volume(p: EventVolumeParams, ctx: KindContext, criterion: str) -> Evidence:
     """The review: < 100/min inline, > 100/min separate, > 1000/min high priority."""
@@ -124,6 +138,10 @@ class ProcessingTimeParams(Params):
     )
     inline_max_ms: float = Field(50, gt=0, description="Up to this: inline.")
     high_above_ms: float = Field(100, gt=0, description="Above this: separate, high priority.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        return _ordered(self, "inline_max_ms", "high_above_ms")
 
 
 def processing_time(p: ProcessingTimeParams, ctx: KindContext, criterion: str) -> Evidence:
@@ -185,6 +203,10 @@ class CronRunTimeParams(Params):
     metric: Literal["cron_duration_s_p95", "cron_duration_s_max"] = "cron_duration_s_p95"
     inline_max_s: float = Field(10, gt=0, description="Up to this: inline.")
     separate_above_s: float = Field(60, gt=0, description="Above this: separate, medium priority.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        return _ordered(self, "inline_max_s", "separate_above_s")
 
 
 def cron_run_time(p: CronRunTimeParams, ctx: KindContext, criterion: str) -> Evidence:

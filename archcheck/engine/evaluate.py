@@ -9,6 +9,7 @@ from archcheck import __version__
 from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.chart import charts
 from archcheck.engine.facts import Facts, KindContext
+from archcheck.engine.hygiene import Value
 from archcheck.engine.migration import migration_path
 from archcheck.engine.registry import CHECKS
 from archcheck.engine.ruleset import Ruleset, RuleSpec
@@ -21,6 +22,7 @@ from archcheck.model import (
     Priority,
     Report,
     RuleDoc,
+    Service,
     System,
     Verdict,
     WorkloadKind,
@@ -57,7 +59,7 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
             message=rule.format(service=hit.service, **hit.values),
             service=hit.service,
             location=hit.location,
-            evidence=hit.values,
+            evidence=_with_document(hit.values, facts.services.get(hit.service)),
         )
         for rule in ruleset.enabled("hygiene")
         for hit in CHECKS[rule.check].fn(rule.params, facts)
@@ -199,3 +201,11 @@ def _make(
             "separated_in": separated_in,
         }
     )
+
+
+def _with_document(values: dict[str, Value], service: Service | None) -> dict[str, Value]:
+    """A finding on a Kubernetes object also names the object's document in its file (1-based):
+    ``<stdin>`` holds every object of ``kubectl kustomize`` in one stream."""
+    if service is None or service.kubernetes is None:
+        return values
+    return {**values, "document": service.kubernetes.document + 1}

@@ -25,7 +25,8 @@ import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from archcheck.errors import ConfigError
+from archcheck.errors import ArchcheckError, ConfigError
+from archcheck.files.read import read_text
 from archcheck.model import VERDICT_PREFIX, Location, Suppression, System
 
 MARKER = "archcheck:"
@@ -49,8 +50,8 @@ def ignore_comments(system: System, known_rules: Collection[str]) -> tuple[Suppr
     found: list[Suppression] = []
     for file in _files(system):
         try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_text(Path(file), "compose file")
+        except ArchcheckError:
             continue  # NOTE: the loader read it a moment ago; a file gone now has no comments
         if MARKER in text:
             found += _file_ignores(file, text.splitlines(), known_rules, services_at)

@@ -8,6 +8,7 @@ scaffold stages every file of a plan first and renames them only when all were s
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from archcheck.errors import UsageError
@@ -48,12 +49,17 @@ def stage(path: Path, text: str) -> Path:
     return tmp
 
 
-def write_text_atomic(path: Path, text: str, *, what: str = "the file") -> None:
+def write_text_atomic(
+    path: Path, text: str, *, what: str = "the file", replaces_input: bool = False
+) -> None:
     """Write ``text`` to ``path`` through a staged file and a rename.
 
     The file keeps the mode of the one it replaces, or gets the umask's (``file_mode``). An OS
-    error becomes a UsageError naming ``what`` and ``path``.
+    error becomes a UsageError naming ``what`` and ``path``. ``check_target`` refuses targets
+    that are not regular files and, unless ``replaces_input`` (``archcheck fix``), the run's
+    inputs.
     """
+    check_target(path, what, replaces_input=replaces_input)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = stage(path, text)
@@ -64,6 +70,38 @@ def write_text_atomic(path: Path, text: str, *, what: str = "the file") -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise _cannot_write(what, path, exc) from exc
+
+
+def check_target(path: Path, what: str, *, replaces_input: bool = False) -> None:
+    """Refuse to replace anything but a regular file, or a file this run has read.
+
+    The rename would turn ``/dev/null``, a FIFO or a symlink into a regular file (as root it
+    replaces ``/dev/full``'s device node), and ``-o docker-compose.yml`` would overwrite the
+    project it just analysed.
+    """
+    from archcheck.files.read import was_read
+
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _cannot_write(what, path, exc) from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise UsageError(
+            f"cannot write {what} to {path}: it is a symbolic link, which the write would "
+            "replace; write to the file it points to"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(
+            f"cannot write {what} to {path}: it is not a regular file (a device, pipe or "
+            "folder); give a file, or - for stdout"
+        )
+    if not replaces_input and was_read(path):
+        raise UsageError(
+            f"cannot write {what} to {path}: it is an input of this run and would be "
+            "overwritten; write it to another file"
+        )
 
 
 def _cannot_write(what: str, path: Path, exc: OSError) -> UsageError:

@@ -66,7 +66,10 @@ def safe_line(line: str) -> str:
 
 
 def _read_lines(file: str) -> list[str] | None:
+    from archcheck.errors import ArchcheckError
+    from archcheck.files.read import read_text
+
     try:
-        return Path(file).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        return read_text(Path(file), "file").splitlines()
+    except ArchcheckError:
         return None

@@ -106,10 +106,9 @@ def load_yaml(
     messages ("metrics snapshot", "config").
     """
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise error(f"cannot read {what} {file}: {exc.strerror}; check the path", None) from exc
+    from archcheck.files.read import read_text
+
+    text = read_text(path, f"{what} {file}", error=error)
     loader = _Loader(text)
     reader = _Reader(loader, file, error, what)
     with _yaml_errors(loader, file, error, what):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from archcheck.errors import ArchcheckError, ExitCode, UsageError
+from archcheck.files.read import read_text
 from archcheck.fix.edits import FIXES, Edit, Skip
 from archcheck.model import Finding, System
 from archcheck.pipeline import AnalyzeOptions, run_analysis
@@ -95,7 +96,7 @@ def run_fix(options: FixOptions, *, out: Callable[[str], None], err: Callable[[s
     from archcheck.files.atomic import write_text_atomic
 
     for path, text in changed.items():
-        write_text_atomic(path, text, what="the fixed compose file")
+        write_text_atomic(path, text, what="the fixed compose file", replaces_input=True)
     err(f"wrote {len(changed)} file(s); run `archcheck analyze` to see what is left")
     return ExitCode.OK
 
@@ -133,7 +134,7 @@ def _load(path: Path) -> _Document:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    original = path.read_text(encoding="utf-8")
+    original = read_text(path, "compose file")
     best: _Document | None = None
     best_changes = -1
     try:

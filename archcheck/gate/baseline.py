@@ -18,7 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from archcheck.errors import ArchcheckError, UsageError
+from archcheck.errors import ArchcheckError
+from archcheck.files.read import read_text
 from archcheck.model import (
     POSITION,
     VERDICT_PREFIX,
@@ -111,15 +112,9 @@ def dump_baseline(baseline: Baseline) -> str:
 def load_baseline(path: Path) -> Baseline:
     """Read a baseline file written by ``archcheck baseline``."""
     where = Location(file=str(path), line=1)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(
-            f"baseline file {path} does not exist: create it with `archcheck baseline` "
-            f"(it writes {BASELINE_FILE}) and commit it"
-        ) from None
-    except OSError as exc:
-        raise UsageError(f"cannot read baseline file {path}: {exc.strerror}") from exc
+    text = read_text(path, f"baseline file {path}", missing=(
+        f"create it with `archcheck baseline` (it writes {BASELINE_FILE}) and commit it"
+    ))  # fmt: skip
     try:
         return Baseline.model_validate_json(text)
     except ValidationError as exc:

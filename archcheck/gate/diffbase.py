@@ -8,6 +8,7 @@ the repository is mapped into it. Nothing in the working tree or in ``.git`` is 
 from __future__ import annotations
 
 import dataclasses
+import shlex
 import shutil
 import subprocess
 import tarfile
@@ -52,8 +53,9 @@ def fetch_hint(ref: str) -> str:
         return "git fetch --unshallow"  # a revision relative to another needs the history
     if ref.startswith("origin/"):
         branch = ref.removeprefix("origin/")
-        return f"git fetch --no-tags --depth=1 origin {branch}:refs/remotes/origin/{branch}"
-    return f"git fetch --no-tags --depth=1 origin {ref}"
+        refspec = shlex.quote(f"{branch}:refs/remotes/origin/{branch}")
+        return f"git fetch --no-tags --depth=1 origin {refspec}"
+    return f"git fetch --no-tags --depth=1 origin {shlex.quote(ref)}"
 
 
 def resolve(root: Path, ref: str) -> str:
@@ -96,11 +98,20 @@ def tree_at(root: Path, commit: str) -> Iterator[Path]:
         ) as proc:
             assert proc.stdout is not None
             with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
-                archive.extractall(tree, filter="data")
+                archive.extractall(tree, filter=_inside_tree)
             stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         if proc.returncode != 0:
             raise UsageError(f"git archive {commit} failed: {stderr.strip()}")
         yield tree
+
+
+def _inside_tree(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+    """tarfile's ``data`` filter, but a member it refuses (an absolute or escaping symlink,
+    which a repository may well hold) is skipped instead of failing the whole copy."""
+    try:
+        return tarfile.data_filter(member, path)
+    except tarfile.FilterError:
+        return None
 
 
 def remap_paths(options: _T, root: Path, tree: Path, *, keep: frozenset[str] = frozenset()) -> _T:

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from archcheck.errors import ManifestError
+from archcheck.errors import ArchcheckError, ManifestError
+from archcheck.files.read import read_bytes, read_text
 from archcheck.files.yamlpos import KeyPath, Positions, load_yaml_documents, locate
 from archcheck.location import Location
 
@@ -66,9 +67,10 @@ class Manifest:
         """The value at ``path``, or None."""
         node: Any = self.data
         for part in path:
-            if isinstance(node, Mapping) and isinstance(part, str):
+            kind = type(node)
+            if kind is dict:
                 node = node.get(part)
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            elif kind is list and type(part) is int and part < len(node):
                 node = node[part]
             else:
                 return None
@@ -177,7 +179,7 @@ def _folder_files(folder: Path, base: Path, notes: list[str]) -> list[Path]:
         )
     display = _display(kustomization, base)
     try:
-        data = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_text(kustomization, display, error=ManifestError))
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
         raise ManifestError(
             f"{display} is not readable YAML ({exc.__class__.__name__}); fix it or give the"
@@ -217,8 +219,8 @@ def looks_like_manifests(path: Path) -> bool:
     if str(path) == STDIN or path.is_dir():
         return True
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:65536]
-    except OSError:
+        head = read_bytes(path, "manifest")[:65536].decode("utf-8", "replace")
+    except (OSError, ArchcheckError):  # NOTE: a FIFO or device is not a manifest, never read
         return False
     lines = head.splitlines()
     return any(line.startswith("apiVersion:") for line in lines) and any(
@@ -244,12 +246,7 @@ def _display(path: Path, base: Path) -> str:
 def _read(display: str, path: Path | None, stdin: str | None) -> str:
     if path is None:
         return stdin if stdin is not None else sys.stdin.read()
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ManifestError(f"{display} is not UTF-8 text; save it as UTF-8") from exc
-    except OSError as exc:
-        raise ManifestError(f"cannot read {display}: {exc.strerror}; check the path") from exc
+    return read_text(path, display, error=ManifestError)
 
 
 def _error(message: str, location: Location | None) -> ManifestError:

@@ -8,6 +8,7 @@ travel in the ``Report``, so no reporter reads rules, configs or files. ``FORMAT
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,12 +35,29 @@ class Reporter(Protocol):
 
 
 def renderer(name: str) -> Reporter:
-    """The ``render`` function of format ``name``; a UsageError for unknown names."""
+    """The ``render`` function of format ``name`` (its output made ``printable``); a
+    UsageError for unknown names."""
     module = FORMATS.get(name)
     if module is None:
         raise UsageError(f"unknown --format {name!r}; use one of {', '.join(FORMATS)}")
     render: Reporter = importlib.import_module(module).render
-    return render
+
+    def shown(report: Report, *, verbose: bool = False) -> str:
+        return printable(render(report, verbose=verbose))
+
+    return shown
+
+
+_CONTROL = re.compile(r"\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without the control characters a topic, job or file name may carry (they make
+    JUnit XML malformed and let a name rewrite the terminal or forge an OSC-8 link): each
+    becomes U+FFFD. Colour codes (SGR, ``ESC [ ... m``) stay: the text report uses them."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: m[0] if m[0].startswith("\x1b[") else "\ufffd", text)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archcheck.errors import ScaffoldError
+from archcheck.files.read import read_text
 from archcheck.model import Location
 
 if TYPE_CHECKING:
@@ -107,14 +108,7 @@ class GoTarget:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScaffoldError(f"{path} is not UTF-8 text: fix or remove it") from exc
-    except OSError as exc:
-        raise ScaffoldError(
-            f"cannot read {path}: {exc.strerror}; check the path and its permissions"
-        ) from exc
+    return read_text(path, str(path), error=ScaffoldError)
 
 
 def _go_files(folder: Path) -> list[Path]:

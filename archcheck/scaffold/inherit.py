@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from archcheck.compose import ComposeProject
+from archcheck.errors import ArchcheckError
+from archcheck.files.read import read_text
 from archcheck.files.redact import is_secret_name
 
 DEFAULT_DAPR_IMAGE = "daprio/daprd:1.14.4"
@@ -60,8 +62,8 @@ def _raw_services(project: ComposeProject, service: str) -> list[tuple[Path, dic
     out: list[tuple[Path, dict[str, Any]]] = []
     for path in project.files:
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
+            doc = yaml.safe_load(read_text(path, "compose file"))
+        except (ArchcheckError, yaml.YAMLError):
             continue
         services = doc.get("services") if isinstance(doc, dict) else None
         svc = services.get(service) if isinstance(services, dict) else None

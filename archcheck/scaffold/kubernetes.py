@@ -14,25 +14,33 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from archcheck.errors import ExitCode, ScaffoldError
 from archcheck.kubernetes import Manifest, load_manifests
-from archcheck.model import Report, Service, System
-from archcheck.scaffold.gotarget import GoTarget, read_target
-from archcheck.scaffold.plan import Planned, plan_root, unified_diff
-from archcheck.scaffold.request import CronSpec, EventSpec, ScaffoldRequest
+from archcheck.model import Service, System
+from archcheck.scaffold.gotarget import read_target
+from archcheck.scaffold.plan import Planned, plan_root
+from archcheck.scaffold.render import (
+    DAPR_GRACE_S,
+    EVENT_TIMEOUT_S,
+    MAX_INTERVAL_S,
+    MAX_RETRIES,
+    STOP_TIMEOUT_S,
+)
+from archcheck.scaffold.request import ScaffoldRequest
 
 Echo = Callable[[str], None]
 CronAs = Literal["cronjob", "deployment"]
 
-DRAIN_S = 25
+DRAIN_S = STOP_TIMEOUT_S
 """The worker's drain on SIGTERM: ``worker.stop_timeout`` in configs/worker.yaml."""
-SIDECAR_GRACE_S = DRAIN_S + 10
+SIDECAR_GRACE_S = DAPR_GRACE_S
 """``dapr.io/graceful-shutdown-seconds``: daprd outlives the drain."""
 TERMINATION_GRACE_S = DRAIN_S + SIDECAR_GRACE_S + 5
 """``terminationGracePeriodSeconds``: the drain plus the sidecar's grace, plus clean-up."""
-EVENT_TIMEOUT_S = 90
-"""Dapr's ``eventTimeout``: above the worker's ``handler_timeout`` (1m)."""
+DEAD_LETTER_SUFFIX = ".dlq"
+"""``worker.dead_letter_suffix``'s default (configs/worker.yaml)."""
 BURST = 4
 """``maxReplicaCount`` covers a burst of this many times the 7-day average need."""
 BACKLOG_PER_POD = 10
@@ -55,7 +63,8 @@ class KubernetesOptions:
 
     manifests: tuple[Path, ...]
     cron_as: CronAs | None = None
-    """CronJobs or a singleton Deployment; None: chosen by rule (``choose_cron``)."""
+    """A singleton Deployment (None, ``deployment``) or CronJobs (refused until the Go worker
+    can run one job and exit)."""
 
 
 @dataclass(frozen=True)
@@ -80,12 +89,6 @@ def resolve_service(system: System, name: str) -> Service:
     raise ScaffoldError(
         f"no API workload {name!r} in the manifests; API workloads: {', '.join(apis) or '(none)'}"
     )
-
-
-def choose_cron(jobs: tuple[CronSpec, ...]) -> CronAs:
-    """CronJobs need a one-shot worker (``-once``), which the Go worker does not have yet: a
-    singleton Deployment runs every job; ``--cron-as`` can only ask for it explicitly."""
-    return "deployment"
 
 
 def _app(system: System, service: Service, manifests: tuple[Path, ...]) -> App:
@@ -177,18 +180,6 @@ def triggers(
     ], f"worker_queue_size in Prometheus (check serverAddress {PROMETHEUS_URL})"
 
 
-def need(system: System, service: str, events: tuple[EventSpec, ...]) -> float:
-    """Concurrent handlers the topics need by Little's law: rate x p95 latency."""
-    topics = {e.topic for e in events}
-    names = {w.name for w in system.workloads if w.service == service and (w.topic or w.name) in topics}
-    v = {(m.workload, m.metric): m.value for m in system.measurements if m.service == service}
-    return sum(
-        v[(n, "events_per_minute")] / 60 * v[(n, "processing_ms_p95")] / 1000
-        for n in names
-        if (n, "events_per_minute") in v and (n, "processing_ms_p95") in v
-    )
-
-
 def render_manifests(
     request: ScaffoldRequest,
     app: App,
@@ -196,7 +187,6 @@ def render_manifests(
     folder: str,
     component: Manifest | None,
     needed: float,
-    names: Mapping[str, str],
     migration: Migration,
     api_mode: str,
     notes: Echo,
@@ -204,7 +194,6 @@ def render_manifests(
     """The worker manifests: file name (in the workers folder) -> text."""
     import json
 
-    from archcheck.scaffold.names import kebab
     from archcheck.scaffold.render import _environment
 
     env = _environment()
@@ -215,10 +204,11 @@ def render_manifests(
     min_replicas = max(1, math.ceil(needed / concurrency))
     max_replicas = max(2, min_replicas * BURST, math.ceil(needed * BURST / concurrency))
     event_worker, cron_worker = f"{request.app}-event-worker", f"{request.app}-cron-worker"
-    # NOTE: the route and dead-letter topic the worker announces (event/server.go).
+    # NOTE: the name, route and dead-letter topic the worker announces (event/server.go).
     events = [
-        {"topic": e.topic, "name": names.get(e.topic, kebab(e.topic)),
-         "route": f"/events/{kebab(e.topic)}", "dead_letter_topic": f"{e.topic}.dlq"}
+        {"topic": e.topic, "name": e.name or e.topic,
+         "route": "/events/" + quote(e.name or e.topic, safe="$&+=:@"),
+         "dead_letter_topic": e.dead_letter_topic or f"{e.topic}{DEAD_LETTER_SUFFIX}"}
         for e in request.events
     ]
     trigger_list, trigger_what = triggers(
@@ -237,9 +227,10 @@ def render_manifests(
         "dapr_config": app.pod_annotations.get("dapr.io/config"),
         "app_port": request.app_port, "ops_port": request.ops_port,
         "concurrency": concurrency, "pubsub": request.pubsub, "events": events,
-        "cron_jobs": [{"name": kebab(j.name), "spec": j.schedule} for j in request.cron_jobs],
+        "cron_jobs": [{"name": j.name, "spec": j.schedule} for j in request.cron_jobs],
         "drain_s": DRAIN_S, "sidecar_grace_s": SIDECAR_GRACE_S,
         "termination_grace_s": TERMINATION_GRACE_S, "event_timeout_s": EVENT_TIMEOUT_S,
+        "max_retries": MAX_RETRIES, "max_interval_s": MAX_INTERVAL_S,
         "min_replicas": min_replicas, "max_replicas": max_replicas,
         "needed": round(needed, 1), "triggers": trigger_list, "trigger_what": trigger_what,
         "event_resources": EVENT_RESOURCES, "cron_resources": CRON_RESOURCES,
@@ -284,27 +275,6 @@ def find_migration(system: System, service: str, source: Path, app: str) -> Migr
     return Migration()
 
 
-def _specs(
-    report: Report, service: str, kinds: set[str], target: GoTarget, notes: Echo
-) -> tuple[tuple[EventSpec, ...], tuple[CronSpec, ...]]:
-    """The API's event and cron workloads of ``kinds``, bound to its biz methods when found."""
-    events: dict[str, EventSpec] = {}
-    jobs: dict[str, CronSpec] = {}
-    for w in report.workloads:
-        if w.service != service or w.kind not in kinds:
-            continue
-        method = target.find(w.handler, event=w.kind == "events") if w.handler else None
-        handler = f"{method.usecase}.{method.name}" if method else None
-        if w.kind == "events":
-            topic = w.topic or w.name
-            events.setdefault(topic, EventSpec(topic=topic, handler=handler))
-        elif w.schedule:
-            jobs.setdefault(w.name, CronSpec(name=w.name, schedule=w.schedule, handler=handler))
-        else:
-            notes(f"note: cron job {w.name} of {service} has no known schedule: add --cron {w.name}=SPEC")
-    return tuple(events.values()), tuple(jobs.values())
-
-
 def _source(options_source: Path | None, folder: Path, app: str) -> Path:
     if options_source is not None:
         return options_source
@@ -321,13 +291,7 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
     from archcheck.engine.migration import app_name
     from archcheck.pipeline import AnalyzeOptions, run_analysis
     from archcheck.scaffold.render import render
-    from archcheck.scaffold.run import (
-        _kinds,
-        _label,
-        concurrency_for,
-        parse_cron,
-        parse_event,
-    )
+    from archcheck.scaffold.run import _kinds, workload_specs
     from archcheck.scaffold.run import plan as plan_go
 
     if options.dry_run and options.check:
@@ -344,17 +308,13 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
     for v in verdicts:
         if v.decision == "insufficient-data" and v.kind in kinds:
             err(f"note: {service.name} {v.kind}: {v.summary}")
-    events, jobs = _specs(report, service.name, kinds, target, err)
-    events = tuple({**{e.topic: e for e in events}, **{e.topic: e for e in map(parse_event, options.events)}}.values())
-    jobs = tuple({**{j.name: j for j in jobs}, **{j.name: j for j in map(parse_cron, options.cron)}}.values())
-    names = {
-        w.topic: w.name for w in report.workloads if w.service == service.name and w.topic
-    }
+    events, jobs, kept = workload_specs(report, service.name, kinds, target, options, err)
     pubsub = next((w.pubsub for w in report.workloads if w.service == service.name and w.pubsub), "pubsub")
     request = ScaffoldRequest(app=short, source_dir=source, events=events, cron_jobs=jobs, pubsub=pubsub)
-    request = replace(request, concurrency=concurrency_for(system, service.name, request.events))
-    cron_as = k8s.cron_as or choose_cron(request.cron_jobs)
-    if cron_as == "cronjob" and request.cron_jobs:
+    capacity = next((c for c in report.capacity if c.service == service.name), None)
+    if capacity is not None:
+        request = replace(request, concurrency=capacity.recommended_concurrency)
+    if k8s.cron_as == "cronjob" and request.cron_jobs:
         raise ScaffoldError(
             "--cron-as cronjob needs a worker that runs one job and exits, which the generated Go"
             " worker does not offer yet: use --cron-as deployment (a singleton Deployment)"
@@ -364,56 +324,31 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
         rendered,
         service_files={k: v for k, v in rendered.service_files.items() if not k.startswith("dapr/")},
     )
-    kept = {k for k in ("events", "cron") if k not in kinds} & {
-        w.kind for w in report.workloads if w.service == service.name
-    }
     folder = inputs_folder / f"{short}-workers"
     manifests = render_manifests(
         request, app, folder=folder.name,
         component=_component(k8s.manifests, pubsub),
-        needed=need(system, service.name, request.events), names=names,
+        needed=capacity.needed if capacity is not None else 0.0,
         migration=find_migration(system, service.name, source, short),
         api_mode=kept.pop() if len(kept) == 1 else "api", notes=err,
     )
-    items = plan_go(request, target, rendered, force=options.force)
+    items = plan_go(request, target, rendered, force=options.force, reset=options.reset)
     items += plan_root(folder, manifests, force=options.force)
-    return _finish(items, options, err=err, out=out, label=lambda p: _label(p, Path.cwd()), folder=folder)
+    return _finish(items, options, err=err, out=out, folder=folder)
 
 
-def _finish(
-    items: list[Planned], options: Any, *, err: Echo, out: Echo, label: Callable[[Path], str],
-    folder: Path,
-) -> int:
-    width = max(len(v) for v in ("create", "identical", "overwrite", "conflict", "skip", "keep"))
-    for it in items:
-        shown = ("conflict", "skip", "overwrite", "keep")
-        reason = f"  ({it.reason})" if it.verdict in shown else ""
-        err(f"{it.verdict:>{width}}  {label(it.path)}{reason}")
-    conflicts = [it for it in items if it.verdict == "conflict"]
-    if options.check:
-        drift = [it for it in items if it.verdict not in ("identical", "keep")]
-        for it in drift:
-            if diff := unified_diff(it, label(it.path)):
-                out(diff)
-        if drift:
-            err(f"{len(drift)} generated file(s) differ from what the current analysis produces")
-            return ExitCode.FINDINGS
-        err("generated files are up to date")
-        return ExitCode.OK
-    if options.dry_run:
-        for it in items:
-            if diff := unified_diff(it, label(it.path)):
-                out(diff)
-        err("dry run: nothing written")
-        return ExitCode.FINDINGS if conflicts else ExitCode.OK
-    if conflicts:
-        err(f"{len(conflicts)} conflict(s): nothing written. Use --force to overwrite them")
-        return ExitCode.FINDINGS
+def _finish(items: list[Planned], options: Any, *, err: Echo, out: Echo, folder: Path) -> int:
+    from archcheck.scaffold.run import _label, settle, show_plan
     from archcheck.scaffold.write import apply
 
+    show_plan(items, err)
+    rerun = f"archcheck scaffold {options.service} --target kubernetes"
+    code = settle(items, options, err=err, out=out, rerun=rerun)
+    if code is not None:
+        return code
     apply(items)
     err(
         f"next: add `components: [{folder.name}]` to the kustomization that holds the API, then"
-        f" check: kubectl kustomize {label(folder.parent)} | archcheck analyze -"
+        f" check: kubectl kustomize {_label(folder.parent, Path.cwd())} | archcheck analyze -"
     )
     return ExitCode.OK

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from archcheck.errors import ScaffoldError
+from archcheck.files.read import read_text
 
 FileVerdict = Literal["create", "identical", "overwrite", "conflict", "skip", "keep"]
 MANIFEST = ".archcheck-scaffold.json"
@@ -51,7 +52,7 @@ def read_manifest(root: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, "scaffold manifest", error=ScaffoldError))
         files = data["files"]
         if not isinstance(files, dict):
             raise TypeError
@@ -89,10 +90,7 @@ def _inside(root: Path, rel: str) -> Path:
 def _read(path: Path) -> str | None:
     if not path.exists():
         return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScaffoldError(f"cannot read {path}: {exc}; check its permissions") from exc
+    return read_text(path, f"file {path}", error=ScaffoldError)
 
 
 def plan_root(

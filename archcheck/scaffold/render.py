@@ -16,6 +16,7 @@ from typing import Any
 
 from archcheck.errors import ScaffoldError
 from archcheck.files.bundled import templates_dir
+from archcheck.files.read import read_text
 from archcheck.scaffold import names, wiregen
 from archcheck.scaffold.gotarget import GoTarget, versions_for
 from archcheck.scaffold.request import ScaffoldRequest
@@ -329,10 +330,7 @@ def _on_disk(root: Path, files: dict[str, str]) -> dict[str, str]:
                 continue
             if not any(f.startswith(folder + "/") for f in files):
                 continue  # a package this run does not generate
-            try:
-                out[rel] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ScaffoldError(f"cannot read {path}: {exc}") from exc
+            out[rel] = read_text(path, str(path), error=ScaffoldError)
     return out
 
 
@@ -347,7 +345,7 @@ def _wire(
         d = target.root / folder
         if d.is_dir():
             texts = [
-                p.read_text(encoding="utf-8")
+                read_text(p, "Go source", error=ScaffoldError)
                 for p in sorted(d.glob("*.go"))
                 if not p.name.endswith("_test.go")
             ]

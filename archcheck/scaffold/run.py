@@ -18,6 +18,7 @@ from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.facts import Facts
 from archcheck.engine.migration import app_name
 from archcheck.errors import ExitCode, ScaffoldError
+from archcheck.files.read import read_text
 from archcheck.model import Report, System, Verdict, Workload
 from archcheck.scaffold.dockerfile import GoBuild
 from archcheck.scaffold.gotarget import (
@@ -308,9 +309,29 @@ def build_request(
             notes(f"note: {service} {v.kind}: {v.summary}")
     source = _source_dir(options, project, svc, service)
     target = read_target(source)
+    events, jobs, inline = workload_specs(report, service, kinds, target, options, notes)
+    compose = _compose_target(project, system, svc, service, source, notes)
+    # The API keeps what stays inline (catalog keeps its events): AC105 checks exactly this.
+    compose = replace(compose, api_mode=inline.pop() if len(inline) == 1 else "api")
+    request = ScaffoldRequest(
+        app=app, source_dir=source, events=events, cron_jobs=jobs, compose=compose
+    )
+    return request, target
+
+
+def workload_specs(
+    report: Report,
+    service: str,
+    kinds: set[str],
+    target: GoTarget,
+    options: ScaffoldOptions,
+    notes: Echo,
+) -> tuple[tuple[EventSpec, ...], tuple[CronSpec, ...], set[str]]:
+    """The service's event and cron workloads of ``kinds`` (bound to its biz methods when
+    found), with ``--event``/``--cron`` applied; and the kinds that stay inline in the API."""
     # Declared workloads first: discovery may find the same job again in the API's Go code.
     workloads = sorted(
-        (w for w in report.workloads if w.service == service and not _generated(w, source)),
+        (w for w in report.workloads if w.service == service and not _generated(w, target.root)),
         key=lambda w: w.origin == "go",
     )
     events: dict[str, EventSpec] = {}
@@ -354,17 +375,7 @@ def build_request(
     split = {"events"} if events else set()
     split |= {"cron"} if jobs else set()
     inline = {str(w.kind) for w in workloads if w.kind in ("events", "cron")} - split
-    compose = _compose_target(project, system, svc, service, source, notes)
-    # The API keeps what stays inline (catalog keeps its events): AC105 checks exactly this.
-    compose = replace(compose, api_mode=inline.pop() if len(inline) == 1 else "api")
-    request = ScaffoldRequest(
-        app=app,
-        source_dir=source,
-        events=tuple(events.values()),
-        cron_jobs=tuple(jobs.values()),
-        compose=compose,
-    )
-    return request, target
+    return tuple(events.values()), tuple(jobs.values()), inline
 
 
 def recommended_concurrency(report: Report, service: str) -> int | None:
@@ -414,7 +425,7 @@ def plan(
             f" those are: {', '.join(sorted(rendered.user_files)) or '(none)'}"
         )
     module_root = target.gomod_dir.resolve()
-    gomod = (module_root / "go.mod").read_text(encoding="utf-8")
+    gomod = read_text(module_root / "go.mod", "go.mod", error=ScaffoldError)
     roots: dict[Path, dict[str, str]] = {service_root: dict(rendered.service_files)}
     roots.setdefault(module_root, {})["go.mod"] = add_requires(gomod, rendered.requires)
     if rendered.compose_files and request.compose is not None:
@@ -488,7 +499,7 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
 
         compose_file = request.compose.compose_file
         patched = patch_compose(
-            compose_file.read_text(encoding="utf-8"),
+            read_text(compose_file, "compose file", error=ScaffoldError),
             "".join(rendered.compose_files.values()),
             request.compose.service,
             str(compose_file),
@@ -506,18 +517,8 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
         compose_patched=options.in_place,
         reset=options.reset,
     )
-    width = max(len(v) for v in ("create", "identical", "overwrite", "conflict", "skip", "keep"))
     base = Path.cwd()
-    for it in items:
-        label = _label(it.path, base)
-        err(
-            f"{it.verdict:>{width}}  {label}"
-            + (
-                f"  ({it.reason})"
-                if it.verdict in ("conflict", "skip", "overwrite", "keep")
-                else ""
-            )
-        )
+    show_plan(items, err)
     dockerfile = request.compose.dockerfile if request.compose else None
     if dockerfile is not None and (note := builder_warning(dockerfile, target, rendered.requires)):
         err(note)
@@ -527,6 +528,40 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
             f" {DEFAULT_BINARY} ./cmd/worker` (and copy it into the final image) before running"
             " the worker containers"
         )
+    code = settle(items, options, err=err, out=out)
+    if code is not None:
+        return code
+    from archcheck.scaffold.write import apply
+
+    apply(items)
+    service = request.compose.service if request.compose else request.app
+    for line in removal_summary(service, target.root, target.inline_work, report):
+        err(line)
+    if any(it.rel == "go.mod" and it.verdict == "overwrite" for it in items):
+        err(
+            f"next: cd {_label(target.gomod_dir, base)} && go mod tidy && go build ./... (go.sum comes from go mod tidy)"
+        )
+    return ExitCode.OK
+
+
+def show_plan(items: list[Planned], err: Echo) -> None:
+    """One line per file: its verdict, its path, and why for the verdicts that need a reason."""
+    width = max(len(v) for v in ("create", "identical", "overwrite", "conflict", "skip", "keep"))
+    base = Path.cwd()
+    for it in items:
+        reason = (
+            f"  ({it.reason})" if it.verdict in ("conflict", "skip", "overwrite", "keep") else ""
+        )
+        err(f"{it.verdict:>{width}}  {_label(it.path, base)}{reason}")
+
+
+def settle(
+    items: list[Planned], options: ScaffoldOptions, *, err: Echo, out: Echo, rerun: str = ""
+) -> int | None:
+    """``--check``, ``--dry-run`` and conflicts: the exit code when nothing is to be written,
+    else None (write the plan). ``rerun`` is the command that regenerates the files."""
+    base = Path.cwd()
+    rerun = rerun or f"archcheck scaffold {options.service}"
     conflicts = [it for it in items if it.verdict == "conflict"]
     if options.check:
         drift = [it for it in items if it.verdict not in ("identical", "keep")]
@@ -535,7 +570,7 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
                 out(diff)
         if drift:
             err(
-                f"{len(drift)} generated file(s) differ from what the current analysis produces: run `archcheck scaffold {options.service}`"
+                f"{len(drift)} generated file(s) differ from what the current analysis produces: run `{rerun}`"
             )
             return ExitCode.FINDINGS
         err("generated files are up to date")
@@ -551,17 +586,7 @@ def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
             f"{len(conflicts)} conflict(s): nothing written. Keep your edits elsewhere and rerun, or use --force to overwrite them"
         )
         return ExitCode.FINDINGS
-    from archcheck.scaffold.write import apply
-
-    apply(items)
-    service = request.compose.service if request.compose else request.app
-    for line in removal_summary(service, target.root, target.inline_work, report):
-        err(line)
-    if any(it.rel == "go.mod" and it.verdict == "overwrite" for it in items):
-        err(
-            f"next: cd {_label(target.gomod_dir, base)} && go mod tidy && go build ./... (go.sum comes from go mod tidy)"
-        )
-    return ExitCode.OK
+    return None
 
 
 def _merge_override(rendered: Rendered, folder: Path, service: str) -> Rendered:
@@ -573,7 +598,8 @@ def _merge_override(rendered: Rendered, folder: Path, service: str) -> Rendered:
     text = rendered.compose_files.get(OVERRIDE_NAME)
     if text is None or not path.is_file():
         return rendered
-    merged = patch_compose(path.read_text(encoding="utf-8"), text, service, str(path))
+    original = read_text(path, "compose file", error=ScaffoldError)
+    merged = patch_compose(original, text, service, str(path))
     return replace(rendered, compose_files={**rendered.compose_files, OVERRIDE_NAME: merged})
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from archcheck.errors import ScaffoldError
 from archcheck.files.atomic import stage
+from archcheck.files.read import read_text
 from archcheck.scaffold.plan import MANIFEST, Planned, digest, read_manifest, render_manifest
 
 
@@ -27,7 +28,7 @@ def apply(plan: list[Planned]) -> None:
     for root, files in roots.items():
         manifest = render_manifest(files)
         path = root / MANIFEST
-        if not path.exists() or path.read_text(encoding="utf-8") != manifest:
+        if not path.exists() or read_text(path, "scaffold manifest") != manifest:
             writes.append((path, manifest))
     if not writes:
         return

@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from archcheck.compose import ComposeProject
-from archcheck.errors import ComposeError
+from archcheck.errors import ArchcheckError, ComposeError
+from archcheck.files.read import read_text
 from archcheck.files.yamlpos import KeyPath, validation_error
 from archcheck.model import Environment, Location, Service, ServiceRole, Workload
 from archcheck.schedule import valid_schedule
@@ -228,8 +229,8 @@ def _scan_top_level(project: ComposeProject, path: KeyPath) -> Location | None:
     """
     for file in project.files:
         try:
-            lines = file.read_text(encoding="utf-8").splitlines()
-        except OSError:
+            lines = read_text(file, "compose file").splitlines()
+        except ArchcheckError:
             continue
         for number, line in enumerate(lines, start=1):
             if line.startswith(f"{EXTENSION}:"):

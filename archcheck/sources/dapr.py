@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from archcheck.errors import SourceError
+from archcheck.files.read import read_text
 from archcheck.model import Location, Service, Workload
 from archcheck.schedule import valid_schedule
 
@@ -185,7 +187,7 @@ def resolve_app_id(app_id: str, services: Mapping[str, Service]) -> str | None:
 
 
 def _documents(path: Path) -> Iterator[tuple[Any, yaml.Node]]:
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, "Dapr resource", error=SourceError)
     for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
         if node is not None:
             yield yaml.SafeLoader(text).construct_document(node), node

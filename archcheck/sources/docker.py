@@ -72,7 +72,9 @@ def collect(
     import requests.exceptions
 
     where = options.base_url or os.environ.get("DOCKER_HOST") or "the default socket"
-    errors = (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
+    # NOTE: ValueError: the SDK's parse of a malformed --docker-host ('tcp://:::::')
+    errors = (docker.errors.DockerException, requests.exceptions.RequestException, OSError,
+              ValueError)  # fmt: skip
     try:
         if options.base_url:
             client = docker.DockerClient(base_url=options.base_url, timeout=int(options.timeout))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -86,6 +86,10 @@ class KubernetesFacts:
     notes: tuple[str, ...] = ()
 
 
+def _strings(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 @dataclass
 class _Pod:
     """One workload object's pod template, and where it sits in the object."""
@@ -94,6 +98,16 @@ class _Pod:
     path: tuple[str, ...]
     container: int
     """Index of the application container (the first one that is not daprd)."""
+    annotations: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    containers: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # NOTE: read once: every check asks for them, once per object and rule.
+        self.annotations = _strings(self.get("metadata", "annotations"))
+        self.labels = _strings(self.get("metadata", "labels"))
+        found = self.get("spec", "containers")
+        self.containers = [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
 
     def get(self, *path: str | int) -> Any:
         return self.m.get(*self.path, *path)
@@ -106,21 +120,6 @@ class _Pod:
 
     def app_at(self, *path: str | int) -> Location:
         return self.at("spec", "containers", self.container, *path)
-
-    @property
-    def annotations(self) -> Mapping[str, str]:
-        found = self.get("metadata", "annotations")
-        return {str(k): str(v) for k, v in found.items()} if isinstance(found, Mapping) else {}
-
-    @property
-    def labels(self) -> Mapping[str, str]:
-        found = self.get("metadata", "labels")
-        return {str(k): str(v) for k, v in found.items()} if isinstance(found, Mapping) else {}
-
-    @property
-    def containers(self) -> list[Mapping[str, Any]]:
-        found = self.get("spec", "containers")
-        return [c for c in found if isinstance(c, Mapping)] if isinstance(found, list) else []
 
 
 def describe(inputs: ManifestSet) -> KubernetesFacts:
@@ -426,6 +425,10 @@ def _cluster_objects(
 ) -> dict[str, Service]:
     """Autoscalers, disruption budgets and migration ordering, onto the services' k8s facts."""
     by_target = {(p.m.kind, p.m.namespace, p.m.name): name for name, p in pods.items()}
+    by_label: dict[tuple[str | None, str, str], list[str]] = {}
+    for name, p in pods.items():
+        for key, value in p.labels.items():
+            by_label.setdefault((p.m.namespace, key, value), []).append(name)
     updates: dict[str, dict[str, Any]] = {name: {} for name in services}
     for m in manifests:
         if m.kind in ("HorizontalPodAutoscaler", "ScaledObject"):
@@ -440,13 +443,18 @@ def _cluster_objects(
                 updates[target]["max_replicas"] = _int(top) or (100 if m.kind == "ScaledObject" else None)
                 services[target].key_locations.setdefault("autoscaler", m.locate("spec", "scaleTargetRef"))
         elif m.kind == "PodDisruptionBudget":
-            for name, pod in pods.items():
-                if pod.m.namespace == m.namespace and _matches(m.get("spec", "selector"), pod.labels):
+            selector = m.get("spec", "selector")
+            match = selector.get("matchLabels") if isinstance(selector, dict) else None
+            first = next(iter(match.items()), None) if isinstance(match, dict) else None
+            candidates = by_label.get((m.namespace, str(first[0]), str(first[1]))) if first else None
+            for name in candidates or ():
+                if _matches(selector, pods[name].labels):
                     updates[name]["disruption_budget"] = m.name
+    awaiting = _init_container_words(pods)
     for name, pod in pods.items():
         s = services[name]
         if s.role == "migration":
-            updates[name]["awaited_by"] = _awaited_by(pod, s, pods)
+            updates[name]["awaited_by"] = _awaited_by(pod, s, pods, awaiting)
     out: dict[str, Service] = {}
     for name, s in services.items():
         k8s = s.kubernetes
@@ -458,7 +466,23 @@ def _cluster_objects(
     return out
 
 
-def _awaited_by(pod: _Pod, migration: Service, pods: Mapping[str, _Pod]) -> str | None:
+def _init_container_words(pods: Mapping[str, _Pod]) -> dict[str, str]:
+    """Every word an init container's command or args name -> ``init container C of POD``."""
+    words: dict[str, str] = {}
+    for name, pod in pods.items():
+        inits = pod.get("spec", "initContainers")
+        for c in inits if isinstance(inits, list) else []:
+            if not isinstance(c, dict):
+                continue
+            text = " ".join(str(p) for key in ("command", "args") for p in (c.get(key) or []))
+            for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9.-]*", text):
+                words.setdefault(word, f"init container {c.get('name')} of {name}")
+    return words
+
+
+def _awaited_by(
+    pod: _Pod, migration: Service, pods: Mapping[str, _Pod], awaiting: Mapping[str, str]
+) -> str | None:
     notes = {**pod.m.annotations, **pod.annotations}
     hooks = {h.strip() for h in notes.get("helm.sh/hook", "").split(",")}
     if hooks & {"pre-install", "pre-upgrade"}:
@@ -470,13 +494,7 @@ def _awaited_by(pod: _Pod, migration: Service, pods: Mapping[str, _Pod]) -> str 
     owner_wave = _int(owner.m.annotations.get("argocd.argoproj.io/sync-wave", "0")) if owner else 0
     if wave is not None and owner is not None and wave < (owner_wave or 0):
         return f"argo sync wave {wave} (before {owner.m.name}'s {owner_wave or 0})"
-    for name, other in pods.items():
-        inits = other.get("spec", "initContainers")
-        for c in inits if isinstance(inits, list) else []:
-            words = " ".join(str(p) for key in ("command", "args") for p in (c.get(key) or []))
-            if pod.m.name in words and other is not pod:
-                return f"init container {c.get('name')} of {name}"
-    return None
+    return awaiting.get(pod.m.name)
 
 
 def _declared(service: Service, pod: _Pod) -> list[Workload]:
@@ -554,6 +572,8 @@ def _dapr_resources(
             components.append(
                 PubsubComponent(m.name, str(m.get("spec", "type")), m.locate("metadata", "name"), scopes)
             )
+        if m.kind == "Resiliency":
+            notes.extend(_inbound_retries(m, scopes))
         if m.kind != "Subscription":
             continue
         topic = m.get("spec", "topic")
@@ -583,6 +603,24 @@ def _dapr_resources(
                 )
             )
     return components, workloads
+
+
+def _inbound_retries(m: Manifest, scopes: tuple[str, ...]) -> list[str]:
+    """What a Resiliency says about redelivering events, as compose discovery words it."""
+    targets = m.get("spec", "targets", "components")
+    found: list[str] = []
+    for component, target in targets.items() if isinstance(targets, dict) else ():
+        retry = target.get("inbound", {}).get("retry") if isinstance(target, dict) else None
+        if not isinstance(retry, str):
+            continue
+        limit = m.get("spec", "policies", "retries", retry, "maxRetries")
+        retries = f"{limit} retries" if isinstance(limit, int) and limit >= 0 else "unbounded retries"
+        apps = f" for {', '.join(scopes)}" if scopes else ""
+        found.append(
+            f"{m.locate('spec', 'targets', 'components', str(component))}: Dapr redelivers events"
+            f" from {component!r}{apps} with retry policy {retry!r} ({retries})"
+        )
+    return found
 
 
 def _check_configurations(

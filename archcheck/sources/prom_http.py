@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import math
 import os
 import re
 import ssl
@@ -22,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from archcheck.errors import SourceError, SourceUnreachableError, UsageError
+from archcheck.files.read import read_text
 from archcheck.model import Location
 from archcheck.sources.prom_queries import DEFAULT_WINDOW
+from archcheck.sources.safe_http import fetch, header_value
 
 TOKEN_ENV = "ARCHCHECK_PROMETHEUS_TOKEN"
 PASSWORD_ENV = "ARCHCHECK_PROMETHEUS_PASSWORD"
@@ -32,6 +35,7 @@ Progress = Callable[[str], None]
 
 _DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 # --- connection options ------------------------------------------------------------------------
@@ -62,20 +66,22 @@ class PrometheusOptions:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
 
+MAX_SECRET_BYTES = 64 * 1024
+"""A token or password file is a line, not megabytes."""
+
+
 def _read_secret(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise UsageError(
-            f"cannot read the {what} file {path}: {exc.strerror}; check the path"
-        ) from exc
+    return read_text(path, f"{what} file {path}", limit=MAX_SECRET_BYTES).strip()
 
 
 def _auth_header(options: PrometheusOptions) -> str | None:
-    token = (
+    where = str(options.token_file) if options.token_file is not None else f"${TOKEN_ENV}"
+    token = header_value(
         _read_secret(options.token_file, "Prometheus token")
         if options.token_file is not None
-        else options.environ.get(TOKEN_ENV, "").strip()
+        else options.environ.get(TOKEN_ENV, "").strip(),
+        "Prometheus token",
+        where,
     )
     if options.username is not None:
         if token:
@@ -135,7 +141,7 @@ def _check(options: PrometheusOptions) -> None:
         raise UsageError(
             f"--window {options.window!r} is not a Prometheus duration; use e.g. 7d, 24h or 90m"
         )
-    if options.timeout <= 0 or options.retries < 0:
+    if not math.isfinite(options.timeout) or options.timeout <= 0 or options.retries < 0:
         raise UsageError("--prometheus-timeout must be > 0 and --prometheus-retries >= 0")
 
 
@@ -166,6 +172,26 @@ class PrometheusClient:
         self._time = _parse_at(options.at)
         self._progress = progress
         self._context = self._ssl_context()
+        self.warnings = self._warnings()
+        """Said once on stderr by the caller: credentials in clear, TLS not verified."""
+        for warning in self.warnings:
+            if progress:
+                progress(f"warning: {warning}")
+
+    def _warnings(self) -> list[str]:
+        out = []
+        parts = urllib.parse.urlsplit(self.base)
+        if self._auth and parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+            out.append(
+                f"credentials are sent to {self.shown} over plain http, readable on the network; "
+                "use https"
+            )
+        if self.options.insecure:
+            out.append(
+                f"--insecure: the TLS certificate of {self.shown} is not checked, so anyone on "
+                "the path can answer (and read the credentials); prefer --prometheus-ca-file"
+            )
+        return out
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         if not self.base.startswith("https:"):
@@ -214,10 +240,10 @@ class PrometheusClient:
             with self._lock:
                 self.requests += 1
             try:
-                with urllib.request.urlopen(
-                    request, timeout=self.options.timeout, context=self._context
-                ) as response:
-                    raw = response.read()
+                raw = fetch(
+                    request, timeout=self.options.timeout, context=self._context,
+                    shown=f"Prometheus at {self.shown}",
+                )  # fmt: skip
                 return self._json(raw, location)
             except urllib.error.HTTPError as exc:
                 problem = self._http_problem(exc)
@@ -290,6 +316,12 @@ class PrometheusClient:
             body = json.loads(raw)
         except ValueError:
             body = None
+        except RecursionError:
+            raise SourceUnreachableError(
+                f"Prometheus at {self.shown} answered with JSON nested too deeply to be a "
+                "Prometheus API response; check the URL",
+                location,
+            ) from None
         if not isinstance(body, dict) or body.get("status") not in ("success", "error"):
             raise SourceUnreachableError(
                 f"Prometheus at {self.shown} did not answer with a Prometheus API response "

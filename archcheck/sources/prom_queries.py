@@ -26,6 +26,12 @@ def queries_path() -> Path:
     return rules_dir() / "sources" / "prometheus.yaml"
 
 
+def kubernetes_queries_path() -> Path:
+    """The queries for Kubernetes label conventions (``deployment`` derived from ``pod``): the
+    default when the analysed system comes from manifests."""
+    return rules_dir() / "sources" / "prometheus-kubernetes.yaml"
+
+
 # --- the PromQL templates (data) ---------------------------------------------------------------
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)

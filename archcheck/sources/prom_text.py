@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archcheck.errors import SourceError
+from archcheck.files.read import read_text
 from archcheck.metrics import METRICS
 from archcheck.model import Location, Measurement
 
@@ -63,8 +64,9 @@ def parse_scrape(path: Path) -> Scrape:
     """Parse one file; errors name the file and the offending line."""
     from prometheus_client.parser import text_string_to_metric_families
 
+    text = read_text(path, f"metrics file {path}", error=SourceError,
+                     missing="check the --metrics path")  # fmt: skip
     try:
-        text = path.read_text(encoding="utf-8")
         mtime = path.stat().st_mtime
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}; check the --metrics path") from exc
@@ -72,8 +74,11 @@ def parse_scrape(path: Path) -> Scrape:
     try:
         samples = [s for family in text_string_to_metric_families(text) for s in family.samples]
     except (ValueError, TypeError, IndexError) as exc:
+        # NOTE: not the parser's message: it quotes the line, and a mistaken --metrics path
+        # may name a file holding a secret.
         raise SourceError(
-            f"not valid Prometheus exposition text ({exc}); save a /metrics scrape as is",
+            "not valid Prometheus exposition text: this line is not a sample, a comment or "
+            "blank; save a /metrics scrape as is",
             _bad_line(path, text),
         ) from exc
     scrape = Scrape(path=path, time=mtime, default_service=path.name.split(".")[0])
@@ -231,7 +236,7 @@ class _Builder:
         return Exposition(self.out, self.notes)
 
     def _check(self, value: float, scrape: Scrape, key: SeriesKey) -> None:
-        if (math.isnan(value) or value < 0) and key[0].startswith(("worker_", "container_")):
+        if (not math.isfinite(value) or value < 0) and key[0].startswith(("worker_", "container_")):
             raise SourceError(
                 f"{key[0]} has the value {value}; counters, gauges and buckets used by "
                 "archcheck must be finite and not negative",
@@ -272,7 +277,13 @@ class _Builder:
                 if note not in self.notes:
                     self.notes.append(note)
             return end_value, None
-        return end_value, max(end_scrape.time - started, 1e-9)
+        if end_scrape.time - started < 1:
+            raise SourceError(
+                f"process_start_time_seconds of {service} is not before the scrape's time; "
+                "check the scrape's timestamps (or file time) and the process start",
+                end_scrape.location(key),
+            )
+        return end_value, end_scrape.time - started
 
     def _emit(
         self,

@@ -18,21 +18,23 @@ Values are numbers in the canonical unit of ``METRICS`` or strings with a unit (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from archcheck.errors import SourceError
 from archcheck.files.yamlpos import KeyPath, Positions, load_yaml, locate, validation_error
-from archcheck.metrics import METRICS, UnitError, to_canonical
+from archcheck.metrics import MAX_VALUE, METRICS, UnitError, to_canonical
 from archcheck.model import Environment, Location, Measurement
 
 SNAPSHOT_VERSION = 1
 
-Value = float | str
-"""A number in the canonical unit, or a string with a unit such as ``"120ms"``."""
+Value = Annotated[float, Field(strict=True, allow_inf_nan=False, le=MAX_VALUE)] | str
+"""A finite number (not a boolean) in the canonical unit, or a string with a unit: ``"120ms"``."""
+_DURATION = r"^([0-9]+(ms|s|m|h|d|w|y))+$"
 
 
 def _metric_fields(*scopes: str) -> dict[str, Any]:
@@ -82,12 +84,24 @@ class MetricsSnapshot(BaseModel):
 
     version: Literal[1] = Field(description="Snapshot format version; always 1 for now.")
     window: str | None = Field(
-        default=None, description="Time range the values summarise (Prometheus duration, 7d)."
+        default=None,
+        pattern=_DURATION,
+        description="Time range the values summarise (Prometheus duration, 7d).",
     )
     source: str | None = Field(default=None, description="Where the values came from.")
     taken_at: str | None = Field(
         default=None, description="When the snapshot was taken (ISO 8601)."
     )
+
+    @field_validator("taken_at")
+    @classmethod
+    def _iso_8601(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError("not an ISO 8601 time such as 2026-01-31T12:00:00Z") from None
+        return value
     services: dict[str, ServiceMetrics] = Field(
         default_factory=dict, description="Compose service name -> its measurements."
     )

@@ -82,3 +82,19 @@ def test_deep_interpolation_defaults_are_a_located_error(tmp_path: Path, monkeyp
     code, _, err = run_cli(["config"], capsys)
     assert code == 2
     assert "compose.yaml:3:" in err and "nest too deeply" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "fragment"),
+    [
+        (["--docker", "--docker-host", "tcp://:::::"], "cannot reach the Docker engine"),
+        (["--prometheus", "http://127.0.0.1:9", "--prometheus-timeout", "nan"],
+         "--prometheus-timeout"),
+    ],
+)  # fmt: skip
+def test_hostile_flags_are_usage_errors(flags, fragment, tmp_path, monkeypatch, capsys):
+    (tmp_path / "compose.yaml").write_text("services:\n  a:\n    image: x\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["analyze", *flags], capsys)
+    assert code == 2
+    assert fragment in err and "internal error" not in err

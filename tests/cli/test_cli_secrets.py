@@ -155,3 +155,33 @@ def test_error_messages_do_not_echo_values(tmp_path, capsys, monkeypatch):
     assert code == 2
     assert "S3cr3tValue" not in out + err
     assert ".env:2" in err
+
+
+@pytest.mark.parametrize("declared", ["../secrets/db_password.txt", "ABSOLUTE"])
+def test_x_archcheck_metrics_cannot_name_files_outside_the_project(
+    declared, tmp_path, capsys, monkeypatch
+):
+    (tmp_path / "secrets").mkdir()
+    secret = tmp_path / "secrets" / "db_password.txt"
+    secret.write_text("hunter2-from-disk\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    declared = str(secret) if declared == "ABSOLUTE" else declared
+    (project / "compose.yaml").write_text(
+        f"x-archcheck:\n  metrics: {declared}\nservices:\n  a:\n    image: x\n"
+    )
+    code, out, err = run_cli(["analyze"], project, capsys, monkeypatch)
+    assert code == 2
+    assert "outside the compose file's folder" in err
+    assert "hunter2" not in out + err
+
+
+@pytest.mark.parametrize("name", ["pw.prom", "pw.yaml", "pw.txt"])
+def test_a_wrong_metrics_file_is_not_quoted(name, tmp_path, capsys, monkeypatch):
+    """``--metrics`` pointed at a password file: the parse error names the line, not its text."""
+    (tmp_path / "compose.yaml").write_text("services:\n  a:\n    image: x\n")
+    (tmp_path / name).write_text("hunter2-from-disk\n")
+    code, out, err = run_cli(["analyze", "--metrics", name], tmp_path, capsys, monkeypatch)
+    assert code == 2
+    assert f"{name}:1:" in err
+    assert "hunter2" not in out + err

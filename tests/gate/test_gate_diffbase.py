@@ -251,3 +251,26 @@ def test_remap_paths_moves_what_exists_at_the_revision(tmp_path: Path) -> None:
     assert moved.sources == {"svc": tree / "a"}
     assert moved.token == root / "secret"  # kept: absent at the revision
     assert moved.config == root / "a" / "c.yml"  # kept: the same rules judge both sides
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../outside"])
+def test_a_tree_with_escaping_symlinks_is_still_compared(repo: Path, target: str) -> None:
+    """git archive of a tree holding an absolute or escaping symlink: the link is skipped (the
+    data filter refuses it), the comparison runs."""
+    (repo / "deploy" / "link").symlink_to(target)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a link")
+    proc = archcheck(repo / "deploy", "--diff-base", "HEAD", "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_the_fetch_hint_is_shell_quoted() -> None:
+    from archcheck.gate.diffbase import fetch_hint
+
+    hint = fetch_hint("feat/x;touch pwned")
+    assert hint == "git fetch --no-tags --depth=1 origin 'feat/x;touch pwned'"
+    assert fetch_hint("origin/a b") == (
+        "git fetch --no-tags --depth=1 origin 'a b:refs/remotes/origin/a b'"
+    )
+    assert fetch_hint("main") == "git fetch --no-tags --depth=1 origin main"

@@ -44,6 +44,9 @@ def test_manifests_reach_the_compose_shops_verdicts(compose_report: Report) -> N
         "catalog-migration", "pricing-migration", "warehouse-migration"
     ]
     assert {f.rule_id for f in report.findings} == {"AC204"}
+    # the Resiliency is read as compose discovery reads it
+    retries = [n for n in report.notes if "retry policy 'eventRetry' (5 retries)" in n]
+    assert len(retries) == 1 and "k8s/dapr.yaml:28:7: " in retries[0]
     pricing = next(v for v in report.verdicts if v.service == "pricing-service")
     assert pricing.location is not None and pricing.location.file.endswith("k8s/pricing.yaml")
 
@@ -58,6 +61,7 @@ def test_cli_reads_the_folder_and_json_keeps_file_line_col(
     migration = next(f for f in report["findings"] if f["service"] == "pricing-migration")
     assert migration["location"]["file"].endswith("k8s/pricing.yaml")
     assert migration["location"]["line"] == 6  # `name: pricing-migration`
+    assert migration["evidence"]["document"] == 1  # the Job is pricing.yaml's first object
     assert all("secretKeyRef" not in json.dumps(f) for f in report["findings"])
 
 
@@ -91,3 +95,8 @@ def test_kustomize_output_on_stdin(compose_report: Report, tmp_path: Path) -> No
     lines = built.splitlines()
     for loc in located:
         assert lines[loc.line - 1].strip().startswith("name:") and "migration" in lines[loc.line - 1]
+    documents = built.split("\n---\n")
+    for f in report.findings:
+        document = f.evidence["document"]
+        assert isinstance(document, int) and document > 1
+        assert f"  name: {f.service}\n" in documents[document - 1]

@@ -149,6 +149,7 @@ BAD = [
     ('worker_queue_size{worker="a"} 1\nworker_queue_size{worker="a" 2\n', 2, "not valid"),
     ('worker_queue_size{worker="a"} 1\nworker_queue_size{worker="a"} 2\n', 2, "duplicate series"),
     ('# TYPE worker_queue_size gauge\nworker_queue_size{worker="a"} NaN\n', 2, "finite"),
+    ('# TYPE worker_queue_size gauge\nworker_queue_size{worker="a"} +Inf\n', 2, "finite"),
     ('# TYPE worker_queue_size gauge\nworker_queue_size{worker="a"} -4\n', 2, "not negative"),
 ]
 

@@ -18,6 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archcheck.errors import ArchcheckError
+from archcheck.files.read import read_bytes
+
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 _MAKE_VAR = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]")
 _GO_FLAGS_WITH_VALUE = frozenset(
@@ -299,8 +302,8 @@ class _Makefiles:
     def _read(self, path: Path, depth: int) -> dict[str, tuple[list[str], list[str]]]:
         rules: dict[str, tuple[list[str], list[str]]] = {}
         try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+            lines = read_bytes(path, "Makefile").decode("utf-8", "replace").splitlines()
+        except (OSError, ArchcheckError):
             return rules
         current: str | None = None
         for line in lines:
@@ -402,8 +405,8 @@ def read_build(
     path = context / (dockerfile or "Dockerfile")
     reading = BuildReading(dockerfile=path)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_bytes(path, "Dockerfile").decode("utf-8", "replace")
+    except (OSError, ArchcheckError):
         reading.why = f"no Dockerfile at {path}"
         return reading
     stages = parse_dockerfile(text, args or {})
@@ -499,8 +502,8 @@ def main_dirs(root: Path) -> list[Path]:
         ):
             continue
         try:
-            header = syntax.read_header(path.read_bytes()[:8192])
-        except OSError:
+            header = syntax.read_header(read_bytes(path, "Go source")[:8192])
+        except (OSError, ArchcheckError):  # NOTE: a FIFO named *.go is refused, not waited on
             continue
         if header.package == "main" and path.parent not in found:
             found.append(path.parent)

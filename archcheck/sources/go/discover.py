@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archcheck.errors import ArchcheckError
+from archcheck.files.read import read_bytes
 from archcheck.model import Location, Workload
 from archcheck.sources.go import scan as scanning
 from archcheck.sources.go import syntax
@@ -244,8 +246,9 @@ def _worker_mains(mains: Sequence[Path], modules: Modules) -> list[Path]:
             continue
         for name in sorted(filenames):
             if name.endswith(".go") and not syntax.filename_excluded(name):
-                with contextlib.suppress(OSError):
-                    if syntax.read_header((current / name).read_bytes()[:8192]).package == "main":
+                with contextlib.suppress(OSError, ArchcheckError):
+                    head = read_bytes(current / name, "Go source")[:8192]
+                    if syntax.read_header(head).package == "main":
                         found.append(current)
                 break
     return found

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archcheck.errors import ArchcheckError
+from archcheck.files.read import read_bytes
 from archcheck.sources.go import syntax
 
 
@@ -52,8 +54,8 @@ def _directives(path: Path) -> list[list[str]]:
     """Each directive of a go.mod/go.work as words, block forms unfolded."""
     result: list[list[str]] = []
     block: str | None = None
-    with contextlib.suppress(OSError):
-        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    with contextlib.suppress(OSError, ArchcheckError):
+        for raw in read_bytes(path, "go.mod").decode("utf-8", "replace").splitlines():
             words = raw.split("//", 1)[0].split()
             if not words:
                 continue
@@ -140,8 +142,8 @@ class Closure:
 def read_header(path: Path) -> syntax.Header | None:
     """A file's header from its first bytes (None when it cannot be read)."""
     try:
-        return syntax.read_header(path.read_bytes()[:16384])
-    except OSError:
+        return syntax.read_header(read_bytes(path, "Go source")[:16384])
+    except (OSError, ArchcheckError):  # NOTE: a FIFO named *.go is refused, not waited on
         return None
 
 

@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from archcheck.errors import ArchcheckError
+from archcheck.files.read import read_bytes
 from archcheck.sources.go import syntax
 from archcheck.sources.go.cache import FactsCache
 from archcheck.sources.go.facts import FileFacts, extract
@@ -162,7 +164,10 @@ class Index:
                 if isinstance(recorded, Entry):
                     self.entries[path] = recorded
                     return recorded
-            source = path.read_bytes()
+            source = read_bytes(path, "Go source", limit=MAX_FILE_BYTES)
+        except ArchcheckError as exc:  # a FIFO or device named *.go: never read, never waited on
+            self.notes[path] = f"{path}: {exc.message}"
+            return None
         except OSError as exc:
             self.notes[path] = f"{path}: cannot read: {exc}"
             return None
@@ -183,7 +188,7 @@ class Index:
         return None if entry is None else entry.header
 
     def source(self, path: Path) -> bytes:
-        return self._sources.pop(path, None) or path.read_bytes()
+        return self._sources.pop(path, None) or read_bytes(path, "Go source", limit=MAX_FILE_BYTES)
 
 
 def _parse_chunk(chunk: Sequence[bytes]) -> list[FileFacts]:
