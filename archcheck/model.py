@@ -31,6 +31,15 @@ Environment = Literal["production", "staging", "development"]
 Origin = Literal[
     "compose", "x-archcheck", "go", "dapr", "metrics", "cli", "git", "kubernetes"
 ]
+DeclaredFact = Literal["retry_needed", "dead_letter_needed"]
+"""What a team can state about an event workload instead of measuring it."""
+OwnerMatch = Literal[
+    "x-archcheck", "image", "build", "name", "app-id", "network_mode", "annotation", "part-of"
+]
+"""How a worker, migration or sidecar was matched to the application service it works for."""
+CodeKind = Literal["go-kratos-v2", "go", "other"]
+"""What archcheck read of a service's code: a Kratos v2 Go module (``archcheck scaffold`` can
+generate its workers), another Go module, or no Go module at all."""
 
 FailOn = Literal["high", "medium", "low", "never"]
 """``analyze --fail-on``: the lowest severity or priority that fails the run."""
@@ -131,8 +140,16 @@ class Service(_Frozen):
     network_mode: str | None = None
     owner: str | None = None
     """For workers, migrations and sidecars: the application service they belong to."""
+    owner_match: OwnerMatch | None = None
+    """How ``owner`` was found (docs/x-archcheck.md, "Owners")."""
+    code: CodeKind | None = None
+    """The kind of code discovery read for the service; None when it read none."""
+    worker_mode_read_at: Location | None = None
+    """Where the service's Go code reads ``WORKER_MODE`` or a ``-mode`` flag (discovery)."""
     environment: Environment | None = None
-    """Deployment environment declared in ``x-archcheck``; None when not declared."""
+    """Deployment environment declared in ``x-archcheck`` or the snapshot; None when not declared."""
+    environment_location: Location | None = None
+    """Where ``environment`` is declared."""
     location: Location | None = None
     """Where the service's key is written."""
     key_locations: dict[str, Location] = Field(default_factory=dict)
@@ -158,6 +175,23 @@ class Measurement(_Frozen):
     location: Location | None = None
 
 
+class Declaration(_Frozen):
+    """A fact a team states about one event workload instead of measuring it
+    (``retry_needed: false`` under ``x-archcheck`` or in the metrics snapshot).
+
+    A measurement of the same question wins over it; the report notes when they disagree.
+    """
+
+    service: str
+    workload: str
+    fact: DeclaredFact
+    value: bool
+    source: str
+    """``x-archcheck`` or the snapshot file."""
+    location: Location | None = None
+    """Where the declaration is written."""
+
+
 class System(_Frozen):
     """Everything the sources know: the input of the engine."""
 
@@ -166,8 +200,11 @@ class System(_Frozen):
     services: tuple[Service, ...] = ()
     workloads: tuple[Workload, ...] = ()
     measurements: tuple[Measurement, ...] = ()
+    declarations: tuple[Declaration, ...] = ()
     environment: Environment | None = None
     """Project-wide deployment environment from the top-level ``x-archcheck``."""
+    environment_location: Location | None = None
+    """Where the project-wide environment is declared."""
     notes: tuple[str, ...] = ()
     """Warnings from the sources (metrics for unknown services, overridden measurements...)."""
 
@@ -199,7 +236,7 @@ class Evidence(_Frozen):
 
     criterion: str
     value: float | str | None
-    """None when the measurement is missing."""
+    """None when the measurement is missing; for several facts, the deciding one first."""
     threshold: float | str | None = None
     unit: str | None = None
     outcome: Decision | Literal["neutral"] = "neutral"
@@ -211,6 +248,8 @@ class Evidence(_Frozen):
     """The line ``location`` points at, secrets masked (``archcheck.files.excerpts``)."""
     how_to_get: str | None = None
     """For missing values: how to provide the measurement."""
+    rule_id: str | None = None
+    """The criterion's rule (``AC003``)."""
 
 
 class Verdict(_Frozen):
@@ -350,6 +389,20 @@ class Fixed(_Frozen):
     summary: str
 
 
+class Ownership(_Frozen):
+    """How one worker, migration or sidecar was matched to its application service."""
+
+    service: str
+    """The worker (``pricing-cron-worker``)."""
+    role: ServiceRole
+    owner: str | None
+    """The application service; None when no rule matched (the report has a note)."""
+    match: OwnerMatch | None = None
+    detail: str = ""
+    """What matched: the shared image, the build context, the name rule."""
+    location: Location | None = None
+
+
 class Report(_Frozen):
     """What the engine decided; the only input of reporters and the scaffold."""
 
@@ -361,6 +414,11 @@ class Report(_Frozen):
     findings: tuple[Finding, ...] = ()
     workloads: tuple[Workload, ...] = ()
     notes: tuple[str, ...] = ()
+    defaults: tuple[str, ...] = ()
+    """What the verdicts assume because the input does not say (``environment: production``):
+    stated once for the report, not on every verdict."""
+    ownership: tuple[Ownership, ...] = ()
+    """How each worker, migration and sidecar was matched to its application service."""
     fail_on: FailOn = "high"
     """The ``--fail-on`` level the report was gated at: what is at or above it fails the run,
     and CI formats (SARIF levels, annotations, JUnit failures, CodeClimate severities) say so."""
@@ -375,7 +433,7 @@ class Report(_Frozen):
     services: tuple[Service, ...] = Field(default=(), exclude=True)
     """Every service of the system (roles, owners, sidecars): the before/after diagram."""
     migration: tuple[MigrationPhase, ...] = Field(default=(), exclude=True)
-    """The migration path, shared by every report that shows one."""
+    """The migration path, shared by every report that shows one (``engine/migration.py``)."""
     fixed: tuple[Fixed, ...] = Field(default=(), exclude=True)
     """With ``--diff-base``: what the base revision had that is gone or better now."""
 

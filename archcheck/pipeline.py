@@ -16,6 +16,7 @@ from archcheck.compose import ComposeOptions, ComposeProject, load_project
 from archcheck.errors import UsageError
 from archcheck.metrics import METRICS
 from archcheck.model import (
+    Declaration,
     Environment,
     Location,
     Measurement,
@@ -74,17 +75,81 @@ def build_system(options: AnalyzeOptions, project: ComposeProject | None = None)
     workloads = list(discovered.workloads)
     notes.extend(discovered.notes)
     paths = metrics_paths(options, project, facts.metrics)
-    measurements = _measure(options, project.name, paths, services, workloads, notes)
+    measurements, declarations = _measure(
+        options, project.name, paths, services, workloads, notes, facts.declarations
+    )
     measurements.extend(_deploy_history(options.discovery, discovered, measurements, notes))
+    for name, service in services.items():
+        update = _code_facts(service, discovered, project.working_dir)
+        if update:
+            services[name] = service.model_copy(update=update)
     return System(
         project=project.name,
         compose_files=tuple(str(f) for f in project.files),
         services=tuple(services.values()),
         workloads=tuple(workloads),
         measurements=tuple(measurements),
+        declarations=declarations,
         environment=options.environment or facts.environment,
+        environment_location=None if options.environment else facts.environment_location,
         notes=tuple(notes),
     )
+
+
+def _code_facts(service: Service, discovered: Discovery, working_dir: Path) -> dict[str, object]:
+    """What the service's code is (for the migration path: go.mod only, so also without
+    discovery) and where its code reads WORKER_MODE (for AC105/AC111)."""
+    from archcheck.sources.discovery import source_root
+    from archcheck.sources.gomodule import code_kind
+
+    update: dict[str, object] = {}
+    root = discovered.roots.get(service.name)
+    if root is None and service.role == "api":
+        root = source_root(service, working_dir)
+    if root is not None and root.is_dir():
+        update["code"] = code_kind(root)
+    mode = discovered.worker_mode.get(service.name)
+    if mode is not None:
+        update["worker_mode_read_at"] = mode
+    return update
+
+
+def _declarations(
+    declared: tuple[Declaration, ...],
+    batches: list[Batch],
+    services: dict[str, Service],
+    workloads: list[Workload],
+    notes: list[str],
+) -> tuple[Declaration, ...]:
+    """Compose's declarations, then each snapshot's; a later one replaces an earlier one (noted).
+
+    A snapshot may declare a workload compose does not: it becomes an event workload, as an
+    undeclared workload with metrics does.
+    """
+    merged: dict[tuple[str, str, str], Declaration] = {}
+    known = {(w.service, w.name) for w in workloads}
+    for d in [*declared, *(d for batch in batches for d in batch[4])]:
+        if d.service not in services:
+            continue  # NOTE: the metrics merge already notes unknown services
+        key = (d.service, d.workload, d.fact)
+        if key in merged and merged[key].value != d.value:
+            notes.append(
+                f"later input wins: {d.service}/{d.workload} {d.fact}: {str(d.value).lower()}"
+                f" from {d.source} replaces {str(merged[key].value).lower()} from"
+                f" {merged[key].source}"
+            )
+        merged[key] = d
+        if (d.service, d.workload) not in known:
+            known.add((d.service, d.workload))
+            workloads.append(
+                Workload(service=d.service, kind="events", name=d.workload, origin="metrics",
+                         location=d.location)
+            )  # fmt: skip
+            notes.append(
+                f"{d.source}: workload {d.workload!r} of {d.service} is not declared in"
+                f" x-archcheck; treated as events from its {d.fact} declaration"
+            )
+    return tuple(merged.values())
 
 
 def _manifests_system(options: AnalyzeOptions) -> System:
@@ -120,13 +185,16 @@ def _manifests_system(options: AnalyzeOptions) -> System:
     for p in paths:
         if not p.is_file():
             raise UsageError(f"metrics file {p} does not exist; check --metrics")
-    measurements = _measure(options, facts.project, paths, services, workloads, notes)
+    measurements, declarations = _measure(
+        options, facts.project, paths, services, workloads, notes
+    )
     return System(
         project=facts.project,
         compose_files=inputs.files,
         services=tuple(services.values()),
         workloads=tuple(workloads),
         measurements=tuple(measurements),
+        declarations=declarations,
         environment=options.environment or facts.environment,
         notes=tuple(notes),
     )
@@ -139,9 +207,11 @@ def _measure(
     services: dict[str, Service],
     workloads: list[Workload],
     notes: list[str],
-) -> list[Measurement]:
+    declared: tuple[Declaration, ...] = (),
+) -> tuple[list[Measurement], tuple[Declaration, ...]]:
     """Snapshot, exposition and live measurements, later inputs winning; environments that a
-    snapshot declares are set on the services (``services`` is updated in place)."""
+    snapshot declares are set on the services (``services`` is updated in place); the
+    declarations of ``declared`` and of the snapshots."""
     kinds: dict[tuple[str, str], str] = {(w.service, w.name): w.kind for w in workloads}
     batches = _read_metrics(paths, kinds, notes)
     if options.live is not None and options.live.enabled:
@@ -150,12 +220,15 @@ def _measure(
         live = collect_live(
             options.live, project=project, services=list(services), workload_kinds=kinds
         )
-        batches.append((options.live.describe(), live, {}, {}))
+        batches.append((options.live.describe(), live, {}, {}, []))
     measurements, env_by_service = _merge(batches, services, workloads, notes)
-    for name, env in env_by_service.items():
+    declarations = _declarations(declared, batches, services, workloads, notes)
+    for name, (env, where) in env_by_service.items():
         if services[name].environment is None:
-            services[name] = services[name].model_copy(update={"environment": env})
-    return measurements
+            services[name] = services[name].model_copy(
+                update={"environment": env, "environment_location": where}
+            )
+    return measurements, declarations
 
 
 def _deploy_history(
@@ -286,7 +359,14 @@ def metrics_paths(
     return paths
 
 
-Batch = tuple[str, list[Measurement], dict[str, Environment], dict[tuple[str, str], str]]
+Batch = tuple[
+    str,
+    list[Measurement],
+    dict[str, tuple[Environment, Location | None]],
+    dict[tuple[str, str], str],
+    list[Declaration],
+]
+"""One metrics input: its name, measurements, environments, workload kinds, declarations."""
 
 
 def _read_metrics(
@@ -304,7 +384,7 @@ def _read_metrics(
 
             exposition = load_scrapes(list(scrapes), kinds)
             notes.extend(exposition.notes)
-            batches.append((" + ".join(map(str, scrapes)), exposition.measurements, {}, {}))
+            batches.append((" + ".join(map(str, scrapes)), exposition.measurements, {}, {}, []))
             scrapes.clear()
 
     for path in paths:
@@ -314,8 +394,13 @@ def _read_metrics(
         flush()
         loaded = read_snapshot(path)
         batches.append(
-            (str(path), loaded.measurements, loaded.environments, loaded.workload_kinds)
-        )
+            (
+                str(path), loaded.measurements,
+                {name: (env, loaded.environment_locations.get(name))
+                 for name, env in loaded.environments.items()},
+                loaded.workload_kinds, loaded.declarations,
+            )
+        )  # fmt: skip
     flush()
     return batches
 
@@ -325,14 +410,14 @@ def _merge(
     services: dict[str, Service],
     workloads: list[Workload],
     notes: list[str],
-) -> tuple[list[Measurement], dict[str, Environment]]:
+) -> tuple[list[Measurement], dict[str, tuple[Environment, Location | None]]]:
     """Later batches win per (service, workload, metric); unknown services are warnings."""
     merged: dict[tuple[str, str | None, str], Measurement] = {}
-    envs: dict[str, Environment] = {}
+    envs: dict[str, tuple[Environment, Location | None]] = {}
     unknown: dict[str, str] = {}
     overridden: list[str] = []
     known_workloads = {(w.service, w.name) for w in workloads}
-    for source, measurements, environments, kinds in batches:
+    for source, measurements, environments, kinds, _ in batches:
         for m in measurements:
             if m.service not in services:
                 unknown.setdefault(m.service, source)

@@ -24,11 +24,13 @@ def run_config(args: ConfigArgs) -> None:
     """Print the normalised project (or its service names); warnings go to stderr."""
     from archcheck.compose.loader import load_project
     from archcheck.compose.render import render_config
+    from archcheck.compose.validate import validate_runnable
     from archcheck.errors import UsageError
 
     if args.output_format not in ("json", "yaml"):
         raise UsageError(f"unknown --format {args.output_format!r}: use json or yaml")
     project = load_project(args.compose)
+    validate_runnable(project)
     for warning in project.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     if args.services:

@@ -15,6 +15,7 @@ from archcheck.errors import ComposeError
 from archcheck.files.yamlpos import location
 
 if TYPE_CHECKING:
+    from archcheck.compose.project import ComposeProject
     from archcheck.model import Location
 
 TOP_LEVEL_KEYS = frozenset(
@@ -203,3 +204,20 @@ def validate_service(service: PDict, name: str, path: Path) -> None:
     healthcheck = service.get("healthcheck")
     if isinstance(healthcheck, PDict):
         _check_types(healthcheck, _HEALTHCHECK_TYPES, f"services.{name}.healthcheck", path)
+
+
+def validate_runnable(project: ComposeProject) -> None:
+    """What Compose's ``config`` rejects but ``analyze`` reports as a finding (AC103, with its
+    location) so the rest of the system is still judged: a ``container_name`` on a service with
+    more than one replica (container names must be unique). ``archcheck config`` calls it."""
+    for name, service in project.services.items():
+        container = service.get("container_name")
+        deploy = service.get("deploy") if isinstance(service.get("deploy"), dict) else {}
+        replicas = (deploy or {}).get("replicas", service.get("scale"))
+        if container and isinstance(replicas, int) and replicas > 1:
+            raise ComposeError(
+                f"services.{name}: can't set container_name {container!r} with {replicas}"
+                " replicas, as container names must be unique (Compose refuses it): remove"
+                " container_name or run one replica",
+                project.locate("services", name, "container_name"),
+            )

@@ -11,9 +11,9 @@ from typing import Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from archcheck.engine.facts import KindContext, how_to_get
+from archcheck.engine.facts import Facts, KindContext, how_to_get
 from archcheck.metrics import METRICS
-from archcheck.model import Environment, Evidence, Location, Measurement, Priority
+from archcheck.model import Environment, Evidence, Location, Measurement, Priority, Workload
 
 P = TypeVar("P", bound="Params")
 
@@ -163,34 +163,140 @@ class RetryParams(Params):
     )
 
 
+@dataclass(frozen=True)
+class Need:
+    """Whether one workload needs retries or a dead-letter queue, and the fact that says so."""
+
+    needed: bool
+    reason: str
+    """The deciding fact as the report says it: ``retry rate 0.04``, ``retry_needed: false``."""
+    unit: str
+    source: str
+    location: Location | None
+    measured: bool
+
+
+def _measured(ctx: KindContext, metric: str, workload: str) -> Measurement | None:
+    """The workload's measurement, else the service's (it covers every subscription)."""
+    found = ctx.facts.get(ctx.service.name, metric, workload)
+    return found if found is not None else ctx.facts.get(ctx.service.name, metric)
+
+
+def _declared_need(ctx: KindContext, w: Workload, fact: str, what: str) -> Need | None:
+    d = ctx.facts.declaration(ctx.service.name, w.name, fact)
+    if d is None:
+        if fact == "dead_letter_needed" and w.dead_letter_topic:
+            # A dead-letter topic found in code or Dapr resources: the subscription has one.
+            return Need(True, f"dead-letter topic {w.dead_letter_topic}", "declaration",
+                        w.origin, w.location, measured=False)  # fmt: skip
+        return None
+    where = f"{d.location.file}:{d.location.line}" if d.location else d.source
+    reason = (
+        f"dead-letter topic {w.dead_letter_topic} declared"
+        if d.source.startswith("x-archcheck dead_letter_topic")
+        else f"{what} {'needed' if d.value else 'not needed'}, declared"
+    )
+    return Need(d.value, reason, "declaration", where, d.location, measured=False)
+
+
+def retry_need(p: RetryParams, ctx: KindContext, w: Workload) -> Need | None:
+    """Retries: a measured retry rate above the limit, else the declared ``retry_needed``."""
+    rate = _measured(ctx, "retry_rate", w.name)
+    if rate is not None:
+        return Need(rate.value > p.max_retry_rate, f"retry rate {rate.value:g}", rate.unit,
+                    _source(rate) or rate.source, rate.location, measured=True)  # fmt: skip
+    return _declared_need(ctx, w, "retry_needed", "retry")
+
+
+def dead_letter_need(ctx: KindContext, w: Workload) -> Need | None:
+    """A dead-letter queue: measured dead letters, else ``dead_letter_needed`` or a DLQ topic."""
+    dead = _measured(ctx, "dead_letter_count", w.name)
+    if dead is not None:
+        return Need(dead.value > 0, f"{dead.value:g} dead letters", dead.unit,
+                    _source(dead) or dead.source, dead.location, measured=True)  # fmt: skip
+    return _declared_need(ctx, w, "dead_letter_needed", "dead-letter queue")
+
+
 def retry_dead_letter(p: RetryParams, ctx: KindContext, criterion: str) -> Evidence:
-    """Retry/DLQ needed (retry rate, dead letters, a declared DLQ topic) -> separate."""
-    threshold = f"retry rate > {p.max_retry_rate:g} or any dead letter"
-    rate = aggregate(ctx, "retry_rate", "max")
-    dead = aggregate(ctx, "dead_letter_count", "sum")
-    dlq_topics = [w.name for w in ctx.workloads if w.dead_letter_topic]
-    if rate.value is None and dead.value is None and not dlq_topics:
-        return missing_evidence(criterion, ctx, "retry_rate", rate, threshold, p.required)
-    needed = (
-        (rate.value is not None and rate.value > p.max_retry_rate)
-        or (dead.value is not None and dead.value > 0)
-        or bool(dlq_topics)
+    """Retry/DLQ needed (measured retry rate or dead letters, else declared) -> separate.
+
+    Per subscription: a measurement beats a declaration of the same question. The value
+    starts with what decided: the subscriptions that need it and why, then the others.
+    """
+    threshold = f"retry rate > {p.max_retry_rate:g} or any dead letter, or declared needed"
+    needs: list[tuple[Workload, list[Need]]] = []
+    for w in ctx.workloads:
+        found = [n for n in (retry_need(p, ctx, w), dead_letter_need(ctx, w)) if n is not None]
+        # NOTE: what needs it first: a "needed" fact decides, whichever half it answers.
+        needs.append((w, sorted(found, key=lambda n: not n.needed)))
+    needed = [(w, n) for w, n in needs if n and n[0].needed]
+    unknown = [w.name for w, n in needs if not n]
+    missing = missing_evidence(
+        criterion, ctx, "retry_rate", Aggregate(None, None, tuple(unknown) or (ctx.service.name,)),
+        threshold, p.required,
     )
-    value = f"retry rate {_fmt(rate.value)}, {_fmt(dead.value)} dead letters"
-    if dlq_topics:
-        value += f", dead-letter topic for {', '.join(dlq_topics)}"
-    deciding = rate.measurement or dead.measurement
-    if not needed:
-        return Evidence(
-            criterion=criterion, value=value, threshold=threshold, outcome="inline",
-            source=_source(deciding), location=_location(deciding),
-        )
-    several = len(ctx.workloads) >= p.several_event_types
+    how = f"{missing.how_to_get}; or declare {_DECLARE}"
+    if not needed and len(unknown) == len(needs):
+        return missing.model_copy(update={"how_to_get": how})
+
+    def phrase(w: Workload, found: list[Need]) -> str:
+        return f"{w.name} ({', '.join(n.reason for n in found)})"
+
+    parts: list[str] = []
+    if needed:
+        parts.append("needed for " + ", ".join(phrase(w, n) for w, n in needed))
+    rest = [(w, n) for w, n in needs if n and not n[0].needed]
+    if rest:
+        parts.append("not needed for " + ", ".join(phrase(w, n) for w, n in rest))
+    if unknown:
+        parts.append(f"not measured or declared for {', '.join(unknown)}")
+    deciding = needed[0][1][0] if needed else rest[0][1][0]
+    outcome: Literal["inline", "separate", "insufficient-data", "neutral"] = "inline"
+    priority: Priority | None = None
+    if needed:
+        outcome = "separate"
+        # NOTE: the review's "several event types": the service's, as one crash loses the
+        # in-flight retries of all of them.
+        priority = "high" if len(ctx.workloads) >= p.several_event_types else "medium"
+    elif unknown and p.required:
+        outcome = "insufficient-data"
     return Evidence(
-        criterion=criterion, value=value, threshold=threshold, outcome="separate",
-        priority="high" if several else "medium",
-        source=_source(deciding), location=_location(deciding),
-    )
+        criterion=criterion, value="; ".join(parts), threshold=threshold, unit=deciding.unit,
+        outcome=outcome, priority=priority, source=deciding.source, location=deciding.location,
+        how_to_get=how if outcome == "insufficient-data" else None,
+    )  # fmt: skip
+
+
+_DECLARE = (
+    "retry_needed: true|false and dead_letter_needed: true|false on the topic under"
+    " x-archcheck.events or the snapshot's workload (docs/x-archcheck.md)"
+)
+
+
+def declared_disagreements(p: RetryParams, facts: Facts) -> list[str]:
+    """Where a measurement answers a question a declaration answers differently (it wins)."""
+    out: list[str] = []
+    for (service_name, kind), workloads in facts.workloads.items():
+        service = facts.services.get(service_name)
+        if kind != "events" or service is None:
+            continue
+        ctx = KindContext(service, kind, tuple(workloads), facts)
+        for w in workloads:
+            for fact, measured in (
+                ("retry_needed", retry_need(p, ctx, w)),
+                ("dead_letter_needed", dead_letter_need(ctx, w)),
+            ):
+                d = facts.declaration(service_name, w.name, fact)
+                if d is None or measured is None or not measured.measured:
+                    continue
+                if measured.needed != d.value:
+                    at = f" at {d.location.file}:{d.location.line}" if d.location else ""
+                    out.append(
+                        f"{service_name}/{w.name}: {measured.reason} ({measured.source}) says"
+                        f" {fact} is {str(measured.needed).lower()}, but {d.source}{at} declares"
+                        f" {str(d.value).lower()}; the measurement wins"
+                    )
+    return out
 
 
 def _fmt(value: float | None) -> str:
@@ -328,17 +434,41 @@ class EnvironmentParams(Params):
 
 
 def environment(p: EnvironmentParams, ctx: KindContext, criterion: str) -> Evidence:
-    """Production separates; development and staging downgrade (the review keeps them inline)."""
+    """Production separates; development and staging downgrade (the review keeps them inline).
+
+    Undeclared, production is assumed: the report states that default once (``Report.defaults``)
+    and the engine leaves this evidence out of the verdicts.
+    """
     env = ctx.facts.environment(ctx.service)
     if env is None:
         return Evidence(
             criterion=criterion, value=None, threshold="production", outcome="neutral",
-            source="x-archcheck", how_to_get="declare environment: production|staging|"
-            "development under the top-level x-archcheck (assumed production)",
+            source="x-archcheck", how_to_get=ENVIRONMENT_DEFAULT,
         )
     steps = p.downgrade_steps.get(env, 0)
+    source, location = _environment_source(ctx)
     return Evidence(
         criterion=criterion, value=env, threshold="production", outcome="neutral",
-        source="x-archcheck", location=ctx.service.location,
+        unit="declaration", source=source, location=location,
         how_to_get=None if steps == 0 else f"priority lowered by {steps} step(s)",
     )
+
+
+ENVIRONMENT_DEFAULT = (
+    "environment: production (not declared; declare environment: production|staging|development"
+    " under the top-level x-archcheck, docs/x-archcheck.md)"
+)
+
+
+def _environment_source(ctx: KindContext) -> tuple[str, Location | None]:
+    """Where the service's environment is declared: its own x-archcheck, the snapshot, or the
+    top-level x-archcheck (or ``--environment``)."""
+    own = ctx.service.environment_location
+    if own is not None:
+        return f"{own.file}:{own.line}", own
+    if ctx.service.environment is not None:
+        return "the metrics snapshot", None
+    top = ctx.facts.system.environment_location
+    if top is not None:
+        return f"{top.file}:{top.line}", top
+    return "--environment", None

@@ -8,6 +8,11 @@ from __future__ import annotations
 from archcheck import __version__
 from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.chart import charts
+from archcheck.engine.criteria import (
+    ENVIRONMENT_DEFAULT,
+    RetryParams,
+    declared_disagreements,
+)
 from archcheck.engine.facts import Facts, KindContext
 from archcheck.engine.hygiene import Value
 from archcheck.engine.migration import migration_path
@@ -19,6 +24,7 @@ from archcheck.model import (
     Capacity,
     Evidence,
     Finding,
+    Ownership,
     Priority,
     Report,
     RuleDoc,
@@ -40,17 +46,22 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
     criteria = ruleset.enabled("criterion")
     env_rule = next((r for r in criteria if r.check == "environment"), None)
     verdicts: list[Verdict] = []
+    defaults: set[str] = set()
     for (service_name, kind), workloads in facts.workloads.items():
         service = facts.services.get(service_name)
         if service is None or kind not in ("events", "cron"):
             continue
         ctx = KindContext(service, kind, tuple(workloads), facts)
-        evidence = [
-            CHECKS[r.check].fn(r.params, ctx, r.criterion or r.name)
-            for r in criteria
-            if kind in r.applies_to
-        ]
-        verdicts.append(_verdict(ctx, evidence, env_rule))
+        evidence: list[Evidence] = []
+        for r in criteria:
+            if kind not in r.applies_to:
+                continue
+            found = CHECKS[r.check].fn(r.params, ctx, r.criterion or r.name)
+            if r.check == "environment" and found.value is None:
+                defaults.add(ENVIRONMENT_DEFAULT)  # NOTE: said once, in the report's header
+                continue
+            evidence.append(found.model_copy(update={"rule_id": r.id}))
+        verdicts.append(_verdict(ctx, _decision_order(evidence), env_rule))
     findings = [
         Finding(
             rule_id=rule.id,
@@ -75,6 +86,9 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
     )
     verdicts.sort(key=lambda v: (v.service, _KIND_ORDER.get(v.kind, 9)))
     notes = list(system.notes)
+    retry = next((r for r in criteria if r.check == "retry_dead_letter"), None)
+    if retry is not None and isinstance(retry.params, RetryParams):
+        notes += declared_disagreements(retry.params, facts)
     notes += [
         f"{ruleset.config_path}: {rule.id} ({rule.name}) overrides {', '.join(rule.overridden)}"
         for rule in ruleset.rules
@@ -88,12 +102,66 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
         findings=tuple(findings),
         workloads=system.workloads,
         notes=tuple(notes),
+        defaults=tuple(sorted(defaults)),
+        ownership=_ownership(system.services),
         rules=tuple(map(_doc, ruleset.rules)),
         capacity=_capacity(facts, ruleset),
         charts=charts(facts, ruleset, verdicts),
         services=system.services,
-        migration=migration_path(verdicts),
+        migration=migration_path(verdicts, system.services),
     )
+
+
+_OUTCOME_ORDER = {"separate": 0, "insufficient-data": 1, "inline": 2, "neutral": 3}
+
+
+def _decision_order(evidence: list[Evidence]) -> list[Evidence]:
+    """What decided first: separate (high before medium before low), then what is missing,
+    then what is within the inline limits, then context (rule order within each)."""
+    return sorted(
+        evidence,
+        key=lambda e: (_OUTCOME_ORDER[e.outcome], -PRIORITY_RANK.get(e.priority or "", 0)),
+    )
+
+
+_OWNED_ROLES = ("event-worker", "cron-worker", "worker", "migration", "sidecar")
+
+
+def _ownership(services: tuple[Service, ...]) -> tuple[Ownership, ...]:
+    """How each worker, migration and sidecar was matched to its application service."""
+    out: list[Ownership] = []
+    for s in services:
+        if s.role not in _OWNED_ROLES and s.owner is None:
+            continue
+        location = s.key_locations.get("x-archcheck.owner", s.location)
+        out.append(
+            Ownership(service=s.name, role=s.role, owner=s.owner, match=s.owner_match,
+                      detail=_match_detail(s), location=location)
+        )  # fmt: skip
+    return tuple(out)
+
+
+def _match_detail(s: Service) -> str:
+    if s.owner is None:
+        return "no owner found: add x-archcheck: {owner: SERVICE}"
+    match s.owner_match:
+        case "x-archcheck":
+            return "declared with x-archcheck: owner"
+        case "image":
+            return f"the same image ({s.image})"
+        case "build":
+            dockerfile = f", {s.dockerfile}" if s.dockerfile else ""
+            return f"the same build ({s.build_context}{dockerfile})"
+        case "app-id":
+            return "its --app-id"
+        case "network_mode":
+            return f"network_mode: service:{s.owner}"
+        case "annotation":
+            return "its archcheck.dev/owner annotation"
+        case "part-of":
+            return "its app.kubernetes.io/part-of label"
+        case _:
+            return f"its name ({s.name} -> {s.owner})"
 
 
 def _capacity(facts: Facts, ruleset: Ruleset) -> tuple[Capacity, ...]:

@@ -6,7 +6,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from archcheck.metrics import METRICS
-from archcheck.model import Environment, Measurement, Service, System, Workload, WorkloadKind
+from archcheck.model import (
+    Declaration,
+    Environment,
+    Measurement,
+    Service,
+    System,
+    Workload,
+    WorkloadKind,
+)
 
 
 class Facts:
@@ -17,6 +25,9 @@ class Facts:
         self.services: dict[str, Service] = {s.name: s for s in system.services}
         self._measurements: dict[tuple[str, str | None, str], Measurement] = {
             (m.service, m.workload, m.metric): m for m in system.measurements
+        }
+        self.declared: dict[tuple[str, str, str], Declaration] = {
+            (d.service, d.workload, d.fact): d for d in system.declarations
         }
         self.workloads: dict[tuple[str, WorkloadKind], list[Workload]] = defaultdict(list)
         for w in system.workloads:
@@ -32,6 +43,10 @@ class Facts:
     def get(self, service: str, metric: str, workload: str | None = None) -> Measurement | None:
         """The measurement, or None when no source provided it."""
         return self._measurements.get((service, workload, metric))
+
+    def declaration(self, service: str, workload: str, fact: str) -> Declaration | None:
+        """What the team declared about ``workload`` (``retry_needed``...), or None."""
+        return self.declared.get((service, workload, fact))
 
     def environment(self, service: Service) -> Environment | None:
         """The service's declared environment, else the project's."""

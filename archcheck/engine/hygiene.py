@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.criteria import Params
 from archcheck.engine.facts import Facts
-from archcheck.model import Location, Service, WorkloadKind
+from archcheck.model import Location, Service, Workload, WorkloadKind
 
 Value = float | int | str | None
 
@@ -84,21 +84,65 @@ def cron_worker_replicated(p: NoParams, facts: Facts) -> Iterator[Hit]:
             yield Hit(s.name, _at(s, "deploy.replicas", "scale"), {"replicas": s.replicas})
 
 
-def api_runs_separated_workloads(p: NoParams, facts: Facts) -> Iterator[Hit]:
-    """The API still runs events or jobs that a separate worker runs: double processing."""
+def _double_runs(facts: Facts) -> Iterator[tuple[Service, Service, WorkloadKind, list[Workload]]]:
+    """(API, worker, kind, the API's inline workloads of that kind) where a worker runs a kind
+    the API may still run: its mode is ``all``, that kind, or unset."""
     for api in facts.services.values():
         if api.role != "api":
             continue
         mode = (api.worker_mode or "all").lower()
         for worker in facts.by_owner.get(api.name, []):
-            kinds = _KINDS_OF_ROLE.get(worker.role, ())
-            for kind in kinds:
+            for kind in _KINDS_OF_ROLE.get(worker.role, ()):
                 inline = [w for w in facts.workloads.get((api.name, kind), []) if not w.runs_in]
                 if mode in ("all", kind) and inline:
-                    yield Hit(
-                        api.name, _at(api, "environment.WORKER_MODE", "environment", "command"),
-                        {"worker": worker.name, "kind": kind, "mode": api.worker_mode or "unset"},
-                    )
+                    yield api, worker, kind, inline
+
+
+def _runs_them_because(api: Service, inline: list[Workload]) -> str | None:
+    """Why it is certain that the API runs ``inline``; None when nothing shows it."""
+    if api.worker_mode is not None:
+        return f"WORKER_MODE={api.worker_mode}"
+    in_code = next((w for w in inline if w.origin == "go" and w.location is not None), None)
+    if in_code is not None and api.worker_mode_read_at is None:
+        return (
+            f"WORKER_MODE is unset and its image runs them regardless: its Go code starts"
+            f" {in_code.name} at {in_code.location} and never reads WORKER_MODE"
+        )
+    return None
+
+
+def api_runs_separated_workloads(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """The API runs events or jobs that a separate worker runs: double processing. Only where
+    its mode says so or its Go code shows it; otherwise AC111 says it cannot tell."""
+    for api, worker, kind, inline in _double_runs(facts):
+        because = _runs_them_because(api, inline)
+        if because is not None:
+            yield Hit(
+                api.name, _at(api, "environment.WORKER_MODE", "command", "environment"),
+                {"worker": worker.name, "kind": kind, "mode": api.worker_mode or "unset",
+                 "because": because},
+            )  # fmt: skip
+
+
+def api_may_run_separated_workloads(p: NoParams, facts: Facts) -> Iterator[Hit]:
+    """WORKER_MODE is unset on an API whose worker runs some of its workloads, and nothing shows
+    what its image runs without it: it may process them twice."""
+    for api, worker, kind, inline in _double_runs(facts):
+        if _runs_them_because(api, inline) is not None:
+            continue
+        if api.worker_mode_read_at is not None:
+            why = (
+                f"its Go code reads WORKER_MODE at {api.worker_mode_read_at}; what it runs"
+                " without it is not known"
+            )
+        elif api.code is not None:
+            why = f"its Go code shows no {kind} workload it starts itself"
+        else:
+            why = "archcheck read none of its code (image-only, or --no-discover)"
+        yield Hit(
+            api.name, _at(api, "command", "environment"),
+            {"worker": worker.name, "kind": kind, "why": why},
+        )
 
 
 def worker_without_resource_limits(p: NoParams, facts: Facts) -> Iterator[Hit]:

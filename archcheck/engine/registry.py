@@ -63,7 +63,11 @@ CHECKS: dict[str, Check] = {
         hygiene.NoParams, hygiene.cron_worker_replicated, "replicas"
     ),
     "api_runs_separated_workloads": _hygiene(
-        hygiene.NoParams, hygiene.api_runs_separated_workloads, "worker", "kind", "mode"
+        hygiene.NoParams, hygiene.api_runs_separated_workloads, "worker", "kind", "mode",
+        "because",
+    ),
+    "api_may_run_separated_workloads": _hygiene(
+        hygiene.NoParams, hygiene.api_may_run_separated_workloads, "worker", "kind", "why"
     ),
     "worker_without_resource_limits": _hygiene(
         hygiene.NoParams, hygiene.worker_without_resource_limits, "role"

@@ -91,3 +91,31 @@ def service_summaries(report: Report) -> list[ServiceSummary]:
         out.append(ServiceSummary(service, decision, priority, kinds))
     out.sort(key=lambda s: (-PRIORITY_RANK[s.priority], s.service))
     return out
+
+
+def findings_by_application(report: Report) -> dict[str, int]:
+    """Findings per application service, a worker's, migration's or sidecar's counted under
+    the service it works for (``Report.ownership``)."""
+    owner = {o.service: o.owner for o in report.ownership if o.owner is not None}
+    counts: dict[str, int] = {}
+    for f in report.findings:
+        if f.service:
+            service = owner.get(f.service, f.service)
+            counts[service] = counts.get(service, 0) + 1
+    return counts
+
+
+_ROLE_WORDS = {
+    "event-worker": "event worker", "cron-worker": "cron worker", "worker": "worker",
+    "migration": "migration", "sidecar": "sidecar",
+}  # fmt: skip
+
+
+def workers_of(report: Report, service: str) -> list[str]:
+    """``Works for it: pricing-cron-worker (cron worker; the same build (./pricing))``: one
+    line per worker, migration or sidecar matched to ``service``, and how it was matched."""
+    return [
+        f"{_ROLE_WORDS.get(o.role, o.role).capitalize()} {o.service}: matched by {o.detail}"
+        for o in report.ownership
+        if o.owner == service
+    ]

@@ -16,7 +16,7 @@ import textwrap
 
 from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Location, Report, Verdict
-from archcheck.reporters import service_summaries
+from archcheck.reporters import findings_by_application, service_summaries, workers_of
 from archcheck.reporters._items import (
     display_path,
     display_text,
@@ -86,6 +86,8 @@ def render(
     files = ", ".join(display_path(f) for f in report.compose_files)
     page.line(("archcheck ", "bold"), f"{report.tool_version}: ", (report.project, "bold"),
               f" ({files})")
+    for default in report.defaults:
+        page.para(f"Assumed: {default}", indent=0, hanging=2)
     summaries = service_summaries(report)
     page.blank()
     if not summaries and report.workloads:
@@ -115,9 +117,11 @@ def render(
                 (verdict.priority, STYLE[verdict.priority]),
                 f"  ({_where(verdict.location)})" if verdict.location else "", marks(verdict),
             )
-            page.para(verdict.summary, indent=4)
+            page.para(display_text(verdict.summary), indent=4)
             if verbose:
                 _evidence(page, verdict.evidence)
+        for owned in workers_of(report, summary.service):
+            page.para(f"  {display_text(owned)}", indent=0, hanging=4)
     if summaries:
         page.blank()
         _summary_table(page, report)
@@ -130,7 +134,7 @@ def render(
                 (f"{f.rule_id} {f.rule_name}", "bold"),
                 f"  {_where(f.location) if f.location else f.service or '-'}",
             )
-            page.para(f.message + marks(f), indent=9)
+            page.para(display_text(f.message) + marks(f), indent=9)
             if f.excerpt is not None and f.location is not None:
                 _excerpt(page, f.location, f.excerpt)
         pages = {f.rule_id: doc_url(f.rule_id, f.rule_name) for f in report.findings}
@@ -140,6 +144,14 @@ def render(
             for rule_id, url in sorted(pages.items()):
                 if url:
                     page.line(f"  {rule_id}  ", (url, "dim"))
+    if report.migration:
+        page.blank()
+        page.line(("Migration path", "bold"))
+        for number, phase in enumerate(report.migration, start=1):
+            page.line(f"  Phase {number}: ", (phase.service, "bold"),
+                      " (", (f"{phase.priority} priority", STYLE[phase.priority]), ")")
+            for step, text in enumerate(phase.steps, start=1):
+                page.para(f"{step}. {text.replace('`', '')}", indent=4, hanging=3)
     if report.notes:
         page.blank()
         page.line(("Notes", "bold"))
@@ -172,10 +184,7 @@ def _where(location: Location | None) -> str:
 
 
 def _summary_table(page: _Page, report: Report) -> None:
-    counts: dict[str, int] = {}
-    for f in report.findings:
-        if f.service:
-            counts[f.service] = counts.get(f.service, 0) + 1
+    counts = findings_by_application(report)
     rows: list[list[str]] = []
     for s in service_summaries(report):
         kinds = [
@@ -207,7 +216,7 @@ def _evidence(page: _Page, evidence: tuple[Evidence, ...]) -> None:
         if e.location:
             where = f"  [{_where(e.location)}]"
         elif e.source and e.value is not None:
-            where = f"  [{e.source}]"
+            where = f"  [{display_text(e.source)}]"
         text = f"- {e.criterion}: {format_quantity(e.value, e.unit)}{threshold} -> {outcome}{where}"
         if e.how_to_get:
             label = "how to get it" if e.value is None else "note"

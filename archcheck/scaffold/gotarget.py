@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from archcheck.errors import ScaffoldError
 from archcheck.files.read import read_text
 from archcheck.model import Location
+from archcheck.sources.gomodule import KRATOS
+from archcheck.sources.gomodule import module_root as find_module_root
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
 
 _MODULE = re.compile(r"^module\s+(\S+)", re.MULTILINE)
 _GO_LINE = re.compile(r"^go\s+(\d+)\.(\d+)(?:\.(\d+))?\s*$", re.MULTILINE)
-_KRATOS = re.compile(r"github\.com/go-kratos/kratos(/v(\d+))?\s+v(\d+)\.")
 _INLINE_CALLS = {
     ("cron", "New"): "an inline cron scheduler",
     ("time", "NewTicker"): "an inline ticker",
@@ -151,7 +152,7 @@ def read_target(root: Path) -> GoTarget:
         raise ScaffoldError(
             f"{root} is not a directory: pass the service's Go source with --source DIR"
         )
-    module_root = find_module_root(root)
+    module_root = find_module_root(root)  # one rule with the analysis' code kind
     if module_root is None:
         raise ScaffoldError(
             f"no go.mod in {root} or the folders above it: point --source at the service's Go"
@@ -169,7 +170,7 @@ def read_target(root: Path) -> GoTarget:
     go_version = (1, 22, 0)
     if go is not None:
         go_version = (int(go[1]), int(go[2]), int(go[3] or 0))
-    kratos = _KRATOS.search(text)
+    kratos = KRATOS.search(text)
     if kratos is None:
         raise ScaffoldError(
             "the service does not require github.com/go-kratos/kratos/v2: the generated worker"
@@ -225,14 +226,6 @@ def read_target(root: Path) -> GoTarget:
         inline_work=tuple(_inline_work(root)),
         requires=requires,
     )
-
-
-def find_module_root(folder: Path) -> Path | None:
-    """The nearest folder at or above ``folder`` holding go.mod (a monorepo's root module)."""
-    for candidate in [folder, *folder.resolve().parents]:
-        if (candidate / "go.mod").is_file():
-            return candidate
-    return None
 
 
 def _parse(path: Path) -> GoSource:

@@ -288,7 +288,7 @@ def _source(options_source: Path | None, folder: Path, app: str) -> Path:
 
 def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo) -> int:
     """The whole ``--target kubernetes`` command; returns the exit code."""
-    from archcheck.engine.migration import app_name
+    from archcheck.engine.migration import api_worker_mode, app_name
     from archcheck.pipeline import AnalyzeOptions, run_analysis
     from archcheck.scaffold.render import render
     from archcheck.scaffold.run import _kinds, workload_specs
@@ -330,7 +330,7 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
         component=_component(k8s.manifests, pubsub),
         needed=capacity.needed if capacity is not None else 0.0,
         migration=find_migration(system, service.name, source, short),
-        api_mode=kept.pop() if len(kept) == 1 else "api", notes=err,
+        api_mode=api_worker_mode(kept), notes=err,
     )
     items = plan_go(request, target, rendered, force=options.force, reset=options.reset)
     items += plan_root(folder, manifests, force=options.force)

@@ -16,7 +16,7 @@ from typing import Any
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
 from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.facts import Facts
-from archcheck.engine.migration import app_name
+from archcheck.engine.migration import api_worker_mode, app_name
 from archcheck.errors import ExitCode, ScaffoldError
 from archcheck.files.read import read_text
 from archcheck.model import Report, System, Verdict, Workload
@@ -312,7 +312,7 @@ def build_request(
     events, jobs, inline = workload_specs(report, service, kinds, target, options, notes)
     compose = _compose_target(project, system, svc, service, source, notes)
     # The API keeps what stays inline (catalog keeps its events): AC105 checks exactly this.
-    compose = replace(compose, api_mode=inline.pop() if len(inline) == 1 else "api")
+    compose = replace(compose, api_mode=api_worker_mode(inline))
     request = ScaffoldRequest(
         app=app, source_dir=source, events=events, cron_jobs=jobs, compose=compose
     )

@@ -13,13 +13,21 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from archcheck.compose import ComposeProject
 from archcheck.errors import ArchcheckError, ComposeError
 from archcheck.files.read import read_text
 from archcheck.files.yamlpos import KeyPath, validation_error
-from archcheck.model import Environment, Location, Service, ServiceRole, Workload
+from archcheck.model import (
+    Declaration,
+    Environment,
+    Location,
+    OwnerMatch,
+    Service,
+    ServiceRole,
+    Workload,
+)
 from archcheck.schedule import valid_schedule
 
 EXTENSION = "x-archcheck"
@@ -33,7 +41,24 @@ class EventDecl(BaseModel):
     name: str | None = Field(default=None, description="Defaults to the topic.")
     pubsub: str | None = None
     handler: str | None = None
-    dead_letter_topic: str | None = None
+    dead_letter_topic: str | None = Field(
+        default=None, description="The subscription's dead-letter topic: a dead-letter queue is needed."
+    )
+    retry_needed: bool | None = Field(
+        default=None, description="Whether failed deliveries need retries (when not measured)."
+    )
+    dead_letter_needed: bool | None = Field(
+        default=None, description="Whether a dead-letter queue is needed (when not measured)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EventDecl:
+        if self.dead_letter_topic and self.dead_letter_needed is False:
+            raise ValueError(
+                "dead_letter_topic says a dead-letter queue exists but dead_letter_needed is"
+                " false: remove one of them"
+            )
+        return self
 
 
 class CronDecl(BaseModel):
@@ -90,6 +115,9 @@ class ComposeFacts:
     metrics: tuple[str, ...]
     """Snapshot paths named in the top-level ``x-archcheck`` (relative to the compose file)."""
     notes: tuple[str, ...] = ()
+    declarations: tuple[Declaration, ...] = ()
+    """``retry_needed``, ``dead_letter_needed`` and ``dead_letter_topic`` of declared events."""
+    environment_location: Location | None = None
 
 
 _WORKER_SUFFIXES = (
@@ -132,20 +160,25 @@ def describe(project: ComposeProject) -> ComposeFacts:
         services[name] = _service(
             project, name, svc, extensions[name], name in completed_deps, name in with_sidecar
         )
-    services = {name: _with_owner(s, services, extensions[name]) for name, s in services.items()}
+    services, notes = _with_owners(services)
     workloads: list[Workload] = []
+    declarations: list[Declaration] = []
     for name, ext in extensions.items():
         if ext is None:
             continue
-        owner = services[name].owner if services[name].role in _WORKER_ROLES else None
-        target = owner or name
+        service = services[name]
+        if service.role in _WORKER_ROLES and service.owner is None:
+            continue  # not judged: the note from _with_owners says so
+        target = service.owner if service.role in _WORKER_ROLES else name
+        target = target or name
         base: KeyPath = ("services", name, EXTENSION)
         for i, event in enumerate(ext.events):
+            workload = event.name or event.topic
             workloads.append(
                 Workload(
                     service=target,
                     kind="events",
-                    name=event.name or event.topic,
+                    name=workload,
                     topic=event.topic,
                     pubsub=event.pubsub,
                     handler=event.handler,
@@ -154,6 +187,7 @@ def describe(project: ComposeProject) -> ComposeFacts:
                     location=project.locate(*base, "events", i),
                 )
             )
+            declarations += _declared(project, (*base, "events", i), target, workload, event)
         for i, job in enumerate(ext.cron):
             workloads.append(
                 Workload(
@@ -172,7 +206,42 @@ def describe(project: ComposeProject) -> ComposeFacts:
         workloads=tuple(_unique(workloads)),
         environment=project_ext.environment,
         metrics=(metrics,) if isinstance(metrics, str) else tuple(metrics or ()),
+        notes=tuple(notes),
+        declarations=tuple(declarations),
+        environment_location=(
+            project.locate(EXTENSION, "environment") or _scan_top_level(project, ("environment",))
+        )
+        if project_ext.environment is not None
+        else None,
     )
+
+
+def _declared(
+    project: ComposeProject, at: KeyPath, service: str, workload: str, event: EventDecl
+) -> list[Declaration]:
+    """What the team states about one subscription; a dead-letter topic says a DLQ is needed."""
+    facts: list[tuple[str, bool | None]] = [
+        ("retry_needed", event.retry_needed),
+        ("dead_letter_needed", event.dead_letter_needed),
+    ]
+    out: list[Declaration] = []
+    for key, value in facts:
+        if value is not None:
+            out.append(
+                Declaration.model_validate(
+                    {"service": service, "workload": workload, "fact": key, "value": value,
+                     "source": EXTENSION, "location": project.locate(*at, key)}
+                )
+            )  # fmt: skip
+    if event.dead_letter_topic and event.dead_letter_needed is None:
+        out.append(
+            Declaration(
+                service=service, workload=workload, fact="dead_letter_needed", value=True,
+                source=f"{EXTENSION} dead_letter_topic {event.dead_letter_topic}",
+                location=project.locate(*at, "dead_letter_topic"),
+            )
+        )  # fmt: skip
+    return out
 
 
 _WORKER_ROLES = frozenset({"event-worker", "cron-worker", "worker"})
@@ -393,6 +462,8 @@ def _service(
             remember(dotted, *dotted.split("."))
     if ext is not None and ext.owner is not None:
         remember(f"{EXTENSION}.owner", EXTENSION, "owner")
+    if ext is not None and ext.environment is not None:
+        remember(f"{EXTENSION}.environment", EXTENSION, "environment")
     for key in ("WORKER_MODE", "WORKER_CONCURRENCY"):
         if key in env:
             remember(f"environment.{key}", "environment", key)
@@ -443,6 +514,7 @@ def _service(
         network_mode=svc.get("network_mode"),
         owner=ext.owner if ext else None,
         environment=ext.environment if ext else None,
+        environment_location=key_locations.get(f"{EXTENSION}.environment"),
         location=project.locate(*base),
         key_locations=key_locations,
     )
@@ -616,39 +688,103 @@ def _base_name(name: str) -> str:
     return name
 
 
-def _with_owner(
-    service: Service, services: dict[str, Service], ext: ServiceExtension | None
-) -> Service:
-    if service.owner is not None:
-        if service.owner not in services:
-            raise ComposeError(
-                f"services.{service.name}.{EXTENSION}.owner names {service.owner!r}, which is "
-                "not a service of this project; name an existing service",
-                service.key_locations.get(f"{EXTENSION}.owner", service.location),
-            )
-        return service
-    if service.role not in _WORKER_ROLES | {"migration", "sidecar"}:
-        return service
-    owner: str | None = None
+_KIND_WORDS = {"event-worker": "event worker", "cron-worker": "cron worker", "worker": "worker"}
+_APPLICATION = ("api", "infrastructure")
+"""Roles an owner can have: an image-only application is ``infrastructure`` until a worker
+names it (then it is the ``api`` the worker was split from)."""
+
+
+def _with_owners(services: dict[str, Service]) -> tuple[dict[str, Service], list[str]]:
+    """Every worker, migration and sidecar with the application service it works for.
+
+    The rule (docs/x-archcheck.md, "Owners"): ``x-archcheck: owner:``; for a sidecar its
+    ``--app-id`` or ``network_mode: service:X``; else the one application service with the
+    same image, or the same build context and Dockerfile; else the name. A worker that no rule
+    matches is a note, and its workloads are not judged.
+    """
+    out = dict(services)
+    notes: list[str] = []
+    for name, service in services.items():
+        if service.owner is not None:
+            if service.owner not in services:
+                raise ComposeError(
+                    f"services.{name}.{EXTENSION}.owner names {service.owner!r}, which is not a"
+                    " service of this project; name an existing service",
+                    service.key_locations.get(f"{EXTENSION}.owner", service.location),
+                )
+            out[name] = service.model_copy(update={"owner_match": "x-archcheck"})
+            continue
+        if service.role not in _WORKER_ROLES | {"migration", "sidecar"}:
+            continue
+        found = _owner_of(service, services)
+        if found is None:
+            if service.role in _WORKER_ROLES:
+                notes.append(_unmatched(service))
+            continue
+        owner, match = found
+        out[name] = service.model_copy(update={"owner": owner, "owner_match": match})
+    for worker in list(out.values()):
+        if worker.role in _WORKER_ROLES and worker.owner is not None:
+            app = out[worker.owner]
+            if app.role == "infrastructure":
+                out[app.name] = app.model_copy(update={"role": "api"})
+    return out, notes
+
+
+def _owner_of(service: Service, services: dict[str, Service]) -> tuple[str, OwnerMatch] | None:
     if service.role == "sidecar":
         app_id = _flag(service.command, "app-id")
         network = service.network_mode or ""
         if app_id in services:
-            owner = app_id
-        elif network.startswith("service:") and network[8:] in services:
-            owner = network[8:]
-        elif app_id:
-            owner = _by_base(app_id, services)
-    if owner is None:
-        owner = _by_base(_base_name(service.name), services, exclude=service.name)
-    if owner is None:
-        return service
-    return service.model_copy(update={"owner": owner})
+            return str(app_id), "app-id"
+        if network.startswith("service:") and network[8:] in services:
+            return network[8:], "network_mode"
+        if app_id:
+            by_app_id = _by_base(app_id, services)
+            if by_app_id is not None:
+                return by_app_id, "app-id"
+    candidates = [
+        s for s in services.values() if s.role in _APPLICATION and s.name != service.name
+    ]
+    for match, same in (("image", _same_image), ("build", _same_build)):
+        alike = [c.name for c in candidates if same(service, c)]
+        if len(alike) == 1:
+            return alike[0], match  # type: ignore[return-value]
+        if alike:
+            named = _by_base(_base_name(service.name), {n: services[n] for n in alike})
+            if named is not None:
+                return named, "name"
+    named = _by_base(_base_name(service.name), services, exclude=service.name)
+    return None if named is None else (named, "name")
+
+
+def _same_image(a: Service, b: Service) -> bool:
+    return a.image is not None and a.image == b.image
+
+
+def _same_build(a: Service, b: Service) -> bool:
+    return a.build_context is not None and (a.build_context, a.dockerfile) == (
+        b.build_context, b.dockerfile
+    )  # fmt: skip
+
+
+def _unmatched(service: Service) -> str:
+    where = f"{service.location}: " if service.location else ""
+    return (
+        f"{where}{service.name} is a {_KIND_WORDS.get(service.role, service.role)}, but archcheck"
+        " cannot tell which service it works for (no service shares its image or build, and its"
+        " name names none): its workloads are not judged; add `x-archcheck: {owner: SERVICE}` to"
+        " it (docs/x-archcheck.md, Owners)"
+    )
 
 
 def _by_base(base: str, services: dict[str, Service], exclude: str = "") -> str | None:
     for suffix in _OWNER_SUFFIXES:
         candidate = base + suffix
-        if candidate != exclude and candidate in services and services[candidate].role == "api":
+        if (
+            candidate != exclude
+            and candidate in services
+            and services[candidate].role in _APPLICATION
+        ):
             return candidate
     return None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from archcheck.compose import ComposeProject
 from archcheck.errors import UsageError
-from archcheck.model import Measurement, Service, Workload
+from archcheck.model import Location, Measurement, Service, Workload
 from archcheck.sources.compose_system import EXTENSION
 from archcheck.sources.git_history import DEFAULT_SINCE_DAYS
 from archcheck.sources.go.build import MainPackage, language_of, main_dirs, read_build
@@ -54,6 +54,8 @@ class Discovery:
     notes: tuple[str, ...] = ()
     roots: dict[str, Path] = field(default_factory=dict)
     """Service -> the folder its code was read from (also what deploy frequency counts)."""
+    worker_mode: dict[str, Location] = field(default_factory=dict)
+    """Service -> where its code reads ``WORKER_MODE`` or a ``-mode`` flag."""
 
 
 def parse_source_option(values: Sequence[str]) -> dict[str, Path]:
@@ -340,7 +342,10 @@ def discover(
     dapr_workloads = [_with_handler(w, routes.get(w.service, {})) for w in dapr.workloads]
     workloads = merge_workloads(merge_workloads(declared, go.workloads), dapr_workloads)
     notes.extend(_coverage(plan, go, workloads, services))
-    return Discovery(workloads=workloads, notes=tuple(notes), roots=plan.roots)
+    return Discovery(
+        workloads=workloads, notes=tuple(notes), roots=plan.roots,
+        worker_mode=dict(go.worker_mode),
+    )  # fmt: skip
 
 
 def _with_handler(workload: Workload, routes: Mapping[str, str]) -> Workload:

@@ -25,6 +25,7 @@ from archcheck.model import (
     Environment,
     KubernetesWorkload,
     Location,
+    OwnerMatch,
     Service,
     ServiceRole,
     Workload,
@@ -397,7 +398,7 @@ def _owners(services: dict[str, Service], pods: Mapping[str, _Pod]) -> dict[str,
                     f" manifests; name one of: {', '.join(sorted(services))}",
                     s.key_locations.get(f"{PREFIX}owner", s.location),
                 )
-            out[name] = s
+            out[name] = s.model_copy(update={"owner_match": "annotation"})
             continue
         if s.role not in _WORKER_ROLES | {"migration"}:
             out[name] = s
@@ -406,8 +407,9 @@ def _owners(services: dict[str, Service], pods: Mapping[str, _Pod]) -> dict[str,
             "app.kubernetes.io/part-of"
         )
         owner = _by_base(part_of, services, exclude=name) if part_of else None
+        match: OwnerMatch = "part-of" if owner else "name"
         owner = owner or _by_base(_base_name(name), services, exclude=name)
-        out[name] = s.model_copy(update={"owner": owner}) if owner else s
+        out[name] = s.model_copy(update={"owner": owner, "owner_match": match}) if owner else s
     return out
 
 

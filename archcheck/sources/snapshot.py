@@ -11,6 +11,7 @@ services:
     cpu_usage_ratio: 0.82
     workloads:
       warehouse.stock.updated: {events_per_minute: 1500, processing_ms_p95: 120ms}
+      order.created: {retry_needed: false}     # a declaration: what the team knows
 ```
 Values are numbers in the canonical unit of ``METRICS`` or strings with a unit (``"0.12s"``).
 """
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from archcheck.errors import SourceError
 from archcheck.files.yamlpos import KeyPath, Positions, load_yaml, locate, validation_error
 from archcheck.metrics import MAX_VALUE, METRICS, UnitError, to_canonical
-from archcheck.model import Environment, Location, Measurement
+from archcheck.model import Declaration, DeclaredFact, Environment, Location, Measurement
 
 SNAPSHOT_VERSION = 1
 
@@ -55,8 +56,18 @@ _WORKLOAD_FIELDS: dict[str, Any] = {
         Literal["events", "cron"] | None,
         Field(default=None, description="Only needed when the workload is not declared."),
     ),
+    "retry_needed": (
+        bool | None,
+        Field(default=None, description="Declared: failed deliveries need retries (true/false)."),
+    ),
+    "dead_letter_needed": (
+        bool | None,
+        Field(default=None, description="Declared: a dead-letter queue is needed (true/false)."),
+    ),
     **_metric_fields("workload", "both"),
 }
+DECLARED: tuple[DeclaredFact, ...] = ("retry_needed", "dead_letter_needed")
+"""Workload keys that state a fact instead of measuring it (a measurement of it wins)."""
 WorkloadMetrics: type[BaseModel] = create_model(
     "WorkloadMetrics",
     __config__=_STRICT,
@@ -113,8 +124,10 @@ class LoadedSnapshot:
 
     measurements: list[Measurement]
     environments: dict[str, Environment] = field(default_factory=dict)
+    environment_locations: dict[str, Location] = field(default_factory=dict)
     workload_kinds: dict[tuple[str, str], str] = field(default_factory=dict)
     """(service, workload) -> ``events``/``cron`` when the snapshot names the kind."""
+    declarations: list[Declaration] = field(default_factory=list)
 
 
 def _error(message: str, location: Location | None) -> SourceError:
@@ -158,11 +171,24 @@ def _measurements(snapshot: MetricsSnapshot, file: str, positions: Positions) ->
     for service, metrics in snapshot.services.items():
         if metrics.environment is not None:  # type: ignore[attr-defined]
             result.environments[service] = metrics.environment  # type: ignore[attr-defined]
+            where = locate(positions, ("services", service, "environment"))
+            if where is not None:
+                result.environment_locations[service] = where
         base: KeyPath = ("services", service)
         _collect(result, metrics, service, None, snapshot, file, positions, base)
         for workload, wmetrics in metrics.workloads.items():  # type: ignore[attr-defined]
             if wmetrics.kind is not None:
                 result.workload_kinds[(service, workload)] = wmetrics.kind
+            for fact in DECLARED:
+                value = getattr(wmetrics, fact)
+                if value is not None:
+                    result.declarations.append(
+                        Declaration(
+                            service=service, workload=workload, fact=fact, value=value,
+                            source=file,
+                            location=locate(positions, (*base, "workloads", workload, fact)),
+                        )
+                    )  # fmt: skip
             _collect(
                 result,
                 wmetrics,

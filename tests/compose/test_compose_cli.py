@@ -151,3 +151,39 @@ def test_yaml_output_holds_the_same_data_as_json(
             if service[key] is None:
                 del service[key]  # Compose's YAML leaves empty ones out
     assert from_yaml == from_json
+
+
+REPLICATED = """\
+services:
+  worker:
+    image: shop/worker:1.0
+    container_name: shop-worker
+    deploy:
+      replicas: 2
+"""
+
+
+def test_config_rejects_container_name_with_replicas_as_compose_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Compose refuses this project; `config` says so at container_name, while `analyze`
+    reports it as AC103 (with the same location) and judges the rest."""
+    from support import compose_reference_binary, run_cli
+
+    path = tmp_path / "compose.yaml"
+    path.write_text(REPLICATED)
+    monkeypatch.chdir(tmp_path)
+    code, out = _run(launch.main, ["config"], capsys)
+    assert (code, out) == (2, "")
+    assert f"error: {path}:4:21: services.worker: can't set container_name" in _LAST_ERR[0]
+    assert "Traceback" not in _LAST_ERR[0]
+    reference = compose_reference_binary()
+    if reference is not None:
+        result = subprocess.run([str(reference), "config", "-q"], cwd=tmp_path,
+                                capture_output=True, text=True, check=False)  # fmt: skip
+        assert result.returncode != 0 and "container name must be unique" in result.stderr
+    code, out, _ = run_cli(["analyze", str(path), "--no-discover", "--format", "json"], capsys)
+    [finding] = [f for f in json.loads(out)["findings"] if f["rule_id"] == "AC103"]
+    assert (finding["location"]["line"], finding["location"]["column"]) == (4, 21)
+    path.write_text(REPLICATED.replace("replicas: 2", "replicas: 1"))
+    assert _run(launch.main, ["config"], capsys)[0] == 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from archcheck.engine.migration import app_name
 from archcheck.errors import ScaffoldError
 from archcheck.scaffold.request import CronSpec, EventSpec
-from archcheck.scaffold.run import app_name, parse_cron, parse_event, valid_schedule
+from archcheck.scaffold.run import parse_cron, parse_event, valid_schedule
 
 
 @pytest.mark.parametrize(

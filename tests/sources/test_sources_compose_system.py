@@ -74,7 +74,7 @@ def test_roles_and_owners(tmp_path: Path) -> None:
         "app-events": ("event-worker", "app"),
         "app-cron-worker": ("cron-worker", "app"),
         "app-worker": ("worker", "app"),
-        "schema-job": ("migration", None),
+        "schema-job": ("migration", "app"),  # the same build as app
         "app-dapr": ("sidecar", "app"),
         "other-sidecar": ("sidecar", "app-events"),
     }
