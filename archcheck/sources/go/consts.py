@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Lit:
     """A string or number literal."""
 
     value: str | float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ref:
     """A named constant: in the same package (``package`` None) or in an imported one."""
 
@@ -26,7 +26,7 @@ class Ref:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BinOp:
     """``left op right`` on constants (``5 * time.Minute``, ``prefix + ".updated"``)."""
 
@@ -35,14 +35,14 @@ class BinOp:
     right: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Opaque:
     """An expression only known at run time (a struct field, a parameter, a call)."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FieldRef:
     """A struct field read (``c.queueName``): run-time, unless a setter of that field is
     called with a constant in the service's own code (functional options)."""

@@ -29,13 +29,13 @@ VERSION = 1
 """Bump when the facts change shape or meaning: it is part of the cache key."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Pos:
     line: int
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Arg:
     """One argument of a call, as far as it is constant or names something."""
 
@@ -51,7 +51,7 @@ class Arg:
     first_handler: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Call:
     """A call that may register work: ``recv.Method(...)`` or ``pkg.Function(...)``."""
 
@@ -71,7 +71,7 @@ class Call:
     receiver_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Tick:
     """A ``time.NewTicker``/``time.Tick``/``time.After`` that drives a loop, and its work."""
 
@@ -90,14 +90,14 @@ class Tick:
     """Functions of the same package the work calls: they decide ``in_process`` at join."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Route:
     path: Expr
     handler: str | None
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TopicLiteral:
     """A struct or map literal with a ``topic`` key (what ``/dapr/subscribe`` returns)."""
 
@@ -106,7 +106,7 @@ class TopicLiteral:
     fields: tuple[tuple[str, Expr], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OptionCall:
     """``pkg.F(constant)``: a setter called with a constant (``consumer.QueueName("q")``)."""
 
@@ -116,7 +116,7 @@ class OptionCall:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Summary:
     in_process: bool
     callees: tuple[str, ...] = ()

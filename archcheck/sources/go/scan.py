@@ -117,7 +117,7 @@ def _worth_parsing(mentions: frozenset[bytes], triggers: Sequence[bytes]) -> boo
     return b'"/' in mentions and bool(mentions.intersection(_ROUTES))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Entry:
     """What a file's bytes say, recorded by path, size and mtime so that a re-run need not
     read it: its header, which trigger words it mentions, its content key."""

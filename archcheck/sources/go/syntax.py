@@ -266,7 +266,7 @@ class GoSource:
 # --- the cheap header reader -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Header:
     """What a file's first lines say: enough to place it in the package graph."""
 
