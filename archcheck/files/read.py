@@ -46,10 +46,12 @@ def read_bytes(
     missing: str = "check the path",
     limit: int = MAX_BYTES,
     at: Location | None = None,
+    peek: int | None = None,
 ) -> bytes:
     """The bytes of the regular file at ``path``; ``what`` names it in messages ("compose
     file"), ``missing`` says what to do when it does not exist, ``at`` is where an error that
-    is not inside the file points (default: the file itself)."""
+    is not inside the file points (default: the file itself). With ``peek``, only the first
+    ``peek`` bytes are read, whatever the file's size (a look at its head)."""
     at = at or Location(str(path), 1, 1)
     try:
         # NOTE: O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
@@ -66,12 +68,13 @@ def read_bytes(
             raise error(f"{what} is a directory, not a file: pass the file", at)
         if not stat.S_ISREG(info.st_mode):
             raise error(f"{what} is not a regular file (a pipe, device or socket): pass a file", at)
-        if info.st_size > limit:
+        if peek is None and info.st_size > limit:
             raise error(_too_big(what, limit), at)
         _READ.add(os.path.realpath(path))
         chunks: list[bytes] = []
         size = 0
-        while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
+        want = limit + 1 if peek is None else min(peek, limit)
+        while size < want and (chunk := os.read(fd, min(1 << 20, want - size))):
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:

@@ -219,7 +219,7 @@ def looks_like_manifests(path: Path) -> bool:
     if str(path) == STDIN or path.is_dir():
         return True
     try:
-        head = read_bytes(path, "manifest")[:65536].decode("utf-8", "replace")
+        head = read_bytes(path, "manifest", peek=65536).decode("utf-8", "replace")
     except (OSError, ArchcheckError):  # NOTE: a FIFO or device is not a manifest, never read
         return False
     lines = head.splitlines()

@@ -49,6 +49,14 @@ def test_the_size_cap(tmp_path: Path) -> None:
     assert len(read_bytes(tmp_path / "big", "file", limit=4096)) == 2048
 
 
+def test_a_peek_reads_only_the_head_whatever_the_size(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"apiVersion: v1\n" + b"x" * 200)
+    assert read_bytes(big, "manifest", peek=15) == b"apiVersion: v1\n"
+    assert read_bytes(big, "manifest", peek=15, limit=10) == b"apiVersion"  # no size error
+    assert read_bytes(big, "manifest", peek=10_000) == big.read_bytes()
+
+
 def test_missing_directory_and_decode_errors(tmp_path: Path) -> None:
     with pytest.raises(ArchcheckError, match="not found: check the -f path"):
         read_bytes(tmp_path / "nope", "compose file", missing="check the -f path")
