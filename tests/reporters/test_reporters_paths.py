@@ -103,6 +103,8 @@ def test_json_locations_sources_and_notes_are_relative(
     assert {e["location"]["file"] for e in measured} == {"deploy/metrics.yaml"}
     [note] = [n for n in doc["notes"] if "nightly-worker" in n]
     assert note.startswith(f"{rel}:{_line(compose, 'nightly-worker:')}:")
+    [detail] = [n for n in doc["note_details"] if n["text"] == note]
+    assert detail["location"]["file"] == rel
     assert {o["location"]["file"] for o in doc["ownership"]} == {rel}
     assert {f["location"]["file"] for f in doc["findings"]} == {rel}
     files = [v for k, v in _walk(doc) if k == "file"]
