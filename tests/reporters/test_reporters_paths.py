@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from support import run_cli
 
-from archcheck.reporters import FORMATS, json as json_format
+from archcheck.reporters import FORMATS
+from archcheck.reporters import json as json_format
 from archcheck.reporters._items import display_path, display_text
 
 COMPOSE = """
