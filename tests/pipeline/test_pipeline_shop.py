@@ -164,7 +164,7 @@ def test_review_example_defects_are_flagged(capsys: pytest.CaptureFixture[str]) 
     [name_clash] = by_rule["AC103"]
     assert name_clash["service"] == "pricing-event-worker"
     assert name_clash["severity"] == "high"
-    assert name_clash["location"]["file"] == str(compose)
+    assert name_clash["location"]["file"] == compose.relative_to(Path.cwd()).as_posix()  # relative, as in every format
     assert name_clash["location"]["line"] == line_of(compose, "container_name: pricing-event-worker")
     [short_dep] = by_rule["AC102"]
     assert short_dep["service"] == "pricing-service"
