@@ -116,6 +116,36 @@ def load_yaml(
     return data, Positions(reader.positions)
 
 
+MAX_DEPTH = 200
+"""Deeper YAML than this is refused (as the compose loader does): no real file nests so deep,
+and PyYAML's composer recurses once per level (10k levels exhaust Python's stack)."""
+
+
+def too_deep(text: str, file: str, limit: int = MAX_DEPTH) -> Location | None:
+    """Where ``text`` first nests deeper than ``limit`` collections, else None.
+
+    PyYAML's event parser does not recurse, so this finds the place a RecursionError of the
+    composer cannot tell."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BASE_LOADER):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > limit:
+                    mark = event.start_mark
+                    return Location(file, mark.line + 1, mark.column + 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:  # libyaml stops at its own limit (1,000 levels)
+        mark = exc.problem_mark
+        if mark is not None and "nesting depth" in str(exc.problem):
+            return Location(file, mark.line + 1, mark.column + 1)
+        return None
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> tuple[str, Location]:
     """PyYAML's "unacceptable character" (a control character: no mark, only an offset) as a
     message and the FILE:LINE:COL of that character."""
@@ -153,7 +183,8 @@ def _yaml_errors(
     except yaml.YAMLError as exc:
         raise error(f"{what} is not valid YAML: {exc}; fix the syntax", None) from exc
     except RecursionError as exc:
-        raise error(f"{what} nests too deeply; flatten it", location((file, 1, 1))) from exc
+        where = too_deep(text, file) or location((file, 1, 1))
+        raise error(f"{what} nests more than {MAX_DEPTH} levels deep; flatten it", where) from exc
     finally:
         if loader is not None:
             loader.dispose()
