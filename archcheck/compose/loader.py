@@ -132,10 +132,11 @@ class _Loader:
                 data = self.process(document, path, self.env, self.working_dir, (path,))
                 model = merge_files(model, data)
                 validate_file(model, path)
-                # NOTE: Compose validates the merged model after each file; each file's own
-                # model (extends and include resolved) gives the same errors at a fraction of
-                # the cost: every node is checked once, not once per later file.
-                validate_model(data, path)
+                # NOTE: as Compose, the merged model after each file: a later file can make
+                # it invalid where neither file is (``security_opt: [x]`` in both: the items
+                # are appended, and the schema wants them unique). Locations are those of the
+                # file that set each value (the merge keeps every node's position).
+                validate_model(model, path)
                 loaded_any = True
         if not loaded_any or not model:
             raise ComposeError(
