@@ -133,7 +133,7 @@ def too_deep(text: str, file: str, limit: int = MAX_DEPTH) -> Location | None:
                 depth += 1
                 if depth > limit:
                     mark = event.start_mark
-                    return Location(file, mark.line + 1, mark.column + 1)
+                    return Location(file, mark.line + 1, mark.column + 1) if mark else None
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:  # libyaml stops at its own limit (1,000 levels)

@@ -108,7 +108,7 @@ def test_a_valid_worker_concurrency_is_read(tmp_path, monkeypatch, capsys):
     )
     (tmp_path / "compose.yaml").write_text(text)
     monkeypatch.chdir(tmp_path)
-    code, out, err = run_cli(["analyze", "--format", "json"], capsys)
+    code, _, err = run_cli(["analyze", "--format", "json"], capsys)
     assert code in (0, 1), err
 
 
