@@ -225,7 +225,7 @@ def test_missing_metrics_file(capsys: pytest.CaptureFixture[str], tmp_path: Path
     code, _, err = analyze(
         capsys, str(SHOP / "docker-compose.yml"), "--metrics", str(tmp_path / "nope.yaml")
     )
-    assert code == 2 and "nope.yaml does not exist" in err and "Traceback" not in err
+    assert code == 2 and "nope.yaml:1:1: metrics file not found" in err and "Traceback" not in err
 
 
 def test_quadrant_chart_fits_mermaids_grammar(capsys: pytest.CaptureFixture[str]) -> None:
