@@ -35,11 +35,12 @@ def analyze(svc: Path, capsys: pytest.CaptureFixture[str], *files: str) -> dict[
 def split(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Path, dict[str, Any]]:
-    """The fixture copy after `archcheck scaffold pricing`, and its report from before."""
+    """The fixture copy after `archcheck scaffold pricing`, and its report from before (both
+    run in the copy, so report paths are relative to it)."""
     svc = tmp_path / "pricing"
     shutil.copytree(FIXTURE, svc)
-    before = analyze(svc, capsys, "docker-compose.yml")
     monkeypatch.chdir(svc)
+    before = analyze(svc, capsys, "docker-compose.yml")
     code, _, err = run_cli(["scaffold", "pricing"], capsys)
     assert code == 0, err
     assert (svc / "cmd/worker/main.go").is_file()
@@ -70,16 +71,16 @@ def test_generated_worker_adds_no_invented_or_inline_workloads(
     # generic code adds no workload (no `s`, `dead-letter`, `addjob-80`...).
     assert workload_table(after) == workload_table(before)
     assert not any(re.search(r"-\d+$", w["name"]) for w in after["workloads"])
-    worker_dirs = (str(svc / "cmd/worker"), str(svc / "internal/worker"))
+    worker_dirs = ("cmd/worker/", "internal/worker/")
     for w in after["workloads"]:
         in_worker = w["location"] and w["location"]["file"].startswith(worker_dirs)
         assert not in_worker or w["runs_in"] == "cmd/worker", w
 
     # Each generic registration is a located note instead.
-    server = svc / "internal/worker/event/server.go"
-    scheduler = svc / "internal/worker/cron/scheduler.go"
-    sites = [f"{server}:{n}:" for n in call_lines(server, "AddTopicEventHandler")]
-    sites += [f"{scheduler}:{n}:" for n in call_lines(scheduler, "AddJob")]
+    server = "internal/worker/event/server.go"
+    scheduler = "internal/worker/cron/scheduler.go"
+    sites = [f"{server}:{n}:" for n in call_lines(svc / server, "AddTopicEventHandler")]
+    sites += [f"{scheduler}:{n}:" for n in call_lines(svc / scheduler, "AddJob")]
     assert len(sites) == 3
     for site in sites:
         note = next((n for n in after["notes"] if n.startswith(site)), None)
@@ -127,7 +128,7 @@ def test_a_job_added_to_the_worker_is_the_workers(
         "0 3 * * *",
         "cmd/worker",
     )
-    assert report["location"]["file"] == str(svc / "internal/worker/cron/report.go")
+    assert report["location"]["file"] == "internal/worker/cron/report.go"
     cron = next(v for v in after["verdicts"] if (v["service"], v["kind"]) == (API, "cron"))
     assert "send-price-report" in cron["workloads"]
     assert any("which runs cron send-price-report" in n for n in after["notes"])
