@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +20,10 @@ from archcheck.sources.go import scan as scanning
 from archcheck.sources.go import syntax
 from archcheck.sources.go.build import MainPackage
 from archcheck.sources.go.cache import FactsCache, open_cache
-from archcheck.sources.go.facts import FileFacts
-from archcheck.sources.go.join import GoFile, Package, join_service
-from archcheck.sources.go.libraries import load_catalog
+from archcheck.sources.go.consts import BinOp, Expr, Ref
+from archcheck.sources.go.facts import Arg, FileFacts
+from archcheck.sources.go.join import GoFile, Package, _unknown_scheduler, join_service
+from archcheck.sources.go.libraries import Catalog, load_catalog
 from archcheck.sources.go.modules import Modules, closure, find_module, load_modules
 
 
@@ -123,34 +124,7 @@ def discover_go_workloads(
         scanned = {
             s.path: s for s in scanning.scan(unique, jobs=jobs, catalog=catalog, index=index)
         }
-        # The rest of a package whose files register work: its constants, setters and helpers
-        # settle what the registering file leaves open.
-        # So is code importing such a package: it may configure it (functional options).
-        busy = {p.parent for p, s in scanned.items() if s.parsed and _registers(s.facts)}
-        busy_paths = {
-            path for m in modules_of.values() for d in busy for path in (m.import_path(d),) if path
-        }
-        # And the packages they import: constants such as conf.ReportEvery live there.
-        used = {
-            folder
-            for p, s in scanned.items()
-            if p.parent in busy
-            for m in modules_of.values()
-            for imported in s.header.imports
-            for folder in (m.folder(imported),)
-            if folder is not None
-        }
-        rest = [
-            p
-            for p, s in scanned.items()
-            if not s.parsed
-            and (p.parent in busy or p.parent in used or busy_paths.intersection(s.header.imports))
-        ]
-        if rest:
-            for item in scanning.scan(
-                rest, jobs=jobs, catalog=catalog, force=frozenset(rest), index=index
-            ):
-                scanned[item.path] = item
+        _settle(scanned, modules_of.values(), catalog, index, jobs)
     finally:
         if store is not None and cache is True:
             store.close()
@@ -227,6 +201,159 @@ def discover_go_workloads(
     )
 
 
+def _settle(
+    scanned: dict[Path, scanning.Scanned],
+    modules: Iterable[Modules],
+    catalog: Catalog,
+    index: scanning.Index,
+    jobs: int | None,
+) -> None:
+    """Parse what settles the open questions of the files that register work, and no more.
+
+    The rest of a registering package (its constants, setters, helpers and the types of its
+    fields); the packages whose constants its facts name (``conf.ReportEvery``), and theirs in
+    turn; code importing a package that has setters (functional options,
+    ``consumer.QueueName("q")``); and, where a receiver's field type is still unknown, every
+    package the package imports (an embedded struct declared there).
+    """
+    modules = list(modules)
+    by_folder: dict[Path, list[Path]] = {}
+    package_imports: dict[Path, set[str]] = {}
+    for path, item in scanned.items():
+        by_folder.setdefault(path.parent, []).append(path)
+        package_imports.setdefault(path.parent, set()).update(item.header.imports)
+
+    def folder_of(import_path: str) -> Path | None:
+        for m in modules:
+            found = m.folder(import_path)
+            if found is not None:
+                return found
+        return None
+
+    def parse(folders: set[Path], files: Iterable[Path] = ()) -> None:
+        wanted = [p for f in folders for p in by_folder.get(f, ()) if not scanned[p].parsed]
+        wanted.extend(p for p in files if not scanned[p].parsed)
+        wanted = list(dict.fromkeys(wanted))
+        if wanted:
+            for item in scanning.scan(
+                wanted, jobs=jobs, catalog=catalog, force=frozenset(wanted), index=index
+            ):
+                scanned[item.path] = item
+
+    busy = {
+        p.parent
+        for p, s in scanned.items()
+        if s.parsed and _registers(s.facts, package_imports[p.parent], catalog)
+    }
+    parse(busy)
+    wanted: set[Path] = set()
+    setter_paths: set[str] = set()
+    for folder in busy:
+        facts = [scanned[p].facts for p in by_folder[folder]]
+        if any(f.setters for f in facts):
+            setter_paths.update(
+                path for m in modules for path in (m.import_path(folder),) if path is not None
+            )
+        fields = {k for f in facts for k in f.field_types}
+        names = _library_names(catalog, package_imports[folder])
+        if any(
+            c.origin is None and c.pending is not None and c.pending.startswith("field:")
+            and c.pending[6:] not in fields and c.name in names
+            for f in facts
+            for c in f.calls
+        ):  # fmt: skip
+            # An embedded struct of another package: its field types settle the receiver.
+            wanted.update(
+                t for i in package_imports[folder] for t in (folder_of(i),) if t is not None
+            )
+    importers = [
+        p
+        for p, s in scanned.items()
+        if p.parent not in busy and setter_paths.intersection(s.header.imports)
+    ]
+    parse(set(), importers)
+    # Follow each constant the facts name to its definition, parsing a package only when a
+    # constant is looked up there (conf.ReportEvery, and what it is defined from).
+    pending = [
+        (expr, path.parent)
+        for path in (*(p for f in busy for p in by_folder[f]), *importers)
+        for expr in _exprs(scanned[path].facts, consts=False)
+    ]
+    done = set(busy)
+    while pending:
+        waiting: list[tuple[Expr, Path]] = []
+        seen: set[tuple[str | None, str, Path]] = set()
+        while pending:
+            expr, directory = pending.pop()
+            if isinstance(expr, BinOp):
+                pending.extend(((expr.left, directory), (expr.right, directory)))
+                continue
+            if not isinstance(expr, Ref) or expr.package == "time":
+                continue
+            target = directory if expr.package is None else folder_of(expr.package)
+            if target is None or (expr.package, expr.name, target) in seen:
+                continue
+            seen.add((expr.package, expr.name, target))
+            if target not in done:
+                wanted.add(target)
+                waiting.append((expr, directory))
+                continue
+            for path in by_folder.get(target, ()):
+                found = scanned[path].facts.consts.get(expr.name)
+                if found is not None:
+                    pending.append((found, target))
+                    break
+        wanted -= done
+        if not wanted:
+            return
+        parse(wanted)
+        done |= wanted
+        wanted = set()
+        pending = waiting
+
+
+def _library_names(catalog: Catalog, imports: set[str]) -> set[str]:
+    """The methods and functions of the libraries a package imports."""
+    return {
+        name
+        for key in catalog.imported(tuple(sorted(imports)))
+        for library in (catalog.libraries[key],)
+        for name in (*library.methods, *library.functions)
+    }
+
+
+def _exprs(facts: FileFacts, *, consts: bool = True) -> Iterator[Expr]:
+    """Every constant expression a file's facts hold (``consts``: its definitions too)."""
+    args: list[Arg] = []
+    for call in facts.calls:
+        args.extend(call.args)
+        args.extend(a for _, a in call.chain if a is not None)
+    for arg in args:
+        yield from (e for e in (arg.expr, arg.first) if e is not None)
+        yield from (e for _, e in arg.fields)
+        yield from arg.items
+    yield from (t.every for t in facts.ticks if t.every is not None)
+    yield from (r.path for r in facts.routes)
+    yield from (e for t in facts.topic_literals for _, e in t.fields)
+    yield from (o.value for o in facts.option_calls)
+    if consts:
+        yield from facts.consts.values()
+
+
+def _referenced(facts: FileFacts) -> set[str | None]:
+    """The packages whose constants a file's facts name (None: its own package)."""
+    found: set[str | None] = set()
+    stack = list(_exprs(facts))
+    while stack:
+        expr = stack.pop()
+        if isinstance(expr, Ref):
+            if expr.package != "time":
+                found.add(expr.package)
+        elif isinstance(expr, BinOp):
+            stack.extend((expr.left, expr.right))
+    return found
+
+
 def _worker_mains(mains: Sequence[Path], modules: Modules) -> list[Path]:
     """Worker binaries (``cmd/worker``, ``cmd/pricing-worker``) of the service's module, other
     than the service's own main packages: folders named like a worker holding ``package main``."""
@@ -259,8 +386,30 @@ def _module_label(folder: Path, modules: Modules) -> str:
     return folder.name
 
 
-def _registers(facts: FileFacts) -> bool:
-    return bool(facts.calls or facts.ticks or facts.topic_literals or facts.routes)
+def _registers(facts: FileFacts, package_imports: set[str], catalog: Catalog) -> bool:
+    """Whether the file may register work that the rest of its package must settle.
+
+    A call on a value of a known package that no library entry covers (``wg.Add``,
+    ``t.Add(d)`` on a ``time.Time``) registers nothing, nor does a call whose receiver nothing
+    in the file names: the join would drop both. A call whose receiver another file declares
+    counts only when the package imports a library (or a scheduler-looking package) it could
+    belong to.
+    """
+    if facts.ticks or facts.topic_literals or facts.routes:
+        return True
+    imported = tuple(sorted(package_imports))
+    names = _library_names(catalog, package_imports)
+    for call in facts.calls:
+        if call.origin is not None:
+            if next(catalog.find(call.origin, call.name, function=call.function), None):
+                return True
+            if _unknown_scheduler(call.origin, facts.imports, call) is not None:
+                return True
+        elif call.pending is not None and (
+            call.name in names or _unknown_scheduler(None, imported, call) is not None
+        ):
+            return True
+    return False
 
 
 def _label(root: Path, folder: Path) -> str:
