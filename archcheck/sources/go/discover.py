@@ -22,7 +22,13 @@ from archcheck.sources.go.build import MainPackage
 from archcheck.sources.go.cache import FactsCache, open_cache
 from archcheck.sources.go.consts import BinOp, Expr, Ref
 from archcheck.sources.go.facts import Arg, FileFacts
-from archcheck.sources.go.join import GoFile, Package, _unknown_scheduler, join_service
+from archcheck.sources.go.join import (
+    GoFile,
+    Package,
+    _housekeeping_word,
+    _unknown_scheduler,
+    join_service,
+)
 from archcheck.sources.go.libraries import Catalog, load_catalog
 from archcheck.sources.go.modules import Modules, closure, find_module, load_modules
 
@@ -276,7 +282,11 @@ def _settle(
     # constant is looked up there (conf.ReportEvery, and what it is defined from).
     pending = [
         (expr, path.parent)
-        for path in (*(p for f in busy for p in by_folder[f]), *importers)
+        for path in (
+            *(p for f in busy for p in by_folder[f]),
+            *(p for p, s in scanned.items() if s.facts.ticks and p.parent not in busy),
+            *importers,
+        )
         for expr in _exprs(scanned[path].facts, consts=False)
     ]
     done = set(busy)
@@ -395,8 +405,14 @@ def _registers(facts: FileFacts, package_imports: set[str], catalog: Catalog) ->
     counts only when the package imports a library (or a scheduler-looking package) it could
     belong to.
     """
-    if facts.ticks or facts.topic_literals or facts.routes:
+    if facts.topic_literals or facts.routes:
         return True
+    for tick in facts.ticks:
+        # Only whether its work stays in-process needs the package's other functions; its
+        # interval's constants are followed on their own.
+        work = tick.in_process and tick.callees and not tick.event_loop
+        if work and _housekeeping_word(tick.names, tick.handler) is None:
+            return True
     imported = tuple(sorted(package_imports))
     names = _library_names(catalog, package_imports)
     for call in facts.calls:
