@@ -13,7 +13,7 @@ from html import escape
 
 from archcheck.metrics import format_quantity
 from archcheck.model import Chart, ChartPoint
-from archcheck.reporters._topology import Box, Feed, Group
+from archcheck.reporters._topology import ROLE_WORDS, Box, Feed, Group, Topology
 
 _W, _H = 640, 430
 _LEFT, _RIGHT, _TOP, _BOTTOM = 78, 36, 20, 56
@@ -167,10 +167,6 @@ def _zones(chart: Chart, sx: LogScale, sy: LogScale) -> list[str]:
 
 _COL, _PILL = 540, 196
 _HEAD, _LINE, _SMALL = 44, 22, 40
-_ROLE_WORDS = {
-    "api": "API", "event-worker": "event worker", "cron-worker": "cron worker",
-    "worker": "worker", "migration": "run-once migration", "sidecar": "sidecar",
-}  # fmt: skip
 _STATE_WORDS = {"recommended": "recommended", "separated": "already separate", "existing": ""}
 
 
@@ -193,10 +189,12 @@ def _icon(kind: str, x: float, y: float) -> str:
     )
 
 
-def _feed_pill(feed: Feed, x0: int, y: int, target_x: int) -> str:
+def _feed_pill(feed: Feed, x0: int, y: int, target_x: int, shared: tuple[str, ...]) -> str:
     label = ("topic " if feed.kind == "events" else "schedule ") + feed.label
+    if shared:
+        label += ", subscribed by " + ", ".join(shared)
     return (
-        f'<g class="feed f-{feed.kind}"><title>{escape(label)}</title>'
+        f'<g class="feed f-{feed.kind}{" shared" if shared else ""}"><title>{escape(label)}</title>'
         f'<rect x="{x0}" y="{y}" width="{_PILL}" height="18" rx="9"/>'
         f"{_icon(feed.kind, x0 + 8, y + 9)}"
         f'<text x="{x0 + 24}" y="{y + 13}">{escape(_clip(feed.label, 26))}</text></g>'
@@ -205,15 +203,30 @@ def _feed_pill(feed: Feed, x0: int, y: int, target_x: int) -> str:
     )
 
 
-def _column(boxes: tuple[Box, ...], x0: int, y0: int) -> tuple[list[str], int]:
-    """Boxes stacked at ``x0``; each workload's topic or schedule a pill to the left, arrowed in."""
+def _fan_in(x0: int, pill_y: int, bus: int, y: int, target_x: int) -> str:
+    """An arrow from a topic pill drawn above to one more workload that subscribes to it."""
+    x = x0 + _PILL + 6 + 5 * (bus % 4)
+    return (
+        f'<path class="edge" d="M{x0 + _PILL} {pill_y + 9}H{x}V{y + 9}H{target_x - 2}" '
+        'fill="none" marker-end="url(#arrow)"/>'
+    )
+
+
+def _column(
+    boxes: tuple[Box, ...], x0: int, y0: int, topo: Topology, pills: dict[str, int]
+) -> tuple[list[str], int]:
+    """Boxes stacked at ``x0``; each workload's topic or schedule a pill to the left, arrowed in.
+
+    ``pills``: topic -> the y of its pill in this column, so that a topic is drawn once and
+    every other workload subscribed to it gets an arrow from that one pill.
+    """
     out: list[str] = []
     y = y0
     bx, bw = x0 + _PILL + 30, _COL - _PILL - 30
     for box in boxes:
         h = _box_height(box)
         state = _STATE_WORDS[box.state]
-        role = _ROLE_WORDS.get(box.role, box.role) + (f" · {state}" if state else "")
+        role = ROLE_WORDS.get(box.role, box.role) + (f" · {state}" if state else "")
         replicas = f" x{box.replicas}" if box.replicas and box.replicas > 1 else ""
         out.append(f'<g class="box r-{box.role} s-{box.state}"><title>{escape(box.name)}</title>')
         out.append(f'<rect x="{bx}" y="{y}" width="{bw}" height="{h}" rx="6"/>')
@@ -230,7 +243,14 @@ def _column(boxes: tuple[Box, ...], x0: int, y0: int) -> tuple[list[str], int]:
             out.append(
                 f'<text class="workload" x="{bx + 10}" y="{ly}">{escape(_clip(feed.workload, 40))}</text>'
             )
-            out.append(_feed_pill(feed, x0, ly - 13, bx))
+            topic = feed.label if feed.kind == "events" else None
+            if topic is not None and topic in pills:
+                out.append(_fan_in(x0, pills[topic], list(pills).index(topic), ly - 13, bx))
+                continue
+            if topic is not None:
+                pills[topic] = ly - 13
+            shared = topo.shared(topic) if topic is not None else ()
+            out.append(_feed_pill(feed, x0, ly - 13, bx, shared))
         y += h + 10
     return out, y
 
@@ -248,23 +268,34 @@ DEFS = (
 """The arrowhead every diagram uses, defined once per page (ids must be unique)."""
 
 
-def diagram_svg(group: Group) -> str:
-    """One application service before and after the split, side by side."""
-    before, hb = _column(group.before, 10, 34)
-    after, ha = _column(group.after, _COL + 50, 34)
-    height = max(hb, ha) + 4
+def diagram_svg(groups: tuple[Group, ...], topo: Topology) -> str:
+    """Application services before and after the split, side by side: one service, or those
+    that share topics (``_topology.clusters``), stacked, each shared topic drawn once a side."""
+    before_pills: dict[str, int] = {}
+    after_pills: dict[str, int] = {}
+    body: list[str] = []
+    y = 34
+    for group in groups:
+        if len(groups) > 1:
+            body.append(f'<text class="group-title" x="10" y="{y + 12}">{escape(group.service)}</text>')
+            y += 22
+        before, hb = _column(group.before, 10, y, topo, before_pills)
+        after, ha = _column(group.after, _COL + 50, y, topo, after_pills)
+        body += [*before, *after]
+        y = max(hb, ha) + (8 if len(groups) > 1 else 0)
+    height = y + 4
     width = 2 * _COL + 60
+    names = ", ".join(g.service for g in groups)
     return "\n".join(
         [
             (
                 f'<svg class="diagram" viewBox="0 0 {width} {height}" role="img" '
-                f'aria-label="{attr(group.service)} before and after the split">'
+                f'aria-label="{attr(names)} before and after the split">'
             ),
             '<text class="col-title" x="10" y="18">Before</text>',
             f'<text class="col-title" x="{_COL + 50}" y="18">After</text>',
             f'<line class="divider" x1="{_COL + 25}" y1="8" x2="{_COL + 25}" y2="{height - 4}"/>',
-            *before,
-            *after,
+            *body,
             "</svg>",
         ]
     )

@@ -5,6 +5,9 @@ One ``Group`` per application service: its API container with the workloads it r
 sidecars, run-once migration and workers, and the topics and schedules that feed them. *Before*
 is the system as it is; *after* adds the workers the verdicts recommend (``separate``) and
 moves those workloads into them. Workers the system already has are marked ``separated``.
+
+A topic is one node however many services subscribe to it (matched by name): ``Topology.topics``
+lists its subscribers, and ``clusters`` puts the groups that share topics into one picture.
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ from archcheck.reporters import ServiceSummary, service_summaries
 
 State = Literal["existing", "recommended", "separated"]
 """A box as the system has it, a worker the report recommends, or a worker already split out."""
+
+ROLE_WORDS = {
+    "api": "API", "event-worker": "event worker", "cron-worker": "cron worker",
+    "worker": "worker", "migration": "run-once migration", "sidecar": "sidecar",
+}  # fmt: skip
+"""How both diagrams (SVG and Mermaid) name a box's role."""
 
 _WORKER_ROLES = {"events": ("event-worker", "worker"), "cron": ("cron-worker", "worker")}
 _NEW_ROLE = {"events": "event-worker", "cron": "cron-worker"}
@@ -64,6 +73,13 @@ class Topology:
     infrastructure: tuple[str, ...]
     other: tuple[str, ...]
     """Application services with no event handlers, cron jobs or workers."""
+    topics: dict[str, tuple[str, ...]]
+    """Each topic -> the application services whose workloads subscribe to it, in order."""
+
+    def shared(self, topic: str) -> tuple[str, ...]:
+        """The services subscribed to ``topic`` when more than one is (else empty)."""
+        subscribers = self.topics.get(topic, ())
+        return subscribers if len(subscribers) > 1 else ()
 
 
 def topology(report: Report) -> Topology:
@@ -105,7 +121,43 @@ def topology(report: Report) -> Topology:
             groups.append(_group(s, owned, found, separate, separated, summaries.get(s.name)))
         else:
             other.append(s.name)
-    return Topology(tuple(groups), tuple(infrastructure), tuple(other))
+    topics: dict[str, list[str]] = {}
+    for g in groups:
+        for feed in _feeds(g):
+            if feed.kind == "events" and g.service not in topics.setdefault(feed.label, []):
+                topics[feed.label].append(g.service)
+    return Topology(
+        tuple(groups), tuple(infrastructure), tuple(other),
+        {topic: tuple(services) for topic, services in topics.items()},
+    )  # fmt: skip
+
+
+def _feeds(group: Group) -> list[Feed]:
+    return [f for box in (*group.before, *group.after) for f in box.feeds]
+
+
+def clusters(topo: Topology) -> list[tuple[Group, ...]]:
+    """The groups in order, those that share a topic together (with the first of them): one
+    picture each, so that a shared topic is drawn once for all its subscribers."""
+    position = {g.service: i for i, g in enumerate(topo.groups)}
+    root = {g.service: g.service for g in topo.groups}
+
+    def find(name: str) -> str:
+        while root[name] != name:
+            root[name] = root[root[name]]
+            name = root[name]
+        return name
+
+    for subscribers in topo.topics.values():
+        for other in subscribers[1:]:
+            a, b = find(subscribers[0]), find(other)
+            if a != b:
+                first, last = sorted((a, b), key=position.__getitem__)
+                root[last] = first
+    out: dict[str, list[Group]] = {}
+    for g in topo.groups:
+        out.setdefault(find(g.service), []).append(g)
+    return [tuple(members) for members in out.values()]
 
 
 def _feed(w: Workload) -> Feed:

@@ -33,7 +33,7 @@ from archcheck.model import (
 from archcheck.reporters import ServiceSummary, service_summaries
 from archcheck.reporters._items import display_path, display_text, doc_url, shown_decision
 from archcheck.reporters._svg import DEFS, attr, chart_svg, diagram_svg, point_class, quantity
-from archcheck.reporters._topology import Topology, topology
+from archcheck.reporters._topology import Topology, clusters, topology
 
 _KIND_TITLE = {"events": "Event handlers", "cron": "Cron jobs", "migration": "Migrations"}
 _DECISION_WORDS = {
@@ -344,12 +344,18 @@ def _diagram(topo: Topology) -> str:
     if topo.infrastructure:
         names = "".join(f"<li>{escape(n)}</li>" for n in topo.infrastructure)
         out.append(f'<div class="infra"><h3>Infrastructure</h3><ul>{names}</ul></div>')
-    for g in topo.groups:
-        badge = _badge(g.decision, g.priority) if g.decision and g.priority else ""
+    for cluster in clusters(topo):
+        first = cluster[0]
+        # NOTE: services drawn with the first one (they share topics) keep their own anchor.
+        caption = " · ".join(
+            (f'<span id="diagram-{_anchor(g.service)}"></span>' if g is not first else "")
+            + f'<a href="#{_anchor(g.service)}">{escape(g.service)}</a>'
+            + (f" {_badge(g.decision, g.priority)}" if g.decision and g.priority else "")
+            for g in cluster
+        )
         out.append(
-            f'<figure class="group" data-service="{attr(g.service)}" id="diagram-{_anchor(g.service)}">'
-            f'<figcaption><a href="#{_anchor(g.service)}">{escape(g.service)}</a> {badge}</figcaption>'
-            f"{diagram_svg(g)}</figure>"
+            f'<figure class="group" data-service="{attr(first.service)}" id="diagram-{_anchor(first.service)}">'
+            f"<figcaption>{caption}</figcaption>{diagram_svg(cluster, topo)}</figure>"
         )
     if topo.other:
         names = "".join(f"<li>{escape(n)}</li>" for n in topo.other)

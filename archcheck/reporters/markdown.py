@@ -20,7 +20,7 @@ from archcheck.reporters._items import (
     marks,
     shown_decision,
 )
-from archcheck.reporters._topology import Box, Group, topology
+from archcheck.reporters._topology import ROLE_WORDS, Box, Group, topology
 
 _BADGE = {"high": "[HIGH]", "medium": "[MEDIUM]", "low": "[LOW]"}
 _KIND = {"events": "Event worker", "cron": "Cron worker"}
@@ -229,7 +229,6 @@ def _chart(report: Report) -> list[str]:
 MERMAID_GROUPS = 30
 """At most this many services in the Markdown diagram (the most urgent first): GitHub's
 Mermaid refuses large diagrams; the HTML report draws every one."""
-_ROLE_WORDS = {"event-worker": "event worker", "cron-worker": "cron worker"}
 _STATE_CLASS = {"recommended": ":::recommended", "separated": ":::separated", "existing": ""}
 
 
@@ -239,8 +238,9 @@ def _label(text: str) -> str:
 
 
 def _flowchart(report: Report) -> list[str]:
+    topo = topology(report)
     groups = sorted(
-        topology(report).groups,
+        topo.groups,
         key=lambda g: (g.decision != "separate", g.priority != "high", g.priority != "medium", g.service),
     )
     if not groups:
@@ -249,8 +249,9 @@ def _flowchart(report: Report) -> list[str]:
     out = [
         "## The system before and after the split",
         "",
-        ("Containers per application service; topics (stadium) and schedules (hexagon) feed the "
-        "workloads; dashed boxes are the workers this review recommends, green ones already exist."),
+        ("Containers per application service; topics (stadium, one per topic however many services "
+        "subscribe) and schedules (hexagon) feed the workloads; dashed boxes are the workers this "
+        "review recommends, green ones already exist."),
         "",
     ]
     if len(groups) > len(shown):
@@ -261,9 +262,13 @@ def _flowchart(report: Report) -> list[str]:
         ]
     for side in ("before", "after"):
         out += [f"### {side.capitalize()}", "", "```mermaid", "flowchart LR"]
+        topics: dict[str, str] = {}
+        edges: list[str] = []
         for number, group in enumerate(shown):
-            out += _mermaid_group(group, side, f"g{number}")
+            out += _mermaid_group(group, side, f"g{number}", topics, edges)
         out += [
+            *(f'    {node}(["{_label(topic)}"])' for topic, node in topics.items()),
+            *edges,
             "    classDef recommended stroke-dasharray: 5 5,stroke-width:2px",
             "    classDef separated stroke:#2f9e44,stroke-width:2px",
             "```",
@@ -272,14 +277,18 @@ def _flowchart(report: Report) -> list[str]:
     return out
 
 
-def _mermaid_group(group: Group, side: str, prefix: str) -> list[str]:
+def _mermaid_group(
+    group: Group, side: str, prefix: str, topics: dict[str, str], edges: list[str]
+) -> list[str]:
+    """One service's subgraph with its schedules; its topics go into ``topics`` (topic -> node,
+    drawn once outside every subgraph) and the arrows from them into ``edges``."""
     boxes: tuple[Box, ...] = group.before if side == "before" else group.after
     out = [f'    subgraph {prefix}["{_label(group.service)}"]']
-    edges: list[str] = []
+    inner: list[str] = []
     feeds = 0
     for number, box in enumerate(boxes):
         node = f"{prefix}b{number}"
-        role = _ROLE_WORDS.get(box.role, box.role)
+        role = ROLE_WORDS.get(box.role, box.role)
         state = {"recommended": ", recommended", "separated": ", already separate"}.get(box.state, "")
         work = "".join(f"<br/>{_label(f.workload)}" for f in box.feeds)
         out.append(
@@ -287,9 +296,12 @@ def _mermaid_group(group: Group, side: str, prefix: str) -> list[str]:
             f"{_STATE_CLASS[box.state]}"
         )
         for feed in box.feeds:
+            if feed.kind == "events":
+                topic = topics.setdefault(feed.label, f"t{len(topics)}")
+                edges.append(f"    {topic} --> {node}")
+                continue
             feed_node = f"{prefix}f{feeds}"
             feeds += 1
-            shape = ("([", "])") if feed.kind == "events" else ("{{", "}}")
-            out.append(f'        {feed_node}{shape[0]}"{_label(feed.label)}"{shape[1]}')
-            edges.append(f"        {feed_node} --> {node}")
-    return [*out, *edges, "    end"]
+            out.append(f'        {feed_node}{{{{"{_label(feed.label)}"}}}}')
+            inner.append(f"        {feed_node} --> {node}")
+    return [*out, *inner, "    end"]

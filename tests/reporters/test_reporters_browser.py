@@ -103,6 +103,32 @@ def test_example_in_chromium(browser: Page, tmp_path: Path, name: str, discover:
     assert_clean(browser, path)
 
 
+def test_manifest_only_system_in_chromium(browser: Page, tmp_path: Path) -> None:
+    """The shop from its Kubernetes manifests alone: chart and before/after diagram, with the
+    topic both services subscribe to drawn once a side."""
+    report = run_analysis(AnalyzeOptions(manifests=(REPO / "fixtures" / "shop" / "k8s",))).report
+    path = write(report, tmp_path, "shop-k8s")
+    reset(browser)
+    browser.open(path)
+    assert_clean(browser, path)
+    expected = with_data(report)
+    assert expected > 0 and browser.evaluate(POINTS) == expected
+    boxes = browser.evaluate(
+        "[...document.querySelectorAll('svg.diagram .box.s-recommended title')]"
+        ".map((t) => t.textContent).sort()"
+    )
+    assert "pricing-event-worker" in boxes and "catalog-cron-worker" in boxes, boxes
+    shared = browser.evaluate(
+        "[...document.querySelectorAll('svg.diagram .feed.shared')]"
+        ".map((g) => g.getBoundingClientRect().width > 0).length"
+    )
+    assert shared == 2  # pricing.price.changed, once before and once after
+    browser.evaluate("document.getElementById('diagram-svc-pricing-service').scrollIntoView()")
+    shoot(browser, "shop-k8s-diagram", full_page=False)
+    shoot(browser, "shop-k8s-light")
+    assert_clean(browser, path)
+
+
 def test_dark_and_print_styles(tmp_path: Path) -> None:
     report = analyzed(REPO / "fixtures" / "shop" / "docker-compose.yml")
     path = write(report, tmp_path, "shop")

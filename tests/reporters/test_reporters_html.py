@@ -62,6 +62,11 @@ def ledger() -> Report:
     return judged(LEDGER)
 
 
+@pytest.fixture(scope="module")
+def manifests() -> Report:
+    return run_analysis(AnalyzeOptions(manifests=(SHOP / "k8s",))).report
+
+
 def test_the_page_loads_nothing_from_anywhere(shop: Report) -> None:
     page = html.render(shop)
     for tag, attrs in tags(page):
@@ -131,6 +136,51 @@ def test_the_diagram_draws_recommended_and_existing_workers(ledger: Report, shop
     assert "pricing-dapr" in shop_page  # the existing sidecar
 
 
+def test_the_diagram_of_a_manifest_only_system(manifests: Report) -> None:
+    """The shop as Kubernetes manifests alone (no compose file): the same boxes, from pods."""
+    page = html.render(manifests)
+    section = re.search(r'<section id="system">.*?</section>', page, re.DOTALL)
+    assert section is not None
+    svg = section.group(0)
+    for worker in ("pricing-event-worker", "pricing-cron-worker", "catalog-cron-worker"):
+        assert f"<title>{worker}</title>" in svg, worker
+    assert svg.count('class="box r-event-worker s-recommended"') == 1
+    assert svg.count('class="box r-cron-worker s-recommended"') == 2
+    assert "<title>pricing-service-dapr</title>" in svg  # the pod's daprd container
+    assert "<title>pricing-migration</title>" in svg  # the migration Job
+    for topic in ("warehouse.stock.updated", "pricing.price.changed", "order.created"):
+        assert f"<title>topic {topic}" in svg, topic
+    for schedule in ("*/5 * * * *", "0 2 * * *", "@every 1m"):
+        assert f"<title>schedule {schedule}</title>" in svg, schedule
+    assert "postgres" in svg and "redis" in svg  # infrastructure, by name
+
+
+@pytest.mark.parametrize("source", ["compose", "manifests"])
+def test_a_topic_shared_by_services_is_one_node(
+    source: str, shop: Report, manifests: Report
+) -> None:
+    """pricing-service and catalog-service both subscribe to pricing.price.changed: one pill a
+    side, in one figure, with an arrow to each subscriber; a topic of one service stays alone."""
+    report = shop if source == "compose" else manifests
+    page = html.render(report)
+    figures = re.findall(r'<figure class="group".*?</figure>', page, re.DOTALL)
+    together = [f for f in figures if "pricing.price.changed" in f]
+    assert len(together) == 1
+    figure = together[0]
+    assert 'id="diagram-svc-pricing-service"' in figure  # both services' anchors
+    assert 'id="diagram-svc-catalog-service"' in figure
+    pills = re.findall(r'<g class="feed f-events shared"><title>([^<]+)</title>', figure)
+    assert len(pills) == 2 and pills[0] == pills[1], pills  # before and after
+    topic, subscribers = pills[0].split(", subscribed by ")
+    assert topic == "topic pricing.price.changed"
+    assert sorted(subscribers.split(", ")) == ["catalog-service", "pricing-service"]
+    # One pill a side draws a straight arrow; the other subscriber gets the fan-in path.
+    assert len(re.findall(r'<path class="edge" d="M', figure)) == 2
+    assert figure.count("<title>topic warehouse.stock.updated</title>") == 2
+    assert sum("order.created" in f for f in figures) == 1
+    assert len(figures) == 2  # {pricing, catalog} and warehouse
+
+
 def test_markdown_and_html_share_one_migration_path(shop: Report) -> None:
     assert [p.service for p in shop.migration] == ["pricing-service", "catalog-service"]
     page, doc = html.render(shop), markdown.render(shop)
@@ -150,10 +200,7 @@ def test_per_service_sections_show_evidence_with_excerpts(shop: Report) -> None:
     text = section.group(0)
     for cell in ("event volume", "1800/min", "&gt; 1000", "1/min", "metrics.yaml:"):
         assert cell in text, cell
-    assert (
-        '<pre class="excerpt"><span class="ln">14</span>events_per_minute: 1500</pre>'
-        in text
-    )
+    assert '<pre class="excerpt"><span class="ln">14</span>events_per_minute: 1500</pre>' in text
     assert "Coverage:" in text and "Phase 1" in text
 
 

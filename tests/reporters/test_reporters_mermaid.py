@@ -71,17 +71,49 @@ def report_md(compose: Path, metrics: Path | None = None) -> str:
     return markdown.render(run_analysis(options).report)
 
 
-@pytest.mark.parametrize("name", ["shop", "ledger"])
+def manifests_md() -> str:
+    """The shop from its Kubernetes manifests alone (no compose file)."""
+    return markdown.render(
+        run_analysis(AnalyzeOptions(manifests=(REPO / "fixtures" / "shop" / "k8s",))).report
+    )
+
+
+@pytest.mark.parametrize("name", ["shop", "ledger", "shop-k8s"])
 def test_examples_render_in_mermaid(page: Page, name: str) -> None:
-    text = report_md(REPO / "fixtures" / name / "docker-compose.yml")
+    if name == "shop-k8s":
+        text = manifests_md()
+    else:
+        text = report_md(REPO / "fixtures" / name / "docker-compose.yml")
     svgs = rendered(page, text)
     assert len(svgs) == 3  # the quadrant chart, the system before, the system after
     for svg in svgs:
         assert svg.startswith("<svg"), svg[:300]
     quadrant, before, after = svgs
-    assert quadrant.count('class="data-point"') == len(re.findall(r"^    \S.*: \[", text, re.MULTILINE))
-    worker = "pricing-cron-worker" if name == "shop" else "ledger-cron-worker"
+    assert quadrant.count('class="data-point"') == len(
+        re.findall(r"^    \S.*: \[", text, re.MULTILINE)
+    )
+    worker = "ledger-cron-worker" if name == "ledger" else "pricing-cron-worker"
     assert worker in after and worker not in before
+
+
+@pytest.mark.parametrize("name", ["shop", "shop-k8s"])
+def test_a_shared_topic_is_one_mermaid_node(page: Page, name: str) -> None:
+    """pricing.price.changed feeds pricing-service and catalog-service: one node per flowchart,
+    outside both subgraphs, with an arrow to each subscriber; Mermaid draws it once."""
+    if name == "shop-k8s":
+        text = manifests_md()
+    else:
+        text = report_md(REPO / "fixtures" / "shop" / "docker-compose.yml")
+    blocks = _BLOCK.findall(text)[1:]  # before, after
+    assert len(blocks) == 2
+    for block in blocks:
+        nodes = re.findall(r'^    (t\d+)\(\["pricing\.price\.changed"\]\)$', block, re.MULTILINE)
+        assert len(nodes) == 1, block
+        targets = re.findall(rf"^    {nodes[0]} --> (g\d+)b\d+$", block, re.MULTILINE)
+        assert len(targets) == 2 and len(set(targets)) == 2, targets  # two services' boxes
+    for svg in rendered(page, text)[1:]:
+        assert svg.startswith("<svg"), svg[:300]
+        assert svg.count(">pricing.price.changed<") == 1, svg.count("pricing.price.changed")
 
 
 def test_large_project_renders_in_mermaid(page: Page, tmp_path: Path) -> None:
