@@ -8,9 +8,11 @@ the build context as a fallback). Files shared by several services are read and 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from archcheck.errors import ArchcheckError
@@ -19,7 +21,7 @@ from archcheck.model import Location, Workload
 from archcheck.sources.go import scan as scanning
 from archcheck.sources.go import syntax
 from archcheck.sources.go.build import MainPackage
-from archcheck.sources.go.cache import FactsCache, open_cache
+from archcheck.sources.go.cache import FactsCache, Stat, open_cache, stat_of
 from archcheck.sources.go.consts import BinOp, Expr, Ref
 from archcheck.sources.go.facts import Arg, FileFacts
 from archcheck.sources.go.join import (
@@ -78,11 +80,86 @@ def discover_go_workloads(
 ) -> GoDiscovery:
     """Read each service's Go files and join their facts into workloads, per service.
 
-    ``targets`` values may be a plain folder (read every main package under it).
+    ``targets`` values may be a plain folder (read every main package under it). With a
+    cache, the whole result is kept with the stats of every file and folder it was computed
+    from, so a re-run on an unchanged tree only stats them (``FactsCache.result``).
     """
     catalog = load_catalog()
     relative_to = None if relative_to is None else relative_to.resolve()
     store = open_cache() if cache is True else (cache or None)
+    try:
+        key = None
+        if store is not None:
+            key = _result_key(targets, relative_to, catalog.digest)
+            found = store.result(key)
+            if isinstance(found, GoDiscovery):
+                return found
+        read: set[Path] = set()
+        walked: set[Path] = set()
+        result = _discover(targets, relative_to, jobs, store, catalog, read, walked)
+        if store is not None and key is not None:
+            store.put_result(key, _inputs(read, walked), result)
+        return result
+    finally:
+        if store is not None and cache is True:
+            store.close()
+
+
+def _result_key(
+    targets: Mapping[str, GoTarget | Path], relative_to: Path | None, catalog_digest: str
+) -> str:
+    """What a discovery result depends on besides the files: the targets, where paths are
+    shown from, the library data and archcheck's own code."""
+    described = []
+    for service in sorted(targets):
+        value = targets[service]
+        target = value if isinstance(value, GoTarget) else GoTarget(root=value)
+        mains = [(str(m.folder), sorted(m.tags), m.binary) for m in target.mains]
+        described.append([service, mains, str(target.root)])
+    text = repr((described, str(relative_to), catalog_digest, _code_digest()))
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+@cache
+def _code_digest() -> str:
+    """Changes with any code a result comes from (an upgrade never reads an older result)."""
+    from importlib.metadata import version
+
+    digest = hashlib.blake2b(syntax.grammar_version().encode(), digest_size=16)
+    here = Path(__file__).parent
+    for source in sorted(
+        (
+            *here.glob("*.py"),
+            *(here.parents[1] / n for n in ("names.py", "schedule.py", "model.py")),
+        )
+    ):
+        with contextlib.suppress(OSError):
+            digest.update(source.read_bytes())
+    with contextlib.suppress(Exception):
+        digest.update(version("archcheck").encode())
+    return digest.hexdigest()
+
+
+def _inputs(read: set[Path], walked: set[Path]) -> list[tuple[str, Stat]]:
+    """Every file read and folder listed, their parents (where go.mod and go.work are looked
+    for) and the go.mod/go.work each of those folders may hold, with their stats now."""
+    folders = set(walked) | {p.parent for p in read}
+    for folder in list(folders):
+        folders.update(folder.parents)
+    paths = set(map(str, read)) | set(map(str, folders))
+    paths.update(str(f / name) for f in folders for name in ("go.mod", "go.work"))
+    return [(path, stat_of(path)) for path in sorted(paths)]
+
+
+def _discover(
+    targets: Mapping[str, GoTarget | Path],
+    relative_to: Path | None,
+    jobs: int | None,
+    store: FactsCache | None,
+    catalog: Catalog,
+    read: set[Path],
+    walked: set[Path],
+) -> GoDiscovery:
     index = scanning.Index(store, catalog)
     notes: list[str] = []
     per_service: dict[str, list[Path]] = {}
@@ -98,12 +175,14 @@ def discover_go_workloads(
             modules = load_modules(first)
             tags = frozenset().union(*(m.tags for m in target.mains))
             own = closure([m.folder for m in target.mains], modules, tags, index.header)
+            walked.update(own.folders)
             mains = [m.folder.resolve() for m in target.mains]
             files = list(own.files)
             # A worker binary of the same module (cmd/worker) runs its owner's workloads:
             # what only it reaches is reported on the service, with runs_in.
-            for worker in _worker_mains(mains, modules):
+            for worker in _worker_mains(mains, modules, walked, read):
                 theirs = closure([worker], modules, tags, index.header)
+                walked.update(theirs.folders)
                 label = _module_label(worker, modules)
                 for folder in set(theirs.folders) - set(own.folders):
                     worker_runs.setdefault(service, {})[str(folder)] = label
@@ -119,21 +198,16 @@ def discover_go_workloads(
         if not root.is_dir():
             notes.append(f"{service}: Go source folder {root} does not exist; nothing discovered")
             continue
-        files, skipped = scanning.list_go_files(root)
+        files, skipped = scanning.list_go_files(root, walked)
         notes.extend(skipped)
         modules = load_modules(root)
         roots[service] = root
         modules_of[service] = modules
         per_service[service] = [p.resolve() for p in files]
     unique = list(dict.fromkeys(p for files in per_service.values() for p in files))
-    try:
-        scanned = {
-            s.path: s for s in scanning.scan(unique, jobs=jobs, catalog=catalog, index=index)
-        }
-        _settle(scanned, modules_of.values(), catalog, index, jobs)
-    finally:
-        if store is not None and cache is True:
-            store.close()
+    read.update(unique)
+    scanned = {s.path: s for s in scanning.scan(unique, jobs=jobs, catalog=catalog, index=index)}
+    _settle(scanned, modules_of.values(), catalog, index, jobs)
     notes.extend(item.note for item in scanned.values() if item.note)
     workloads: list[Workload] = []
     worker_mode: dict[str, Location] = {}
@@ -364,7 +438,9 @@ def _referenced(facts: FileFacts) -> set[str | None]:
     return found
 
 
-def _worker_mains(mains: Sequence[Path], modules: Modules) -> list[Path]:
+def _worker_mains(
+    mains: Sequence[Path], modules: Modules, walked: set[Path], read: set[Path]
+) -> list[Path]:
     """Worker binaries (``cmd/worker``, ``cmd/pricing-worker``) of the service's module, other
     than the service's own main packages: folders named like a worker holding ``package main``."""
     gomod = find_module(mains[0]) if mains else None
@@ -377,10 +453,12 @@ def _worker_mains(mains: Sequence[Path], modules: Modules) -> list[Path]:
             d for d in dirnames if d not in scanning.SKIPPED_DIRS and d[:1] not in "._"
         )
         current = Path(folder)
+        walked.add(current)
         if "worker" not in current.name.lower() or current == root or current in mains:
             continue
         for name in sorted(filenames):
             if name.endswith(".go") and not syntax.filename_excluded(name):
+                read.add(current / name)
                 with contextlib.suppress(OSError, ArchcheckError):
                     head = read_bytes(current / name, "Go source")[:8192]
                     if syntax.read_header(head).package == "main":
