@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from archcheck.location import Location as Location  # noqa: PLC0414 (re-exported)
 
@@ -192,6 +192,33 @@ class Declaration(_Frozen):
     """Where the declaration is written."""
 
 
+class Note(_Frozen):
+    """One warning of the sources or the engine, with the service it is about: reports show a
+    service's notes with that service (``reporters.notes_by_service``)."""
+
+    text: str
+    """The whole sentence as every report shows it (``pricing-service: not scanned: ...``)."""
+    service: str | None = None
+    """The service it is about; None for the whole system (a file, a tool, an input)."""
+    location: Location | None = None
+    """Where what it is about is written, when known."""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def general(text: str) -> Note:
+    """A note about no service in particular (a file, a tool, an input)."""
+    return Note(text=text)
+
+
+def as_notes(value: object) -> object:
+    """Plain strings as system-wide notes: what a source says about no service in particular."""
+    if isinstance(value, (list, tuple)):
+        return tuple(Note(text=v) if isinstance(v, str) else v for v in value)
+    return value
+
+
 class System(_Frozen):
     """Everything the sources know: the input of the engine."""
 
@@ -205,8 +232,10 @@ class System(_Frozen):
     """Project-wide deployment environment from the top-level ``x-archcheck``."""
     environment_location: Location | None = None
     """Where the project-wide environment is declared."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     """Warnings from the sources (metrics for unknown services, overridden measurements...)."""
+
+    _notes = field_validator("notes", mode="before")(as_notes)
 
 
 class Suppression(_Frozen):
@@ -413,7 +442,8 @@ class Report(_Frozen):
     verdicts: tuple[Verdict, ...] = ()
     findings: tuple[Finding, ...] = ()
     workloads: tuple[Workload, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    """What the sources and the engine noted, each with its service (None: system-wide)."""
     defaults: tuple[str, ...] = ()
     """What the verdicts assume because the input does not say (``environment: production``):
     stated once for the report, not on every verdict."""
@@ -436,6 +466,8 @@ class Report(_Frozen):
     """The migration path, shared by every report that shows one (``engine/migration.py``)."""
     fixed: tuple[Fixed, ...] = Field(default=(), exclude=True)
     """With ``--diff-base``: what the base revision had that is gone or better now."""
+
+    _notes = field_validator("notes", mode="before")(as_notes)
 
 
 def gate_level(item: Finding | Verdict) -> int:

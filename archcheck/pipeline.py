@@ -20,10 +20,12 @@ from archcheck.model import (
     Environment,
     Location,
     Measurement,
+    Note,
     Report,
     Service,
     System,
     Workload,
+    general,
 )
 from archcheck.sources.discovery import Discovery, DiscoveryOptions
 
@@ -68,7 +70,7 @@ def build_system(options: AnalyzeOptions, project: ComposeProject | None = None)
     if project is None:
         project = load_project(options.compose)
     facts = describe(project)
-    notes: list[str] = [*project.warnings, *facts.notes]
+    notes: list[Note] = [*map(general, project.warnings), *facts.notes]
     services = {s.name: s for s in facts.services}
     workloads = list(facts.workloads)
     discovered = discover(project, facts.services, workloads, options.discovery)
@@ -119,7 +121,7 @@ def _declarations(
     batches: list[Batch],
     services: dict[str, Service],
     workloads: list[Workload],
-    notes: list[str],
+    notes: list[Note],
 ) -> tuple[Declaration, ...]:
     """Compose's declarations, then each snapshot's; a later one replaces an earlier one (noted).
 
@@ -133,11 +135,12 @@ def _declarations(
             continue  # NOTE: the metrics merge already notes unknown services
         key = (d.service, d.workload, d.fact)
         if key in merged and merged[key].value != d.value:
-            notes.append(
-                f"later input wins: {d.service}/{d.workload} {d.fact}: {str(d.value).lower()}"
+            notes.append(Note(
+                text=f"later input wins: {d.service}/{d.workload} {d.fact}: {str(d.value).lower()}"
                 f" from {d.source} replaces {str(merged[key].value).lower()} from"
-                f" {merged[key].source}"
-            )
+                f" {merged[key].source}",
+                service=d.service, location=d.location,
+            ))  # fmt: skip
         merged[key] = d
         if (d.service, d.workload) not in known:
             known.add((d.service, d.workload))
@@ -145,10 +148,11 @@ def _declarations(
                 Workload(service=d.service, kind="events", name=d.workload, origin="metrics",
                          location=d.location)
             )  # fmt: skip
-            notes.append(
-                f"{d.source}: workload {d.workload!r} of {d.service} is not declared in"
-                f" x-archcheck; treated as events from its {d.fact} declaration"
-            )
+            notes.append(Note(
+                text=f"{d.source}: workload {d.workload!r} of {d.service} is not declared in"
+                f" x-archcheck; treated as events from its {d.fact} declaration",
+                service=d.service, location=d.location,
+            ))  # fmt: skip
     return tuple(merged.values())
 
 
@@ -206,7 +210,7 @@ def _measure(
     paths: list[Path],
     services: dict[str, Service],
     workloads: list[Workload],
-    notes: list[str],
+    notes: list[Note],
     declared: tuple[Declaration, ...] = (),
 ) -> tuple[list[Measurement], tuple[Declaration, ...]]:
     """Snapshot, exposition and live measurements, later inputs winning; environments that a
@@ -235,14 +239,14 @@ def _deploy_history(
     options: DiscoveryOptions,
     discovered: Discovery,
     measurements: list[Measurement],
-    notes: list[str],
+    notes: list[Note],
 ) -> tuple[Measurement, ...]:
     """``deploys_per_week`` from git, only where no metrics input provided it."""
     from archcheck.sources.discovery import deploy_measurements
 
     measured = {m.service for m in measurements if m.metric == "deploys_per_week"}
     found, history_notes = deploy_measurements(discovered, options, measured)
-    notes.extend(history_notes)
+    notes.extend(map(general, history_notes))
     return found
 
 
@@ -370,7 +374,7 @@ Batch = tuple[
 
 
 def _read_metrics(
-    paths: list[Path], kinds: dict[tuple[str, str], str], notes: list[str]
+    paths: list[Path], kinds: dict[tuple[str, str], str], notes: list[Note]
 ) -> list[Batch]:
     """One batch per snapshot; consecutive exposition files form one batch (for rates)."""
     from archcheck.sources.snapshot import read_snapshot
@@ -383,7 +387,7 @@ def _read_metrics(
             from archcheck.sources.prom_text import load_scrapes
 
             exposition = load_scrapes(list(scrapes), kinds)
-            notes.extend(exposition.notes)
+            notes.extend(map(general, exposition.notes))
             batches.append((" + ".join(map(str, scrapes)), exposition.measurements, {}, {}, []))
             scrapes.clear()
 
@@ -409,13 +413,13 @@ def _merge(
     batches: list[Batch],
     services: dict[str, Service],
     workloads: list[Workload],
-    notes: list[str],
+    notes: list[Note],
 ) -> tuple[list[Measurement], dict[str, tuple[Environment, Location | None]]]:
     """Later batches win per (service, workload, metric); unknown services are warnings."""
     merged: dict[tuple[str, str | None, str], Measurement] = {}
     envs: dict[str, tuple[Environment, Location | None]] = {}
     unknown: dict[str, str] = {}
-    overridden: list[str] = []
+    overridden: list[tuple[str, str]] = []
     known_workloads = {(w.service, w.name) for w in workloads}
     for source, measurements, environments, kinds, _ in batches:
         for m in measurements:
@@ -424,11 +428,12 @@ def _merge(
                 continue
             key = (m.service, m.workload, m.metric)
             if key in merged and merged[key].value != m.value:
-                overridden.append(
+                line = (
                     f"{m.service}{'/' + m.workload if m.workload else ''} {m.metric}: "
                     f"{m.value:g} from {source} replaces {merged[key].value:g} from "
                     f"{merged[key].source}"
                 )
+                overridden.append((m.service, line))
             merged[key] = m
             if m.workload is not None and (m.service, m.workload) not in known_workloads:
                 kind = kinds.get((m.service, m.workload)) or METRICS[m.metric].kind
@@ -440,21 +445,23 @@ def _merge(
                             name=m.workload, origin="metrics", location=m.location,
                         )
                     )
-                    notes.append(
-                        f"{source}: workload {m.workload!r} of {m.service} is not declared in "
-                        f"x-archcheck; treated as {kind} from its metrics"
-                    )
+                    notes.append(Note(
+                        text=f"{source}: workload {m.workload!r} of {m.service} is not declared"
+                        f" in x-archcheck; treated as {kind} from its metrics",
+                        service=m.service, location=m.location,
+                    ))  # fmt: skip
         envs.update({name: env for name, env in environments.items() if name in services})
     for name, source in sorted(unknown.items()):
-        notes.append(
-            f"{source}: metrics for service {name!r}, which is not in the compose project; "
-            "ignored (check the service name)"
-        )
+        notes.append(Note(
+            text=f"{source}: metrics for service {name!r}, which is not in the compose project;"
+            " ignored (check the service name)",
+            service=name,
+        ))  # fmt: skip
     if len(overridden) > 20:
-        notes.append(
+        notes.append(general(
             f"{len(overridden)} measurements were replaced by later --metrics inputs, e.g. "
-            + overridden[0]
-        )
+            + overridden[0][1]
+        ))  # fmt: skip
     else:
-        notes += [f"later input wins: {line}" for line in overridden]
+        notes += [Note(text=f"later input wins: {line}", service=s) for s, line in overridden]
     return list(merged.values()), envs

@@ -13,7 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archcheck.engine.facts import Facts, KindContext, how_to_get
 from archcheck.metrics import METRICS
-from archcheck.model import Environment, Evidence, Location, Measurement, Priority, Workload
+from archcheck.model import (
+    Environment,
+    Evidence,
+    Location,
+    Measurement,
+    Note,
+    Priority,
+    Workload,
+)  # fmt: skip
 
 P = TypeVar("P", bound="Params")
 
@@ -273,9 +281,9 @@ _DECLARE = (
 )
 
 
-def declared_disagreements(p: RetryParams, facts: Facts) -> list[str]:
+def declared_disagreements(p: RetryParams, facts: Facts) -> list[Note]:
     """Where a measurement answers a question a declaration answers differently (it wins)."""
-    out: list[str] = []
+    out: list[Note] = []
     for (service_name, kind), workloads in facts.workloads.items():
         service = facts.services.get(service_name)
         if kind != "events" or service is None:
@@ -291,11 +299,12 @@ def declared_disagreements(p: RetryParams, facts: Facts) -> list[str]:
                     continue
                 if measured.needed != d.value:
                     at = f" at {d.location.file}:{d.location.line}" if d.location else ""
-                    out.append(
+                    text = (
                         f"{service_name}/{w.name}: {measured.reason} ({measured.source}) says"
                         f" {fact} is {str(measured.needed).lower()}, but {d.source}{at} declares"
                         f" {str(d.value).lower()}; the measurement wins"
                     )
+                    out.append(Note(text=text, service=service_name, location=d.location))
     return out
 
 

@@ -24,6 +24,7 @@ from archcheck.model import (
     Capacity,
     Evidence,
     Finding,
+    Note,
     Ownership,
     Priority,
     Report,
@@ -90,7 +91,7 @@ def evaluate(system: System, ruleset: Ruleset) -> Report:
     if retry is not None and isinstance(retry.params, RetryParams):
         notes += declared_disagreements(retry.params, facts)
     notes += [
-        f"{ruleset.config_path}: {rule.id} ({rule.name}) overrides {', '.join(rule.overridden)}"
+        Note(text=f"{ruleset.config_path}: {rule.id} ({rule.name}) overrides {', '.join(rule.overridden)}")
         for rule in ruleset.rules
         if rule.overridden
     ]

@@ -22,7 +22,15 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from archcheck.errors import ConfigError
-from archcheck.model import VERDICT_PREFIX, Finding, Location, Report, Suppression, Verdict
+from archcheck.model import (
+    VERDICT_PREFIX,
+    Finding,
+    Location,
+    Note,
+    Report,
+    Suppression,
+    Verdict,
+)  # fmt: skip
 
 _Item = TypeVar("_Item", Finding, Verdict)
 
@@ -115,8 +123,12 @@ def apply_suppressions(report: Report, suppressions: Sequence[Suppression]) -> R
     findings = tuple(map(mark, report.findings))
     verdicts = tuple(map(mark, report.verdicts))
     stale = tuple(
-        f"{s.location or '.archcheck.yaml'}: the suppression of {s.rule or 'every rule'} on "
-        f"{_scope(s)} matches nothing; remove it"
+        Note(
+            text=f"{s.location or '.archcheck.yaml'}: the suppression of {s.rule or 'every rule'}"
+            f" on {_scope(s)} matches nothing; remove it",
+            service=s.service,
+            location=s.location,
+        )
         for i, s in enumerate(suppressions)
         if i not in used
     )

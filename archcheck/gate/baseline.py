@@ -26,6 +26,7 @@ from archcheck.model import (
     Finding,
     Fixed,
     Location,
+    Note,
     Report,
     Verdict,
     fingerprint,
@@ -163,7 +164,7 @@ def compare(report: Report, baseline: Baseline, *, against: str) -> Report:
     if hidden:
         notes = (
             *notes,
-            f"{hidden} finding(s) and verdict(s) unchanged since {against} are not shown",
+            Note(text=f"{hidden} finding(s) and verdict(s) unchanged since {against} are not shown"),
         )
     return report.model_copy(
         update={

@@ -32,9 +32,10 @@ def only_changes(
         report = compare(report, load_baseline(baseline), against=str(baseline))
     if diff_base is not None:
         from archcheck.gate.diffbase import report_at
+        from archcheck.model import Note as note
 
         base, why = report_at(diff_base, options, system.compose_files, ruleset.config_path)
         report = compare(report, baseline_of(base), against=diff_base)
         if why is not None:
-            report = report.model_copy(update={"notes": (*report.notes, why)})
+            report = report.model_copy(update={"notes": (*report.notes, note(text=why))})
     return report

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from archcheck.errors import UsageError
-from archcheck.model import PRIORITY_RANK, Priority, Report
+from archcheck.model import PRIORITY_RANK, Note, Priority, Report
 
 FORMATS: dict[str, str] = {
     "text": "archcheck.reporters.text",
@@ -103,6 +103,22 @@ def findings_by_application(report: Report) -> dict[str, int]:
             service = owner.get(f.service, f.service)
             counts[service] = counts.get(service, 0) + 1
     return counts
+
+
+def notes_by_service(report: Report) -> list[tuple[str | None, list[Note]]]:
+    """The notes grouped once for every format: system-wide ones first (``None``), then per
+    application service in the order of ``service_summaries``, then any other service by name.
+    A worker's, migration's or sidecar's notes go with the service it works for."""
+    owner = {o.service: o.owner for o in report.ownership if o.owner is not None}
+    groups: dict[str | None, list[Note]] = {}
+    for note in report.notes:
+        service = owner.get(note.service, note.service) if note.service else None
+        groups.setdefault(service, []).append(note)
+    order = {s.service: i for i, s in enumerate(service_summaries(report))}
+    return sorted(
+        groups.items(),
+        key=lambda item: (item[0] is not None, order.get(item[0] or "", len(order)), item[0] or ""),
+    )
 
 
 _ROLE_WORDS = {

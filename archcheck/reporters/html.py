@@ -26,11 +26,12 @@ from archcheck.model import (
     Finding,
     Location,
     MigrationPhase,
+    Note,
     Report,
     RuleDoc,
     Verdict,
 )
-from archcheck.reporters import ServiceSummary, service_summaries
+from archcheck.reporters import ServiceSummary, notes_by_service, service_summaries
 from archcheck.reporters._items import display_path, display_text, doc_url, shown_decision
 from archcheck.reporters._svg import DEFS, attr, chart_svg, diagram_svg, point_class, quantity
 from archcheck.reporters._topology import Topology, clusters, topology
@@ -62,6 +63,7 @@ def render(report: Report, *, verbose: bool = False) -> str:
     """The report as one HTML document (``verbose`` opens every evidence table)."""
     summaries = service_summaries(report)
     topo = topology(report)
+    notes = notes_by_service(report)
     body = [
         _header(report, summaries),
         _summary(report, summaries),
@@ -69,10 +71,10 @@ def render(report: Report, *, verbose: bool = False) -> str:
         _changes(report),
         _diagram(topo),
         _migration(report.migration),
-        _services(report, summaries, verbose),
+        _services(report, summaries, verbose, dict(notes)),
         _other_findings(report),
         _coverage(report, topo),
-        _notes(report),
+        _notes(notes, {s.service for s in summaries}),
     ]
     title = f"archcheck review: {report.project}"
     return "\n".join(
@@ -353,8 +355,9 @@ def _diagram(topo: Topology) -> str:
             + (f" {_badge(g.decision, g.priority)}" if g.decision and g.priority else "")
             for g in cluster
         )
+        names = " ".join(g.service for g in cluster)
         out.append(
-            f'<figure class="group" data-service="{attr(first.service)}" id="diagram-{_anchor(first.service)}">'
+            f'<figure class="group" data-service="{attr(names)}" id="diagram-{_anchor(first.service)}">'
             f"<figcaption>{caption}</figcaption>{diagram_svg(cluster, topo)}</figure>"
         )
     if topo.other:
@@ -469,7 +472,10 @@ def _finding(f: Finding, docs: dict[str, RuleDoc]) -> str:
     )
 
 
-def _services(report: Report, summaries: list[ServiceSummary], verbose: bool) -> str:
+def _services(
+    report: Report, summaries: list[ServiceSummary], verbose: bool,
+    notes: dict[str | None, list[Note]],
+) -> str:  # fmt: skip
     if not summaries:
         return ""
     by_service: dict[str, list[Verdict]] = {}
@@ -495,6 +501,7 @@ def _services(report: Report, summaries: list[ServiceSummary], verbose: bool) ->
         workloads = origins_of.get(s.service, Counter())
         origins = ", ".join(f"{n} from {o}" for o, n in sorted(workloads.items()))
         phase = phases.get(s.service)
+        noted = "".join(f"<li>{_code(n.text)}</li>" for n in notes.get(s.service, []))
         out.append(
             f'<article class="service" id="{_anchor(s.service)}" data-service="{attr(s.service)}">'
             f"<h3>{escape(s.service)} {_badge(s.decision, s.priority)}"
@@ -504,6 +511,7 @@ def _services(report: Report, summaries: list[ServiceSummary], verbose: bool) ->
             )
             + (f'<h4>Findings</h4><ul class="findings">{found}</ul>' if found else "")
             + (f'<h4>Migration</h4><ol class="phases">{_phase(*phase)}</ol>' if phase else "")
+            + (f'<h4>Notes</h4><ul class="notes">{noted}</ul>' if noted else "")
             + f'<p class="coverage">Coverage: {measured} of {criteria} criteria measured; '
             f"workloads: {escape(origins) or 'none'}.</p></article>"
         )
@@ -551,8 +559,16 @@ def _coverage(report: Report, topo: Topology) -> str:
     )
 
 
-def _notes(report: Report) -> str:
-    if not report.notes:
+def _notes(notes: list[tuple[str | None, list[Note]]], sections: set[str]) -> str:
+    """System-wide notes, and those of services without a section of their own (each
+    service's other notes are in its section)."""
+    out: list[str] = []
+    for service, items in notes:
+        if service in sections:
+            continue
+        lines = "".join(f"<li>{_code(n.text)}</li>" for n in items)
+        head = f"<h3>{escape(service)}</h3>" if service is not None else ""
+        out.append(f'{head}<ul class="notes" data-notes="{attr(service or "")}">{lines}</ul>')
+    if not out:
         return ""
-    items = "".join(f"<li>{_code(n)}</li>" for n in report.notes)
-    return f'<section id="notes"><h2>Notes</h2><ul class="notes">{items}</ul></section>'
+    return f'<section id="notes"><h2>Notes</h2>{"".join(out)}</section>'

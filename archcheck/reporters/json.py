@@ -18,7 +18,15 @@ FORMAT_NAME = "archcheck.report"
 
 def envelope(report: Report) -> dict[str, Any]:
     """The JSON document as plain data."""
-    body = report.model_dump(mode="json")
+    body: dict[str, Any] = {}
+    for key, value in report.model_dump(mode="json").items():
+        if key == "notes":
+            # NOTE: ``notes`` stay the sentences they always were; ``note_details`` (added
+            # after them) gives each one's text, service and location, in the same order.
+            body["notes"] = [note["text"] for note in value]
+            body["note_details"] = value
+        else:
+            body[key] = value
     findings: dict[str, int] = {"high": 0, "medium": 0, "low": 0}
     for f in report.findings:
         findings[f.severity] += 1

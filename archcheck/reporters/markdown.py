@@ -12,7 +12,12 @@ import re
 
 from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Location, Report, Verdict
-from archcheck.reporters import findings_by_application, service_summaries, workers_of
+from archcheck.reporters import (
+    findings_by_application,
+    notes_by_service,
+    service_summaries,
+    workers_of,
+)  # fmt: skip
 from archcheck.reporters._items import (
     display_path,
     display_text,
@@ -64,7 +69,10 @@ def render(report: Report, *, verbose: bool = False) -> str:
     out += _chart(report)
     out += _flowchart(report)
     if report.notes:
-        out += ["## Notes", "", *(f"- {_cell(display_text(n))}" for n in report.notes), ""]
+        out += ["## Notes", ""]
+        for service, notes in notes_by_service(report):
+            out += [f"**{_cell(service)}**", ""] if service is not None else []
+            out += [*(f"- {_cell(display_text(n.text))}" for n in notes), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

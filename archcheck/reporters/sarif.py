@@ -155,7 +155,7 @@ def render(report: Report, *, verbose: bool = False) -> str:
                 "columnKind": "unicodeCodePoints",
                 "properties": {
                     "project": report.project,
-                    "notes": [display_text(note) for note in report.notes],
+                    "notes": [display_text(note.text) for note in report.notes],
                 },
             }
         ],

@@ -16,7 +16,12 @@ import textwrap
 
 from archcheck.metrics import format_quantity
 from archcheck.model import Evidence, Location, Report, Verdict
-from archcheck.reporters import findings_by_application, service_summaries, workers_of
+from archcheck.reporters import (
+    findings_by_application,
+    notes_by_service,
+    service_summaries,
+    workers_of,
+)  # fmt: skip
 from archcheck.reporters._items import (
     display_path,
     display_text,
@@ -94,7 +99,7 @@ def render(
         page.line("No verdict to show (see the notes).")
     elif not summaries:
         page.line("No service declares event handlers or cron jobs: nothing to decide.")
-        unseen = [n.split(":", 1)[0] for n in report.notes if ": not scanned: " in n]
+        unseen = [n.service or "?" for n in report.notes if ": not scanned: " in n.text]
         if unseen:
             page.line(f"Not looked at: {', '.join(unseen)} (see the notes for why and how).")
         page.line("Declare them under x-archcheck (docs/x-archcheck.md).")
@@ -155,8 +160,12 @@ def render(
     if report.notes:
         page.blank()
         page.line(("Notes", "bold"))
-        for note in report.notes:
-            page.para(f"- {display_text(note)}", indent=2, hanging=2)
+        for service, notes in notes_by_service(report):
+            if service is not None:
+                page.line(f"  {service}")
+            for note in notes:
+                indent = 2 if service is None else 4
+                page.para(f"- {display_text(note.text)}", indent=indent, hanging=2)
     if not verbose and report.verdicts:
         page.blank()
         page.line("Run with -v to see the evidence behind each verdict.")

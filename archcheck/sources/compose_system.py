@@ -23,6 +23,7 @@ from archcheck.model import (
     Declaration,
     Environment,
     Location,
+    Note,
     OwnerMatch,
     Service,
     ServiceRole,
@@ -114,7 +115,7 @@ class ComposeFacts:
     environment: Environment | None
     metrics: tuple[str, ...]
     """Snapshot paths named in the top-level ``x-archcheck`` (relative to the compose file)."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     declarations: tuple[Declaration, ...] = ()
     """``retry_needed``, ``dead_letter_needed`` and ``dead_letter_topic`` of declared events."""
     environment_location: Location | None = None
@@ -694,7 +695,7 @@ _APPLICATION = ("api", "infrastructure")
 names it (then it is the ``api`` the worker was split from)."""
 
 
-def _with_owners(services: dict[str, Service]) -> tuple[dict[str, Service], list[str]]:
+def _with_owners(services: dict[str, Service]) -> tuple[dict[str, Service], list[Note]]:
     """Every worker, migration and sidecar with the application service it works for.
 
     The rule (docs/x-archcheck.md, "Owners"): ``x-archcheck: owner:``; for a sidecar its
@@ -703,7 +704,7 @@ def _with_owners(services: dict[str, Service]) -> tuple[dict[str, Service], list
     matches is a note, and its workloads are not judged.
     """
     out = dict(services)
-    notes: list[str] = []
+    notes: list[Note] = []
     for name, service in services.items():
         if service.owner is not None:
             if service.owner not in services:
@@ -768,14 +769,15 @@ def _same_build(a: Service, b: Service) -> bool:
     )  # fmt: skip
 
 
-def _unmatched(service: Service) -> str:
+def _unmatched(service: Service) -> Note:
     where = f"{service.location}: " if service.location else ""
-    return (
+    text = (
         f"{where}{service.name} is a {_KIND_WORDS.get(service.role, service.role)}, but archcheck"
         " cannot tell which service it works for (no service shares its image or build, and its"
         " name names none): its workloads are not judged; add `x-archcheck: {owner: SERVICE}` to"
         " it (docs/x-archcheck.md, Owners)"
     )
+    return Note(text=text, service=service.name, location=service.location)
 
 
 def _by_base(base: str, services: dict[str, Service], exclude: str = "") -> str | None:

@@ -20,7 +20,7 @@ import yaml
 
 from archcheck.errors import SourceError
 from archcheck.files.read import read_text
-from archcheck.model import Location, Service, Workload
+from archcheck.model import Location, Note, Service, Workload
 from archcheck.schedule import valid_schedule
 
 RESOURCE_FLAGS = ("resources-path", "components-path")
@@ -144,10 +144,10 @@ def find_sidecars(
     compose_services: Mapping[str, Mapping[str, Any]],
     services: Sequence[Service],
     working_dir: Path,
-) -> tuple[list[Sidecar], list[str]]:
+) -> tuple[list[Sidecar], list[Note]]:
     """The daprd sidecars of a compose project and the host folders they load resources from."""
     sidecars: list[Sidecar] = []
-    notes: list[str] = []
+    notes: list[Note] = []
     names = {s.name: s for s in services}
     for name, service in compose_services.items():
         args = _args(service)
@@ -168,10 +168,11 @@ def find_sidecars(
             for path in _flag(args, flag):
                 host = host_path(path, mounts)
                 if host is None:
-                    notes.append(
+                    text = (
                         f"{name}: daprd loads resources from {path}, but no bind mount provides"
                         " it; pass the host folder with --dapr-resources DIR"
                     )
+                    notes.append(Note(text=text, service=name))
                 else:
                     folders.append(host)
         sidecars.append(Sidecar(name, app_id, app, tuple(folders)))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from archcheck.compose import ComposeProject
 from archcheck.errors import UsageError
-from archcheck.model import Location, Measurement, Service, Workload
+from archcheck.model import Location, Measurement, Note, Service, Workload
 from archcheck.sources.compose_system import EXTENSION
 from archcheck.sources.git_history import DEFAULT_SINCE_DAYS
 from archcheck.sources.go.build import MainPackage, language_of, main_dirs, read_build
@@ -51,7 +51,7 @@ class Discovery:
     """Workloads (compose's, completed and extended), notes, and the scanned source roots."""
 
     workloads: tuple[Workload, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     roots: dict[str, Path] = field(default_factory=dict)
     """Service -> the folder its code was read from (also what deploy frequency counts)."""
     worker_mode: dict[str, Location] = field(default_factory=dict)
@@ -143,7 +143,7 @@ class _Plan:
 
     targets: dict[str, GoTarget] = field(default_factory=dict)
     roots: dict[str, Path] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     how: dict[str, str] = field(default_factory=dict)
     """Service -> how its main package was found (for the coverage note)."""
     not_scanned: dict[str, str] = field(default_factory=dict)
@@ -235,12 +235,13 @@ def plan_go(
             continue
         plan.targets[name] = GoTarget(root=root)
         plan.how[name] = "the build context"
-        plan.notes.append(
-            f"{dockerfile}: {name}: could not tell which Go main package the container runs"
+        plan.notes.append(Note(
+            text=f"{dockerfile}: {name}: could not tell which Go main package the container runs"
             f" ({reading.why}); read all Go code under {_relative(root, display)} instead."
             f" To be exact, set x-archcheck: {{main: ./cmd/<binary>}} on the service or pass"
-            f" --source {name}=DIR"
-        )
+            f" --source {name}=DIR",
+            service=name,
+        ))  # fmt: skip
     return plan
 
 
@@ -303,15 +304,21 @@ def discover(
     if relative_to is None and not working_dir.is_absolute():
         relative_to = Path.cwd()  # the compose file was named relatively: so are locations
     plan = plan_go(project, services, options.sources, relative_to)
-    notes: list[str] = list(plan.notes)
+    notes: list[Note] = list(plan.notes)
     go = discover_go_workloads(plan.targets, relative_to=relative_to, jobs=options.jobs)
     notes.extend(go.notes)
     for name, where in go.worker_entrypoints.items():
         run = [f"{w.kind} {w.name}" for w in go.workloads if w.service == name and w.runs_in]
         runs = f", which runs {', '.join(run)} (not inline in {name})" if run else ""
-        notes.append(f"{name}: the code already has a worker entry point ({where}){runs}")
+        notes.append(Note(
+            text=f"{name}: the code already has a worker entry point ({where}){runs}",
+            service=name, location=where,
+        ))  # fmt: skip
     for name, where in go.worker_mode.items():
-        notes.append(f"{name}: the code selects what to run from WORKER_MODE or -mode ({where})")
+        notes.append(Note(
+            text=f"{name}: the code selects what to run from WORKER_MODE or -mode ({where})",
+            service=name, location=where,
+        ))  # fmt: skip
 
     sidecars, sidecar_notes = find_sidecars(project.services, services, working_dir)
     notes.extend(sidecar_notes)
@@ -330,13 +337,14 @@ def discover(
         app_ids={s.app_id: s.app for s in sidecars if s.app_id and s.app},
         relative_to=relative_to,
     )
-    notes.extend(dapr.notes)
+    notes.extend(Note(text=n) for n in dapr.notes)
     for retry in dapr.retries:
         limit = "unbounded" if retry.max_retries is None else f"{retry.max_retries}"
-        notes.append(
-            f"{retry.location}: Dapr redelivers events from {retry.component!r} with retry policy"
-            f" {retry.policy!r} ({limit} retries)"
-        )
+        notes.append(Note(
+            text=f"{retry.location}: Dapr redelivers events from {retry.component!r} with retry"
+            f" policy {retry.policy!r} ({limit} retries)",
+            location=retry.location,
+        ))  # fmt: skip
 
     routes = go.routes
     dapr_workloads = [_with_handler(w, routes.get(w.service, {})) for w in dapr.workloads]
@@ -364,19 +372,20 @@ def _with_handler(workload: Workload, routes: Mapping[str, str]) -> Workload:
 
 def _coverage(
     plan: _Plan, go: GoDiscovery, workloads: Sequence[Workload], services: Sequence[Service]
-) -> list[str]:
+) -> list[Note]:
     """One line per service: what was read, or why not (so "nothing found" is never silent)."""
-    lines: list[str] = []
+    lines: list[Note] = []
     for service in services:
         name = service.name
         if name in go.scanned:
             mains, count = go.scanned[name]
             what = f"main package {', '.join(mains)}" if mains else "every Go file"
-            lines.append(
-                f"{name}: Go code scanned: {what} ({count} files, found through {plan.how.get(name, 'the build')})"
-            )
+            how = plan.how.get(name, "the build")
+            text = f"{name}: Go code scanned: {what} ({count} files, found through {how})"
+            lines.append(Note(text=text, service=name))
         elif name in plan.not_scanned:
-            lines.append(f"{name}: not scanned: {plan.not_scanned[name]}")
+            text = f"{name}: not scanned: {plan.not_scanned[name]}"
+            lines.append(Note(text=text, service=name))
     return lines
 
 

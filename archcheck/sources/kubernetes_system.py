@@ -25,10 +25,12 @@ from archcheck.model import (
     Environment,
     KubernetesWorkload,
     Location,
+    Note,
     OwnerMatch,
     Service,
     ServiceRole,
     Workload,
+    general,
 )
 from archcheck.sources.compose_system import (
     _MODE_ROLE,  # NOTE: one table of worker modes for compose and Kubernetes
@@ -84,7 +86,7 @@ class KubernetesFacts:
     components: tuple[PubsubComponent, ...] = ()
     app_ids: Mapping[str, str] | None = None
     """Service -> its Dapr app-id, for services with a sidecar."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
 
 
 def _strings(value: Any) -> dict[str, str]:
@@ -125,7 +127,7 @@ class _Pod:
 
 def describe(inputs: ManifestSet) -> KubernetesFacts:
     """Services, workloads and declarations of the objects (linear in their number)."""
-    notes: list[str] = list(inputs.notes)
+    notes: list[Note] = [general(n) for n in inputs.notes]
     pods: dict[str, _Pod] = {}
     for m in inputs.manifests:
         if m.kind in _POD_PATHS:
@@ -134,7 +136,7 @@ def describe(inputs: ManifestSet) -> KubernetesFacts:
             pods[name] = pod
     if not pods:
         notes.append(
-            "no Deployment, StatefulSet, CronJob or Job in the manifests: nothing to judge"
+            general("no Deployment, StatefulSet, CronJob or Job in the manifests: nothing to judge")
         )
     services = {name: _service(name, pod, notes) for name, pod in pods.items()}
     services = _owners(services, pods)
@@ -268,15 +270,16 @@ def _every(pod: _Pod, section: str) -> bool:
     return bool(pod.containers)
 
 
-def _service(name: str, pod: _Pod, notes: list[str]) -> Service:
+def _service(name: str, pod: _Pod, notes: list[Note]) -> Service:
     m = pod.m
     _check_annotations(pod)
     if m.annotations.get("dapr.io/enabled") and "dapr.io/enabled" not in pod.annotations:
-        notes.append(
-            f"{m.locate('metadata', 'annotations', 'dapr.io/enabled')}: dapr.io annotations"
-            " belong on the pod template (spec.template.metadata.annotations); the sidecar"
-            " injector ignores them here"
+        at = m.locate("metadata", "annotations", "dapr.io/enabled")
+        text = (
+            f"{at}: dapr.io annotations belong on the pod template"
+            " (spec.template.metadata.annotations); the sidecar injector ignores them here"
         )
+        notes.append(Note(text=text, service=name, location=at))
     env = _env(pod)
     command = _command(pod)
     mode = _flag(command, "mode") or env.get("WORKER_MODE")
@@ -560,7 +563,7 @@ def _dapr_resources(
     services: Mapping[str, Service],
     pods: Mapping[str, _Pod],
     app_ids: Mapping[str, str],
-    notes: list[str],
+    notes: list[Note],
 ) -> tuple[list[PubsubComponent], list[Workload]]:
     """Pub/sub Components, and Subscriptions as events workloads of the app-ids they scope."""
     by_app_id = {app_id: name for name, app_id in app_ids.items()}
@@ -575,21 +578,21 @@ def _dapr_resources(
                 PubsubComponent(m.name, str(m.get("spec", "type")), m.locate("metadata", "name"), scopes)
             )
         if m.kind == "Resiliency":
-            notes.extend(_inbound_retries(m, scopes))
+            notes.extend(map(general, _inbound_retries(m, scopes)))
         if m.kind != "Subscription":
             continue
         topic = m.get("spec", "topic")
         if not isinstance(topic, str) or not topic:
-            notes.append(f"{m.locate('spec')}: Subscription without spec.topic; skipped")
+            notes.append(general(f"{m.locate('spec')}: Subscription without spec.topic; skipped"))
             continue
         apps = [by_app_id[a] for a in scopes if a in by_app_id] if scopes else [
             name for name in app_ids if pods[name].m.namespace == m.namespace
         ]
         if not apps:
-            notes.append(
+            notes.append(general(
                 f"{m.locate('spec', 'topic')}: subscription to {topic!r} belongs to no Dapr app of"
                 " these manifests; scope it to an app-id (scopes: [APP-ID])"
-            )
+            ))  # fmt: skip
         route = m.get("spec", "route") or m.get("spec", "routes", "default")
         dlq = m.get("spec", "deadLetterTopic")
         for app in apps:
@@ -626,19 +629,20 @@ def _inbound_retries(m: Manifest, scopes: tuple[str, ...]) -> list[str]:
 
 
 def _check_configurations(
-    manifests: Sequence[Manifest], pods: Mapping[str, _Pod], notes: list[str]
+    manifests: Sequence[Manifest], pods: Mapping[str, _Pod], notes: list[Note]
 ) -> None:
     configured = {
         m.name for m in manifests if m.api_version.startswith("dapr.io/") and m.kind == "Configuration"
     }
-    for pod in pods.values():
+    for service, pod in pods.items():
         name = pod.annotations.get("dapr.io/config")
         if name and name not in configured:
-            notes.append(
-                f"{pod.at('metadata', 'annotations', 'dapr.io/config')}: dapr.io/config names"
-                f" Configuration {name!r}, which is not in these manifests (it may be applied"
-                " separately)"
+            at = pod.at("metadata", "annotations", "dapr.io/config")
+            text = (
+                f"{at}: dapr.io/config names Configuration {name!r}, which is not in these"
+                " manifests (it may be applied separately)"
             )
+            notes.append(Note(text=text, service=service, location=at))
 
 
 def _environment(manifests: Sequence[Manifest]) -> Environment | None:

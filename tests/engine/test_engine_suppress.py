@@ -83,7 +83,7 @@ def test_stale_suppressions_are_noted() -> None:
     from archcheck.model import Suppression
 
     report = apply_suppressions(_report(), [Suppression(reason="r", service="gone")])
-    assert len(report.notes) == 1 and "matches nothing" in report.notes[0]
+    assert len(report.notes) == 1 and "matches nothing" in report.notes[0].text
 
 
 @pytest.mark.parametrize(

@@ -76,9 +76,9 @@ def test_unchanged_items_are_hidden_after_a_line_shift() -> None:
     after = _report(_finding(9), _verdict("separate", "high", line=7))
     compared = compare(after, baseline_of(before), against="the baseline")
     assert compared.findings == () and compared.verdicts == ()
-    assert compared.notes == (
+    assert [n.text for n in compared.notes] == [
         "2 finding(s) and verdict(s) unchanged since the baseline are not shown",
-    )
+    ]
 
 
 def test_new_and_worse_items_are_kept_and_marked() -> None:

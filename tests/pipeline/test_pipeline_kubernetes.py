@@ -45,7 +45,7 @@ def test_manifests_reach_the_compose_shops_verdicts(compose_report: Report) -> N
     ]
     assert {f.rule_id for f in report.findings} == {"AC204"}
     # the Resiliency is read as compose discovery reads it
-    retries = [n for n in report.notes if "retry policy 'eventRetry' (5 retries)" in n]
+    retries = [n.text for n in report.notes if "retry policy 'eventRetry' (5 retries)" in n.text]
     assert len(retries) == 1 and "k8s/dapr.yaml:28:7: " in retries[0]
     pricing = next(v for v in report.verdicts if v.service == "pricing-service")
     assert pricing.location is not None and pricing.location.file.endswith("k8s/pricing.yaml")

@@ -263,3 +263,61 @@ def test_sarif_uris_are_relative_to_the_working_directory_and_encoded(
     assert sarif.artifact_uri(inside) == "deploy/my%20compose.yml"
     assert sarif.artifact_uri("/elsewhere/c.yml") == "file:///elsewhere/c.yml"
     assert sarif.artifact_uri("rel/c.yml") == "rel/c.yml"
+
+
+def _noted_report() -> Report:
+    from archcheck.model import Note, Ownership
+
+    at = _loc(7)
+    return Report(
+        tool_version="0",
+        project="p",
+        verdicts=(
+            Verdict(
+                service="orders", kind="cron", decision="separate", priority="high", summary="s"
+            ),
+        ),
+        notes=(
+            Note(text="metrics.yaml: read"),
+            Note(text="orders-worker: no owner rule", service="orders-worker", location=at),
+            Note(text="orders: not scanned: Java", service="orders"),
+            Note(text="billing: metrics for an unknown service", service="billing"),
+        ),
+        ownership=(Ownership(service="orders-worker", role="worker", owner="orders"),),
+    )
+
+
+def test_notes_are_grouped_once_for_every_format() -> None:
+    """System-wide notes first, then per application service (a worker's with its owner), in
+    the order of the services' sections, then the rest by name."""
+    from archcheck.reporters import json as json_format
+    from archcheck.reporters import markdown, notes_by_service, text
+
+    report = _noted_report()
+    groups = [(s, [n.text for n in notes]) for s, notes in notes_by_service(report)]
+    assert groups == [
+        (None, ["metrics.yaml: read"]),
+        ("orders", ["orders-worker: no owner rule", "orders: not scanned: Java"]),
+        ("billing", ["billing: metrics for an unknown service"]),
+    ]
+    shown = text.render(report)
+    notes = shown[shown.index("Notes") :]
+    assert notes.index("metrics.yaml: read") < notes.index("  orders\n")
+    assert (
+        notes.index("  orders\n")
+        < notes.index("orders-worker: no owner")
+        < notes.index("  billing\n")
+    )
+    doc = markdown.render(report)
+    assert "**orders**\n\n- orders-worker: no owner rule\n- orders: not scanned: Java" in doc
+    body = json.loads(json_format.render(report))
+    # JSON keeps ``notes`` as sentences; ``note_details`` adds the service and location.
+    assert body["notes"] == [n.text for n in report.notes]
+    assert [d["service"] for d in body["note_details"]] == [
+        None,
+        "orders-worker",
+        "orders",
+        "billing",
+    ]
+    assert body["note_details"][1]["location"] == {"file": COMPOSE, "line": 7, "column": 3}
+    assert list(body).index("note_details") == list(body).index("notes") + 1

@@ -204,6 +204,30 @@ def test_per_service_sections_show_evidence_with_excerpts(shop: Report) -> None:
     assert "Coverage:" in text and "Phase 1" in text
 
 
+def test_each_service_section_shows_its_notes(shop: Report) -> None:
+    """With discovery, each service has a coverage note (``Go code scanned``): it is in that
+    service's section and nowhere else; the Dapr retry note is about no service: general."""
+    page = html.render(shop)
+    sections = dict(
+        re.findall(
+            r'<article class="service" id="svc-([^"]+)".*?(<h4>Notes</h4>.*?)</article>',
+            page,
+            re.DOTALL,
+        )
+    )
+    assert set(sections) == {"pricing-service", "catalog-service", "warehouse-service"}
+    for service, notes in sections.items():
+        assert f"{service}: Go code scanned" in notes
+        others = set(sections) - {service}
+        assert not any(f"{o}: Go code scanned" in notes for o in others)
+    general = re.search(r'<section id="notes">.*?</section>', page, re.DOTALL)
+    assert general is not None
+    assert "Dapr redelivers events" in general.group(0)
+    assert "Go code scanned" not in general.group(0)
+    by_service = {n.service for n in shop.notes if "Go code scanned" in n.text}
+    assert by_service == set(sections)
+
+
 def test_findings_carry_their_rule_docs(ledger: Report) -> None:
     page = html.render(ledger)
     (finding,) = re.findall(r'<li class="finding">.*?</li>', page, re.DOTALL)

@@ -58,7 +58,8 @@ def test_sidecars_map_resource_flags_back_to_host_folders(tmp_path: Path) -> Non
     assert by_name["billing-dapr"].folders == (tmp_path / "billing-dapr",)
     assert by_name["lonely-dapr"].folders == ()
     assert len(notes) == 1
-    assert "lonely-dapr" in notes[0] and "--dapr-resources" in notes[0]
+    assert "lonely-dapr" in notes[0].text and "--dapr-resources" in notes[0].text
+    assert notes[0].service == "lonely-dapr"
 
 
 def test_subscriptions_components_and_resiliency(tmp_path: Path) -> None:

@@ -116,7 +116,7 @@ def test_analyze_uses_docker_after_the_snapshot(engine: DockerReplay) -> None:
     assert cpu.source == f"docker:{engine.base_url}"  # the live value wins over the snapshot's
     assert cpu.value == pytest.approx(0.82)
     assert by_key[("pricing-service", "stock-updated", "events_per_minute")].value == 1500
-    assert any("later input wins: pricing-service cpu_usage_ratio" in n for n in system.notes)
+    assert any("later input wins: pricing-service cpu_usage_ratio" in n.text for n in system.notes)
     # catalog-migrate is not a service of this compose file: its container is not measured.
     assert not [m for m in system.measurements if m.service == "catalog-migrate"]
 

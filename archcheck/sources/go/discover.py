@@ -17,7 +17,7 @@ from pathlib import Path
 
 from archcheck.errors import ArchcheckError
 from archcheck.files.read import read_bytes
-from archcheck.model import Location, Workload
+from archcheck.model import Location, Note, Workload
 from archcheck.sources.go import scan as scanning
 from archcheck.sources.go import syntax
 from archcheck.sources.go.build import MainPackage
@@ -49,7 +49,7 @@ class GoDiscovery:
     """What the Go source of each service shows."""
 
     workloads: tuple[Workload, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     worker_mode: dict[str, Location] = field(default_factory=dict)
     """Service -> where its code reads ``WORKER_MODE`` or a ``-mode`` flag."""
     worker_entrypoints: dict[str, Location] = field(default_factory=dict)
@@ -161,7 +161,7 @@ def _discover(
     walked: set[Path],
 ) -> GoDiscovery:
     index = scanning.Index(store, catalog)
-    notes: list[str] = []
+    notes: list[Note] = []
     per_service: dict[str, list[Path]] = {}
     mains_of: dict[str, list[Path]] = {}
     modules_of: dict[str, Modules] = {}
@@ -196,10 +196,13 @@ def _discover(
         if root is None:
             continue
         if not root.is_dir():
-            notes.append(f"{service}: Go source folder {root} does not exist; nothing discovered")
+            notes.append(Note(
+                text=f"{service}: Go source folder {root} does not exist; nothing discovered",
+                service=service,
+            ))  # fmt: skip
             continue
         files, skipped = scanning.list_go_files(root, walked)
-        notes.extend(skipped)
+        notes.extend(Note(text=n, service=service) for n in skipped)
         modules = load_modules(root)
         roots[service] = root
         modules_of[service] = modules
@@ -208,7 +211,7 @@ def _discover(
     read.update(unique)
     scanned = {s.path: s for s in scanning.scan(unique, jobs=jobs, catalog=catalog, index=index)}
     _settle(scanned, modules_of.values(), catalog, index, jobs)
-    notes.extend(item.note for item in scanned.values() if item.note)
+    notes.extend(Note(text=item.note) for item in scanned.values() if item.note)
     workloads: list[Workload] = []
     worker_mode: dict[str, Location] = {}
     entrypoints: dict[str, Location] = {}
@@ -266,11 +269,12 @@ def _discover(
             error = go_file.facts.error
             if error is not None and go_file.path not in partly:
                 partly.add(go_file.path)
-                notes.append(
-                    f"{go_file.path}:{error.line}:{error.column}: this Go file was only partly"
-                    " read (the Go grammar archcheck uses stops here); workloads after this"
-                    " point may be missing"
+                at = Location(file=go_file.path, line=error.line, column=error.column)
+                text = (
+                    f"{at}: this Go file was only partly read (the Go grammar archcheck uses"
+                    " stops here); workloads after this point may be missing"
                 )
+                notes.append(Note(text=text, service=service, location=at))
     return GoDiscovery(
         workloads=tuple(workloads),
         notes=tuple(notes),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from archcheck.model import Location, Workload
+from archcheck.model import Location, Note, Workload
 from archcheck.names import kebab
 from archcheck.schedule import valid_schedule
 from archcheck.sources.go.consts import Expr, FieldRef, Lit, Ref, evaluate, format_duration
@@ -33,7 +33,7 @@ class GoFile:
 @dataclass
 class Joined:
     workloads: list[Workload] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     routes: dict[str, str] = field(default_factory=dict)
     worker_mode: Location | None = None
 
@@ -138,7 +138,8 @@ def join_service(
         joined.workloads.append(workload)
 
     def note(file: GoFile, pos: Pos, message: str) -> None:
-        joined.notes.append(f"{location(file, pos)}: {service}: {message}")
+        at = location(file, pos)
+        joined.notes.append(Note(text=f"{at}: {service}: {message}", service=service, location=at))
 
     def resolve(expr: Expr | None, directory: str) -> str | None:
         """A constant, or a field set through a setter the service calls with one constant."""
@@ -444,10 +445,9 @@ def _subscribe_literals(
         fields = dict(literal.fields)
         topic = package.text(fields.get("topic"), file.directory)
         if topic is None:
-            joined.notes.append(
-                f"{file.path}:{literal.pos.line}:{literal.pos.column}: {service}: "
-                + _skipped("/dapr/subscribe returns a topic known only at run time", "events")
-            )
+            at = Location(file=file.path, line=literal.pos.line, column=literal.pos.column)
+            why = _skipped("/dapr/subscribe returns a topic known only at run time", "events")
+            joined.notes.append(Note(text=f"{at}: {service}: {why}", service=service, location=at))
             continue
         pubsub = package.text(fields.get("pubsubname"), file.directory)
         if (pubsub, topic) in events:

@@ -311,8 +311,8 @@ def test_broken_file_yields_partial_results_and_a_located_warning(tmp_path: Path
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
     assert [(w.name, w.schedule) for w in found.workloads] == [("sync-prices", "@every 30s")]
     assert len(found.notes) == 1
-    assert found.notes[0].startswith("main.go:12:")
-    assert "only partly read" in found.notes[0] and "syntax error" not in found.notes[0]
+    assert found.notes[0].text.startswith("main.go:12:")
+    assert "only partly read" in found.notes[0].text and "syntax error" not in found.notes[0].text
 
 
 def test_skips_vendor_testdata_tests_generated_large_and_escaping_symlinks(
@@ -570,10 +570,10 @@ def test_generic_registrations_are_notes_never_invented_names(tmp_path: Path) ->
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
     # A constant schedule in a loop is still one known job.
     assert [(w.name, w.schedule) for w in found.workloads] == [("nightly-report", "@daily")]
-    skipped = sorted(int(n.split(":")[1]) for n in found.notes)
+    skipped = sorted(int(n.text.split(":")[1]) for n in found.notes)
     assert skipped == [9, 16, 17, 20, 23]
-    assert all("not counted as a workload" in n for n in found.notes)
-    assert "@hourly" in next(n for n in found.notes if ":23:" in n)
+    assert all("not counted as a workload" in n.text for n in found.notes)
+    assert "@hourly" in next(n.text for n in found.notes if ":23:" in n.text)
 
 
 def test_an_unknown_scheduler_library_is_a_note_not_silence(tmp_path: Path) -> None:
@@ -594,5 +594,5 @@ def test_an_unknown_scheduler_library_is_a_note_not_silence(tmp_path: Path) -> N
     )
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path, cache=False)
     assert found.workloads == ()
-    assert [n.split(": ", 1)[0] for n in found.notes] == ["main.go:7:2"]
-    assert "github.com/acme/cronlite, a scheduler library archcheck does not know" in found.notes[0]
+    assert [n.text.split(": ", 1)[0] for n in found.notes] == ["main.go:7:2"]
+    assert "github.com/acme/cronlite, a scheduler library archcheck does not know" in found.notes[0].text
