@@ -10,11 +10,12 @@ Go builds. A test is marked by its module (``SLOW_MODULES``), by the fixture it 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import REPO, PrometheusServer
+from support import REPO, SCREENSHOTS, PrometheusServer
 
 SLOW_MODULES: dict[str, str] = {
     "tests/scaffold/test_scaffold_go.py": "go",
@@ -101,3 +102,18 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prom
     )
     yield server
     server.stop()
+
+
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The screenshots this run's browser tests wrote, by path: where a person (or a CI log
+    reader) looks at the HTML report as Chromium drew it."""
+    if not SCREENSHOTS.is_dir():
+        return
+    shots = sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= _STARTED)
+    if shots:
+        terminalreporter.write_sep("-", f"{len(shots)} screenshot(s) written")
+        for path in shots:
+            terminalreporter.write_line(str(path))

@@ -17,6 +17,9 @@ SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus" / "compose"
 VENV_BIN = REPO / ".venv" / "bin"
 ON_CI = os.environ.get("CI") == "true"
+SCREENSHOTS = Path(os.environ.get("ARCHCHECK_SCREENSHOTS", REPO / "test-output" / "screenshots"))
+"""Where the browser tests write their screenshots for a person to look at; the run's summary
+lists the ones it wrote (tests/conftest.py)."""
 REQUIRE_SHARED = os.environ.get("ARCHCHECK_REQUIRE_SHARED") == "1"
 """Set by ``.ci/run``: material from ``../shared`` must be there (a skip becomes a failure)."""
 

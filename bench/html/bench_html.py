@@ -2,18 +2,20 @@
 scenario: groups of API, migration, Dapr sidecar and event worker) at several sizes.
 
     .venv/bin/python bench/html/bench_html.py              # 250, 500, 1000, 2000 services
-    .venv/bin/python bench/html/bench_html.py 2000 --runs 3
+    .venv/bin/python bench/html/bench_html.py 2000 --runs 5
     .venv/bin/python bench/html/bench_html.py --no-browser
 
-For each size: the analysis (in process), ``html.render`` alone (best of N), the page's size,
+For each size: the analysis (in process), ``html.render`` alone (median of N), the page's size,
 and with Chromium on PATH the page opened from disk in headless Chromium (tests/browser.py):
 wall time to the load event, and the renderer's own busy time (DevTools ``TaskDuration``: script,
-style, layout, paint), which swings less than wall time on a shared machine.
+style, layout, paint), which swings less than wall time on a shared machine; both the median
+of N (default 5) fresh browsers.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +37,7 @@ from archcheck.sources.discovery import DiscoveryOptions
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("sizes", type=int, nargs="*", default=[250, 500, 1000, 2000])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--browser", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     executable = chromium_path() if args.browser else None
@@ -53,17 +55,19 @@ def main() -> None:
             start = time.perf_counter()
             report = run_analysis(options).report
             analyze_s = time.perf_counter() - start
-            render_s = float("inf")
+            renders: list[float] = []
             for _ in range(args.runs):
                 start = time.perf_counter()
                 page = html.render(report)
-                render_s = min(render_s, time.perf_counter() - start)
+                renders.append(time.perf_counter() - start)
+            render_s = statistics.median(renders)
             path = folder / "review.html"
             path.write_text(page, encoding="utf-8")
             points = page.count('<g class="pt ')
             load, busy = "-", "-"
             if executable is not None:
-                best_load, best_busy = float("inf"), float("inf")
+                loads: list[float] = []
+                busys: list[float] = []
                 for _ in range(args.runs):
                     with chromium(executable) as tab:
                         tab.send("Performance.enable")
@@ -72,9 +76,10 @@ def main() -> None:
                             m["name"]: m["value"]
                             for m in tab.send("Performance.getMetrics")["metrics"]
                         }
-                        best_load = min(best_load, seconds)
-                        best_busy = min(best_busy, metrics["TaskDuration"])
-                load, busy = f"{best_load:.2f}", f"{best_busy:.2f}"
+                        loads.append(seconds)
+                        busys.append(metrics["TaskDuration"])
+                load = f"{statistics.median(loads):.2f}"
+                busy = f"{statistics.median(busys):.2f}"
             print(f"{size:>8} {points:>6} {analyze_s:>9.2f} {render_s:>8.3f} "
                   f"{len(page.encode()) / 1e6:>5.1f} {load:>7} {busy:>7}", flush=True)  # fmt: skip
 

@@ -1,22 +1,21 @@
 """The HTML report in a real browser: Debian's headless Chromium, driven over DevTools (tests/
-browser.py). The shop, the ledger example and a 2,000-service synthetic project are opened from
-disk: no console error, no request but the file itself, one chart point per workload with data,
+browser.py). The shop (from compose and from its Kubernetes manifests alone), the ledger example
+and a 2,000-service synthetic project are opened from disk: no console error, no request but the file itself, one chart point per workload with data,
 every point reachable with the keyboard and showing its evidence, and dark and print styles.
 
-Screenshots go to ``test-output/screenshots/`` in the repository (or ``$ARCHCHECK_SCREENSHOTS``)
-for a person to look at; the test prints their paths.
+Screenshots go to ``test-output/screenshots/`` in the repository (or ``$ARCHCHECK_SCREENSHOTS``:
+``support.SCREENSHOTS``) for a person to look at; the run's summary lists the paths written.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser import Page, chromium
-from support import REPO, require_tool
+from support import REPO, SCREENSHOTS, require_tool
 
 from archcheck.compose import ComposeOptions
 from archcheck.model import Report
@@ -24,7 +23,8 @@ from archcheck.pipeline import AnalyzeOptions, run_analysis
 from archcheck.reporters import html
 from archcheck.sources.discovery import DiscoveryOptions
 
-SCREENSHOTS = Path(os.environ.get("ARCHCHECK_SCREENSHOTS", REPO / "test-output" / "screenshots"))
+LOAD_BOUND_S = 60.0
+"""How long the 2,000-service page may take to load in Chromium."""
 POINTS = "document.querySelectorAll('svg.chart .pt').length"
 FOCUS_LOG = (
     "window.focusLog = []; document.addEventListener('focusin', (e) => {"
@@ -181,6 +181,9 @@ def test_large_synthetic_project_in_chromium(browser: Page, tmp_path: Path) -> N
     reset(browser)
     seconds = browser.open(path, timeout=300)
     print(f"synthetic-2000: {path.stat().st_size / 1e6:.1f} MB, loaded in {seconds:.2f} s")
+    # NOTE: bench/html measures 8-11 s to the load event on a shared 2-core machine; the bound
+    # leaves room for a CI run sharing the cores with the rest of the suite.
+    assert seconds < LOAD_BOUND_S, f"2,000 services took {seconds:.1f} s to load"
     assert_clean(browser, path)
     expected = with_data(report)
     assert expected == 1000 and browser.evaluate(POINTS) == expected
