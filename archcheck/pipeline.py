@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from archcheck.compose import ComposeOptions, ComposeProject, load_project
 from archcheck.errors import UsageError
+from archcheck.files.read import is_stdin
 from archcheck.metrics import METRICS
 from archcheck.model import (
     Declaration,
@@ -187,8 +188,10 @@ def _manifests_system(options: AnalyzeOptions) -> System:
         beside += [inputs.folder.parent / n for n in SNAPSHOT_NAMES]
         paths = [p for p in beside if p.is_file()][:1]
     for p in paths:
-        if not p.is_file():
-            raise UsageError(f"metrics file {p} does not exist; check --metrics")
+        if not p.exists():
+            raise UsageError(
+                "metrics file not found: check the --metrics path", Location(str(p), 1, 1)
+            )
     measurements, declarations = _measure(
         options, facts.project, paths, services, workloads, notes
     )
@@ -327,7 +330,7 @@ def config_path(options: AnalyzeOptions, system: System) -> Path | None:
     return find_config(options.config, folder, options.compose.cwd or Path.cwd())
 
 
-def _inside(folder: Path, declared: str) -> Path:
+def _inside(folder: Path, declared: str, at: Location | None) -> Path:
     """A metrics file named in ``x-archcheck``: relative, inside the compose file's folder.
 
     The compose file may come from a pull request; it must not make archcheck read (and print
@@ -338,7 +341,8 @@ def _inside(folder: Path, declared: str) -> Path:
     if path.is_absolute() or not (top / path).resolve().is_relative_to(top):
         raise UsageError(
             f"x-archcheck metrics {declared!r} is outside the compose file's folder: name a file "
-            "inside it, or pass --metrics"
+            "inside it, or pass --metrics",
+            at,
         )
     return folder / path
 
@@ -353,13 +357,28 @@ def metrics_paths(
     elif options.live is not None and options.live.enabled:
         paths = []  # NOTE: a live source replaces the committed snapshot; --metrics adds to it.
     else:
-        folder = project.files[0].parent if project.files else project.working_dir
-        paths = [_inside(folder, p) for p in declared] or [
+        folder = (
+            project.files[0].parent
+            if project.files and not is_stdin(project.files[0])
+            else project.working_dir
+        )
+        at = project.locate("x-archcheck", "metrics") if declared else None
+        paths = [_inside(folder, p, at) for p in declared] or [
             p for p in (folder / n for n in SNAPSHOT_NAMES) if p.is_file()
         ][:1]
+        if declared:
+            for p in paths:
+                if not p.exists():
+                    raise UsageError(
+                        f"metrics file {p} named in x-archcheck does not exist: fix the path or"
+                        " pass --metrics",
+                        at,
+                    )
     for p in paths:
         if not p.exists():
-            raise UsageError(f"metrics file {p} does not exist; check --metrics or x-archcheck")
+            raise UsageError(
+                "metrics file not found: check the --metrics path", Location(str(p), 1, 1)
+            )
     return paths
 
 

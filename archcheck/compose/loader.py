@@ -23,6 +23,7 @@ from archcheck.compose.schema import validate_model
 from archcheck.compose.validate import validate_file, validate_top_level
 from archcheck.compose.yamlnodes import PDict, PList, parse_documents
 from archcheck.errors import ComposeError, UsageError
+from archcheck.files.read import is_stdin
 from archcheck.files.yamlpos import location
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class _Loader:
         for path in self._env_file_paths(working_dir):
             if not path.is_file() and self.options.env_files:
                 raise UsageError(
-                    f"couldn't find env file: {path}: check the --env-file path"
+                    "couldn't find env file: check the --env-file path", _at(path)
                 )
             # NOTE: as in Compose, ${VAR} inside .env sees the process environment first.
             values.update(read_env_file(path, values, first=self.environ))
@@ -115,7 +116,8 @@ class _Loader:
     def load(self) -> PDict:
         self.files = self._discover()
         if self.working_dir is None:
-            self.working_dir = self.files[0].parent
+            # NOTE: as ``docker compose -f -``: a project read from stdin lives in the cwd.
+            self.working_dir = self.cwd if is_stdin(self.files[0]) else self.files[0].parent
         self.env = self._read_environment(self.working_dir)
         if self.options.profiles:
             self.profiles = tuple(self.options.profiles)
@@ -130,10 +132,11 @@ class _Loader:
                 data = self.process(document, path, self.env, self.working_dir, (path,))
                 model = merge_files(model, data)
                 validate_file(model, path)
-                # NOTE: Compose validates the merged model after each file; each file's own
-                # model (extends and include resolved) gives the same errors at a fraction of
-                # the cost: every node is checked once, not once per later file.
-                validate_model(data, path)
+                # NOTE: as Compose, the merged model after each file: a later file can make
+                # it invalid where neither file is (``security_opt: [x]`` in both: the items
+                # are appended, and the schema wants them unique). Locations are those of the
+                # file that set each value (the merge keeps every node's position).
+                validate_model(model, path)
                 loaded_any = True
         if not loaded_any or not model:
             raise ComposeError(
@@ -297,7 +300,8 @@ class _Extends:
         if base_file is None:
             other = self
         else:
-            file_path = _absolute(self.path.parent, Path(_expand_home(str(base_file), self.env)))
+            folder = self.working_dir if is_stdin(self.path) else self.path.parent
+            file_path = _absolute(folder, Path(_expand_home(str(base_file), self.env)))
             other = self._other(file_path)
         base_services = other.services()
         if base_name not in base_services:
@@ -375,6 +379,8 @@ def _loc(pos: Any) -> Location | None:
 
 
 def _absolute(base: Path, path: Path) -> Path:
+    if is_stdin(path):
+        return path  # standard input: no folder
     return Path(os.path.normpath(base / path))
 
 

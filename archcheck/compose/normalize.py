@@ -82,6 +82,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _bytes_or_none(value: Any) -> str | None:
+    """A service's byte size as Compose prints it, or None where Compose drops the key.
+
+    NOTE: compose-go decodes these keys into an int64 that is left at zero for a YAML float
+    (``1.5``, ``1e3``, ``.nan``, ``.inf``: the schema allows numbers) and omits a zero; checked
+    against the Compose binary (``tests/compose/test_compose_differential.py``).
+    """
+    if isinstance(value, float):
+        return None
+    size = v.parse_bytes(value)
+    return str(size) if size else None
+
+
 _BUILD_ORDER = (
     "context", "dockerfile", "dockerfile_inline", "entitlements", "args", "ssh", "labels",
     "cache_from", "cache_to", "no_cache", "additional_contexts", "network", "provenance", "sbom",
@@ -284,7 +297,9 @@ class _Normalizer:
                 if handler is not None:
                     out[key] = handler(value)
                 elif key in _BYTES_KEYS and value is not None:
-                    out[key] = str(v.parse_bytes(value))
+                    size = _bytes_or_none(value)
+                    if size is not None:
+                        out[key] = size
                 elif key in _STRING_OR_LIST:
                     out[key] = _key_value_unique([value] if isinstance(value, str) else value)
                 elif key in _DURATION_KEYS and value is not None:
@@ -325,6 +340,10 @@ class _Normalizer:
         )  # fmt: skip
         if "dockerfile" not in out and "dockerfile_inline" not in out:
             out["dockerfile"] = "Dockerfile"
+        if "shm_size" in out:
+            size = _bytes_or_none(out.pop("shm_size"))
+            if size is not None:
+                out["shm_size"] = size
         if "args" in build:
             args = {}
             for key, arg in as_mapping(build["args"]).items():

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from archcheck.errors import ComposeError
-from archcheck.files.yamlpos import Pos, location
+from archcheck.files.yamlpos import Pos, location, reader_error, too_deep
 
 MAX_DEPTH = 200
 """Deeper nesting is refused: no real compose file comes near it, and recursion must stay bounded."""
@@ -299,11 +299,15 @@ def parse_documents(text: str, file: str) -> list[Any]:
         )
         problem = exc.problem or exc.context or "invalid YAML"
         raise ComposeError(f"not valid YAML: {problem}: fix the syntax", where) from exc
+    except yaml.reader.ReaderError as exc:
+        message, at = reader_error(exc, text, file)
+        raise ComposeError(f"not valid YAML: {message}", at) from exc
     except yaml.YAMLError as exc:
-        raise ComposeError(f"not valid YAML: {exc}: fix the syntax", None) from exc
+        raise ComposeError(f"not valid YAML: {exc}: fix the syntax", location((file, 1, 1))) from exc
     except RecursionError as exc:
+        where = too_deep(text, file, MAX_DEPTH) or location((file, 1, 1))
         raise ComposeError(
-            f"nesting too deep to read: flatten the YAML in {file}", None
+            f"nesting deeper than {MAX_DEPTH} levels: flatten this value", where
         ) from exc
     documents = []
     for node in nodes:

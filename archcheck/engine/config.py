@@ -96,7 +96,7 @@ def find_config(explicit: Path | None, *folders: Path) -> Path | None:
     if explicit is not None:
         if not explicit.exists():
             raise ConfigError(
-                f"config file {explicit} does not exist; check the --config path"
+                "config file not found: check the --config path", Location(str(explicit), 1, 1)
             )
         return explicit
     for folder in folders:

@@ -24,8 +24,20 @@ benchmarked on, far below what would exhaust a CI runner's memory."""
 
 MakeError = Callable[[str, Location | None], ArchcheckError]
 
+STDIN = "-"
+"""The path that stands for standard input (``-f -``, ``analyze -``), as in ``docker compose``."""
+
 _READ: set[str] = set()
 """The real paths of the files read by this run: outputs must not overwrite them."""
+
+_STDIN: list[bytes] = []
+"""Standard input once read (it can be read only once; the loader and the ignore-comment
+reader both read the compose file)."""
+
+
+def is_stdin(path: Path | str) -> bool:
+    """Whether ``path`` stands for standard input."""
+    return str(path) == STDIN
 
 
 def was_read(path: Path) -> bool:
@@ -36,6 +48,7 @@ def was_read(path: Path) -> bool:
 def forget_reads() -> None:
     """Start a new run (the CLI's entry points; tests run many in one process)."""
     _READ.clear()
+    _STDIN.clear()
 
 
 def read_bytes(
@@ -53,6 +66,9 @@ def read_bytes(
     is not inside the file points (default: the file itself). With ``peek``, only the first
     ``peek`` bytes are read, whatever the file's size (a look at its head)."""
     at = at or Location(str(path), 1, 1)
+    if is_stdin(path):
+        raw = _read_stdin(what, error, limit, at)
+        return raw if peek is None else raw[:peek]
     try:
         # NOTE: O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -84,6 +100,36 @@ def read_bytes(
         raise error(f"cannot read the {what}: {exc.strerror}", at) from None
     finally:
         os.close(fd)
+
+
+def _read_stdin(what: str, error: MakeError, limit: int, at: Location) -> bytes:
+    """Standard input, at most ``limit`` bytes (``yes | archcheck config -f -`` must not grow
+    without end), read once per run."""
+    import sys
+
+    if not _STDIN:
+        stream = sys.stdin
+        if stream is None:
+            raise error(f"cannot read the {what} from standard input: it is closed", at)
+        chunks: list[bytes] = []
+        size = 0
+        binary = getattr(stream, "buffer", None)
+        try:
+            while size <= limit:
+                if binary is not None:
+                    chunk = binary.read(min(1 << 20, limit + 1 - size))
+                else:
+                    chunk = stream.read(min(1 << 20, limit + 1 - size)).encode("utf-8")
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except (OSError, ValueError) as exc:
+            raise error(f"cannot read the {what} from standard input: {exc}", at) from None
+        if size > limit:
+            raise error(_too_big(what, limit), at)
+        _STDIN.append(b"".join(chunks))
+    return _STDIN[0]
 
 
 def read_text(

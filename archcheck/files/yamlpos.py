@@ -109,34 +109,85 @@ def load_yaml(
     from archcheck.files.read import read_text
 
     text = read_text(path, f"{what} {file}", error=error)
-    loader = _Loader(text)
-    reader = _Reader(loader, file, error, what)
-    with _yaml_errors(loader, file, error, what):
+    with _yaml_errors(text, file, error, what) as loader:
+        reader = _Reader(loader, file, error, what)
         node = loader.get_single_node()
         data = None if node is None else reader.read_document(node)
     return data, Positions(reader.positions)
 
 
+MAX_DEPTH = 200
+"""Deeper YAML than this is refused (as the compose loader does): no real file nests so deep,
+and PyYAML's composer recurses once per level (10k levels exhaust Python's stack)."""
+
+
+def too_deep(text: str, file: str, limit: int = MAX_DEPTH) -> Location | None:
+    """Where ``text`` first nests deeper than ``limit`` collections, else None.
+
+    PyYAML's event parser does not recurse, so this finds the place a RecursionError of the
+    composer cannot tell."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BASE_LOADER):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > limit:
+                    mark = event.start_mark
+                    return Location(file, mark.line + 1, mark.column + 1) if mark else None
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:  # libyaml stops at its own limit (1,000 levels)
+        mark = exc.problem_mark
+        if mark is not None and "nesting depth" in str(exc.problem):
+            return Location(file, mark.line + 1, mark.column + 1)
+        return None
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> tuple[str, Location]:
+    """PyYAML's "unacceptable character" (a control character: no mark, only an offset) as a
+    message and the FILE:LINE:COL of that character."""
+    position = min(max(exc.position, 0), len(text))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+    message = (
+        f"unacceptable character U+{code:04X} ({exc.reason}): remove it, or write it as an "
+        "escape in a double-quoted string"
+    )
+    return message, Location(file, line, column)
+
+
 @contextmanager
 def _yaml_errors(
-    loader: yaml.SafeLoader,
+    text: str,
     file: str,
     error: Callable[[str, Location | None], ArchcheckError],
     what: str,
-) -> Iterator[None]:
-    """PyYAML's errors as ``error``s pointing at the line; the loader disposed of either way."""
+) -> Iterator[_Loader]:
+    """A loader of ``text``; PyYAML's errors as ``error``s pointing at the line (the loader's
+    constructor already refuses control characters); the loader disposed of either way."""
+    loader: _Loader | None = None
     try:
-        yield
+        loader = _Loader(text)
+        yield loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = location((file, mark.line + 1, mark.column + 1)) if mark else None
         raise error(f"{what} is not valid YAML: {exc.problem}; fix the syntax", loc) from exc
+    except yaml.reader.ReaderError as exc:
+        message, where = reader_error(exc, text, file)
+        raise error(f"{what} is not valid YAML: {message}", where) from exc
     except yaml.YAMLError as exc:
         raise error(f"{what} is not valid YAML: {exc}; fix the syntax", None) from exc
     except RecursionError as exc:
-        raise error(f"{what} nests too deeply; flatten it", location((file, 1, 1))) from exc
+        where = too_deep(text, file) or location((file, 1, 1))
+        raise error(f"{what} nests more than {MAX_DEPTH} levels deep; flatten it", where) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml_documents(
@@ -146,9 +197,8 @@ def load_yaml_documents(
 
     Empty documents (a trailing ``---``) are left out; keys are as strict as in ``load_yaml``.
     """
-    loader = _Loader(text)
     documents: list[tuple[Any, Positions]] = []
-    with _yaml_errors(loader, file, error, what):
+    with _yaml_errors(text, file, error, what) as loader:
         while loader.check_node():
             node = loader.get_node()
             if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""):

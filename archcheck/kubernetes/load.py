@@ -8,7 +8,6 @@ objects in archcheck's vocabulary.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import yaml
 
 from archcheck.errors import ArchcheckError, ManifestError
-from archcheck.files.read import read_bytes, read_text
+from archcheck.files.read import decode, read_bytes, read_text
 from archcheck.files.yamlpos import KeyPath, Positions, load_yaml_documents, locate
 from archcheck.location import Location
 
@@ -148,7 +147,8 @@ def load_manifests(
         raise ManifestError(
             f"no Kubernetes objects in {', '.join(str(p) for p in paths)}; give manifest files"
             " (apiVersion, kind, metadata.name), or render a chart or kustomization first:"
-            " helm template ... | archcheck analyze -"
+            " helm template ... | archcheck analyze -",
+            Location(files[0][0], 1, 1) if files else None,
         )
     first = next((p for p in paths if str(p) != STDIN), None)
     folder = base if first is None else (first if (base / first).is_dir() else first.parent)
@@ -245,7 +245,11 @@ def _display(path: Path, base: Path) -> str:
 
 def _read(display: str, path: Path | None, stdin: str | None) -> str:
     if path is None:
-        return stdin if stdin is not None else sys.stdin.read()
+        if stdin is not None:
+            return stdin
+        raw = read_bytes(Path(STDIN), "Kubernetes manifest", error=ManifestError,
+                         at=Location(display, 1, 1))  # fmt: skip
+        return decode(raw, Path(display), "Kubernetes manifest", error=ManifestError)
     return read_text(path, display, error=ManifestError)
 
 

@@ -39,25 +39,37 @@ def verdict_rule_id(kind: str) -> str:
 def display_path(file: str) -> str:
     """``file`` relative to the working directory (with ``/``) when it lies below it.
 
-    CI systems (GitHub code scanning, GitLab) match results to repository paths, which are
+    Absolute when it lies outside (another checkout, ``/tmp``). Every format shows paths this
+    way: CI systems (GitHub code scanning, GitLab) match results to repository paths, which are
     relative to the checkout where archcheck runs.
     """
     return _relative(file, os.getcwd())  # noqa: PTH109  (a str: the cache key)
 
 
 def display_text(text: str) -> str:
-    """``text`` with the working directory's prefix taken out of the paths it mentions."""
-    return text.replace(os.getcwd() + os.sep, "")  # noqa: PTH109
+    """``text`` with the working directory's prefix taken out of the paths it mentions.
+
+    Only where a path starts (``/a/x`` loses ``/a/`` when run in ``/a``; ``/b/a/x`` is kept).
+    """
+    prefix = os.getcwd().rstrip(os.sep) + os.sep  # noqa: PTH109
+    if prefix not in text:
+        return text
+    return _prefix_pattern(prefix).sub("", text)
+
+
+@lru_cache(maxsize=4)
+def _prefix_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w.~/-])" + re.escape(prefix))
 
 
 @lru_cache(maxsize=256)
 def _relative(file: str, cwd: str) -> str:
     path = Path(file)
-    if path.is_absolute():
-        try:
-            path = path.relative_to(cwd)
-        except ValueError:
-            return path.as_posix()
+    if not path.is_absolute():
+        return path.as_posix()  # locations are relative to the working directory already
+    for candidate in (path, path.resolve()):  # also below it through a symlinked folder
+        if candidate.is_relative_to(cwd):
+            return candidate.relative_to(cwd).as_posix()
     return path.as_posix()
 
 

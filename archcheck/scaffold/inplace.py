@@ -6,7 +6,8 @@ that already holds another application's workers (one override for the whole pro
 A round trip through ruamel.yaml keeps the file's comments, key order, quoting and anchors; the
 rendered override supplies the nodes to add, so both paths produce the same services. An
 ``environment:`` shared through an anchor is never edited in place (that would change every
-service using it): the API service gets its own mapping that merges the anchor.
+service using it): the API service gets its own mapping that merges the anchor. CRLF line
+endings and a UTF-8 byte-order mark are kept.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def patch_compose(original: str, override: str, service: str, label: str) -> str
     from ruamel.yaml.error import YAMLError
     from ruamel.yaml.mergevalue import MergeValue
 
+    bom = original.startswith("\ufeff")
+    original = original.removeprefix("\ufeff")
+    crlf = original.count("\r\n") * 2 > original.count("\n")
+    if crlf:  # NOTE: ruamel keeps a CR in comments and blank lines; give it LF only
+        original = original.replace("\r\n", "\n")
     y = _yaml()
     try:
         doc = y.load(original)
@@ -91,4 +97,8 @@ def patch_compose(original: str, override: str, service: str, label: str) -> str
             )
     out = io.StringIO()
     y.dump(doc, out)
-    return out.getvalue()
+    text = out.getvalue()
+    # NOTE: ruamel writes LF and no BOM; the user's file keeps its line endings and its BOM.
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    return "\ufeff" + text if bom else text

@@ -453,13 +453,23 @@ def removal_summary(
 
 def run_scaffold(options: ScaffoldOptions, *, err: Echo, out: Echo) -> int:
     """The whole command; returns the exit code (ArchcheckErrors propagate to the CLI)."""
-    from archcheck.pipeline import AnalyzeOptions, run_analysis
-
     if sum([options.dry_run, options.check]) > 1:
         raise ScaffoldError("--dry-run and --check do not go together: pick one")
+    project = load_project(options.compose)
+    from archcheck.files.lock import folder_lock
+
+    # NOTE: from before the first read to after the last rename: two scaffolds of one project
+    # merge their services into one override (``_merge_override``) one after the other.
+    with folder_lock(project.files[0].parent if project.files else project.working_dir):
+        return _scaffold_locked(options, project, err=err, out=out)
+
+
+def _scaffold_locked(
+    options: ScaffoldOptions, project: ComposeProject, *, err: Echo, out: Echo
+) -> int:
+    from archcheck.pipeline import AnalyzeOptions, run_analysis
     from archcheck.sources.discovery import DiscoveryOptions
 
-    project = load_project(options.compose)
     service = resolve_service(project, options.service)
     sources = (
         {service: _source_dir(options, project, project.services[service], service)}

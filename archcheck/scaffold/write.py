@@ -2,7 +2,8 @@
 
 All temporary files are written first; only when every one of them succeeded are they renamed
 into place (a rename within one folder is atomic), so a full disk or a read-only folder leaves
-the tree as it was.
+the tree as it was. A file that changed since the plan read it (a concurrent run that took no
+lock) is not overwritten: nothing is written.
 """
 
 from __future__ import annotations
@@ -53,5 +54,21 @@ def apply(plan: list[Planned]) -> None:
             f"cannot write {where}: {exc.strerror}; nothing was written. Make the folder"
             " writable (or free space) and run the scaffold again"
         ) from exc
+    changed = [p.path for p in plan if p.verdict in ("create", "overwrite") and _now(p.path) != p.old]
+    if changed:
+        for staged_tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                staged_tmp.unlink()
+        raise ScaffoldError(
+            f"{changed[0]} changed while the scaffold ran (another scaffold, or an editor):"
+            " nothing was written; run the scaffold again"
+        )
     for tmp, target in staged:
         tmp.replace(target)
+
+
+def _now(path: Path) -> str | None:
+    """What ``path`` holds now (None: nothing), to compare with what the plan read."""
+    if not path.exists():
+        return None
+    return read_text(path, f"file {path}", error=ScaffoldError)

@@ -413,6 +413,28 @@ def _int(value: Any) -> int | None:
         return None
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+"""What Go's ``strconv.Atoi`` accepts (the scaffolded worker reads WORKER_CONCURRENCY so)."""
+
+
+def worker_concurrency(
+    value: str | None, at: Location | None, error: type[ArchcheckError] = ComposeError
+) -> int | None:
+    """WORKER_CONCURRENCY as the worker reads it: a whole number of at least 1 (it refuses
+    anything else at start, so AC108 must not assume a default for it instead).
+
+    The value itself is not echoed: it is an environment value (``files/redact.py``)."""
+    if value is None or value == "":
+        return None
+    if _WHOLE.fullmatch(value) is None or int(value) < 1:
+        raise error(
+            "WORKER_CONCURRENCY must be a whole number of at least 1 (the worker refuses to "
+            "start otherwise): set it to the number of events one replica handles at once",
+            at,
+        )
+    return int(value)
+
+
 def _service(
     project: ComposeProject,
     name: str,
@@ -505,7 +527,10 @@ def _service(
         command=command,
         environment_keys=env_keys,
         worker_mode=mode,
-        worker_concurrency=_int(env.get("WORKER_CONCURRENCY")),
+        worker_concurrency=worker_concurrency(
+            env.get("WORKER_CONCURRENCY"),
+            key_locations.get("environment.WORKER_CONCURRENCY") or project.locate(*base),
+        ),
         replicas=replicas,
         container_name=svc.get("container_name"),
         restart=restart_str,

@@ -20,6 +20,7 @@ import yaml
 
 from archcheck.errors import SourceError
 from archcheck.files.read import read_text
+from archcheck.files.yamlpos import MAX_DEPTH, too_deep
 from archcheck.model import Location, Note, Service, Workload
 from archcheck.schedule import valid_schedule
 
@@ -187,11 +188,32 @@ def resolve_app_id(app_id: str, services: Mapping[str, Service]) -> str | None:
     return None
 
 
-def _documents(path: Path) -> Iterator[tuple[Any, yaml.Node]]:
+def _documents(path: Path, file: str) -> Iterator[tuple[Any, yaml.Node]]:
     text = read_text(path, "Dapr resource", error=SourceError)
+    deep = too_deep(text, file)
+    if deep is not None:
+        raise SourceError(
+            f"Dapr resource nests more than {MAX_DEPTH} levels deep: no Dapr resource does;"
+            " flatten it or move it out of the resources folder",
+            deep,
+        )
     for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
         if node is not None:
             yield yaml.SafeLoader(text).construct_document(node), node
+
+
+def _scopes(data: Mapping[str, Any], file: str, node: yaml.Node) -> tuple[str, ...]:
+    """``scopes:``, the app-ids a resource belongs to: a list of names, as Dapr reads it."""
+    scopes = data.get("scopes")
+    if scopes is None:
+        return ()
+    if not isinstance(scopes, list) or any(isinstance(s, (list, dict)) for s in scopes):
+        raise SourceError(
+            "Dapr resource `scopes` must be a list of app-ids (Dapr refuses to load it"
+            " otherwise): write scopes: [app-id, ...]",
+            _where(file, node, "scopes"),
+        )
+    return tuple(str(s) for s in scopes if s is not None and s != "")
 
 
 def _where(file: str, node: yaml.Node, *keys: str) -> Location:
@@ -270,7 +292,7 @@ def discover_dapr(
                 notes.append(f"{file}: larger than {MAX_RESOURCE_BYTES} bytes; skipped")
                 continue
             try:
-                documents = list(_documents(path))
+                documents = list(_documents(path, file))
             except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
                 notes.append(f"{file}: not readable as YAML ({exc.__class__.__name__}); skipped")
                 continue
@@ -282,7 +304,7 @@ def discover_dapr(
                 kind = data.get("kind")
                 spec = _map(data.get("spec"))
                 metadata = _map(data.get("metadata"))
-                scopes = tuple(str(s) for s in data.get("scopes") or () if s)
+                scopes = _scopes(data, file, node)
                 if kind == "Component" and str(spec.get("type", "")).startswith("pubsub."):
                     components.append(
                         PubsubComponent(

@@ -39,6 +39,7 @@ from archcheck.sources.compose_system import (
     _base_name,
     _by_base,
     _flag,
+    worker_concurrency,
 )
 from archcheck.sources.dapr import PubsubComponent
 from archcheck.sources.discovery import merge_workloads
@@ -330,7 +331,11 @@ def _service(name: str, pod: _Pod, notes: list[Note]) -> Service:
         command=command,
         environment_keys=tuple(env),
         worker_mode=mode,
-        worker_concurrency=_int(env.get("WORKER_CONCURRENCY")),
+        worker_concurrency=worker_concurrency(
+            env.get("WORKER_CONCURRENCY"),
+            key_locations.get("environment.WORKER_CONCURRENCY") or m.locate(),
+            ManifestError,
+        ),
         replicas=_int(m.get("spec", "replicas")) if m.kind not in _RUN_ONCE else None,
         restart=restart,
         has_resource_limits=_every(pod, "limits"),

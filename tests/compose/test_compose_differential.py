@@ -248,3 +248,28 @@ def test_synthetic_benchmark_project_agrees_with_compose_v2(tmp_path: Path) -> N
                                        environ={"HOME": "/tmp"}, cwd=tmp_path))  # fmt: skip
     assert len(ours.services) == 120 + 2
     assert _as_reference_text(compose_config(ours)) == json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "value", [".nan", ".inf", "-.inf", "1.5", "1e3", "1e308", "0", "'0b'", "1024", "'1.5'", "-1"]
+)
+def test_byte_sizes_agree_with_compose_v2(tmp_path: Path, value: str) -> None:
+    """``mem_limit: .nan``, ``shm_size: .inf``: Compose's decoder drops a float (and a zero)
+    in a byte-size key; ``archcheck config`` prints exactly what Compose prints."""
+    binary = _reference()
+    (tmp_path / "ctx").mkdir()
+    keys = ("mem_limit", "shm_size", "memswap_limit")
+    text = "services:\n  web:\n    image: x\n" + "".join(f"    {k}: {value}\n" for k in keys)
+    text += f"    build:\n      context: ctx\n      shm_size: {value}\n"
+    if "." in value.strip("'") and "'" not in value:
+        text = text.replace(f"      shm_size: {value}\n", "")  # the schema: integer or string
+    (tmp_path / "compose.yaml").write_text(text)
+    result = subprocess.run(
+        [str(binary), "-p", "sizes", "-f", "compose.yaml", "config", "--format", "json"],
+        cwd=tmp_path, env={"HOME": "/tmp", "PATH": os.environ.get("PATH", "")},
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    ours = load_project(ComposeOptions(files=(Path("compose.yaml"),), project_name="sizes",
+                                       environ={"HOME": "/tmp"}, cwd=tmp_path))  # fmt: skip
+    assert _as_reference_text(compose_config(ours)) == json.loads(result.stdout)

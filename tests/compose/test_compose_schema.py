@@ -91,3 +91,40 @@ def test_the_vendored_schema_is_the_reference_binarys() -> None:
 def test_a_valid_model_has_no_problems() -> None:
     assert problems({"services": {"a": {"image": "x", "ports": ["80:80"], "deploy": {
         "replicas": 2, "resources": {"limits": {"cpus": "0.5", "memory": "256M"}}}}}}) == []
+
+
+MERGED = [
+    ("security_opt: [seccomp=unconfined]", "security_opt: [seccomp=unconfined]", "security_opt"),
+    ("group_add: [audio]", "group_add: [audio]", "group_add"),
+    ("external_links: [db]", "external_links: [db]", "external_links"),
+    ("cap_add: [NET_ADMIN]", "cap_add: [NET_ADMIN]", None),  # de-duplicated, as Compose does
+]
+
+
+@pytest.mark.parametrize(("first", "second", "key"), MERGED)
+def test_the_merged_model_is_validated_as_compose_does(
+    tmp_path: Path, first: str, second: str, key: str | None
+) -> None:
+    """Each file is valid; the merge appends the lists and Compose's schema wants their items
+    unique. The error points into the file that set the value, as Compose names that file."""
+    (tmp_path / "a.yml").write_text(f"services:\n  api:\n    image: x\n    {first}\n")
+    (tmp_path / "b.yml").write_text(f"services:\n  api:\n\n    {second}\n")
+    options = ComposeOptions(files=(Path("a.yml"), Path("b.yml")), cwd=tmp_path,
+                             environ={"HOME": "/tmp"})  # fmt: skip
+    binary = compose_reference_binary()
+    reference = None
+    if binary is not None:
+        reference = subprocess.run(
+            [str(binary), "-f", "a.yml", "-f", "b.yml", "config"], cwd=tmp_path,
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+    if key is None:
+        load_project(options)
+        assert reference is None or reference.returncode == 0, reference.stderr
+        return
+    with pytest.raises(ComposeError) as caught:
+        load_project(options)
+    assert str(caught.value).startswith(f"{tmp_path / 'b.yml'}:4:5: services.api.{key} ")
+    assert "duplicate items" in str(caught.value)
+    if reference is not None:
+        assert reference.returncode != 0 and f"services.api.{key} items" in reference.stderr

@@ -121,7 +121,7 @@ def test_missing_config_file_is_an_error(capsys: pytest.CaptureFixture[str], tmp
         ["analyze", str(SHOP / "docker-compose.yml"), "--config", str(tmp_path / "nope.yaml")],
         capsys,
     )
-    assert code == 2 and "does not exist" in err
+    assert code == 2 and "nope.yaml:1:1: config file not found" in err
 
 
 def test_broken_rule_file_names_its_line(tmp_path: Path) -> None:

@@ -76,3 +76,49 @@ def test_a_process_start_after_the_scrape_is_an_error(tmp_path, monkeypatch, cap
     code, _, err = run_cli(["analyze", "--metrics", "pricing.prom"], capsys)
     assert code == 2
     assert "pricing.prom:" in err and "process_start_time_seconds" in err
+
+
+@pytest.mark.parametrize("value", ['"abc"', '"0"', '"-2"', '"1e3"', '" 5"', '"2.5"'])
+@pytest.mark.parametrize("form", ["mapping", "list"])
+def test_a_worker_concurrency_the_worker_refuses_is_a_located_error(
+    tmp_path, monkeypatch, capsys, value, form
+):
+    """The scaffolded worker (strconv.Atoi, then at least 1) refuses these at start; AC108 must
+    not count them as the default concurrency instead."""
+    env = (
+        f"    environment:\n      WORKER_CONCURRENCY: {value}\n"
+        if form == "mapping"
+        else f"    environment:\n      - A=1\n      - 'WORKER_CONCURRENCY={value.strip(chr(34))}'\n"
+    )
+    text = f"services:\n  w:\n    image: x\n    command: [worker, --mode=events]\n{env}"
+    (tmp_path / "compose.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["analyze"], capsys)
+    assert code == 2, err
+    line = 6 if form == "mapping" else 7
+    assert err.startswith(f"error: compose.yaml:{line}:") or f"compose.yaml:{line}:" in err, err
+    assert "WORKER_CONCURRENCY must be a whole number" in err
+    assert value.strip('" ') not in err.replace("WORKER_CONCURRENCY", "") or value == '"0"'
+
+
+def test_a_valid_worker_concurrency_is_read(tmp_path, monkeypatch, capsys):
+    text = (
+        "services:\n  w:\n    image: x\n    command: [worker, --mode=events]\n"
+        "    environment:\n      WORKER_CONCURRENCY: '+12'\n"
+    )
+    (tmp_path / "compose.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["analyze", "--format", "json"], capsys)
+    assert code in (0, 1), err
+
+
+def test_a_kubernetes_worker_concurrency_is_checked_too(tmp_path, monkeypatch, capsys):
+    (tmp_path / "w.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: w\n          image: x\n          env:\n"
+        '            - {name: WORKER_CONCURRENCY, value: "many"}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["analyze", "w.yaml"], capsys)
+    assert code == 2
+    assert "w.yaml:11:" in err and "WORKER_CONCURRENCY must be a whole number" in err

@@ -9,6 +9,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+import yaml
 from scaffold_helpers import compose_binary, copy_fixture, run_cli
 
 HYGIENE = ("AC101", "AC102", "AC103", "AC104", "AC105", "AC106", "AC107", "AC109", "AC110")
@@ -122,3 +124,71 @@ def test_one_override_holds_every_scaffolded_service(tmp_path, capsys, monkeypat
     assert hygiene_findings(shop, "docker-compose.workers.yml", capsys, monkeypatch) == set()
     code, _, err = run_cli(["scaffold", "pricing"], shop, capsys, monkeypatch)
     assert code == 0 and "identical  docker-compose.workers.yml" in err
+
+
+def _scaffold_process(shop, service):
+    import os
+    import subprocess
+
+    from support import VENV_BIN
+
+    return subprocess.Popen(
+        [str(VENV_BIN / "archcheck"), "scaffold", service], cwd=shop, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+
+
+def test_a_scaffold_waits_for_another_holding_the_project(tmp_path):
+    """The lock is taken before the override is read: while another run holds the project's
+    folder, a second scaffold (a real process) writes nothing; it finishes once released."""
+    import shutil
+    import time
+
+    from support import REPO
+
+    from archcheck.files.lock import folder_lock
+
+    shop = tmp_path / "shop"
+    shutil.copytree(REPO / "fixtures" / "shop", shop)
+    override = shop / "docker-compose.workers.yml"
+    with folder_lock(shop):
+        proc = _scaffold_process(shop, "catalog")
+        time.sleep(8)
+        assert proc.poll() is None and not override.exists()
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "catalog-cron-worker" in override.read_text()
+
+
+def test_two_concurrent_scaffolds_keep_both_services(tmp_path):
+    """Two real processes scaffold two services into the one override at the same time: both
+    services are in it afterwards (the second merges into what the first wrote)."""
+    import shutil
+
+    from support import REPO
+
+    for round_ in range(2):
+        shop = tmp_path / f"shop{round_}"
+        shutil.copytree(REPO / "fixtures" / "shop", shop)
+        procs = [_scaffold_process(shop, s) for s in (("pricing", "catalog")[::1 - 2 * round_])]
+        for proc in procs:
+            _, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, err
+        services = set(yaml.safe_load((shop / "docker-compose.workers.yml").read_text())["services"])
+        assert {"pricing-event-worker", "pricing-cron-worker", "catalog-cron-worker"} <= services
+
+
+def test_a_file_changed_after_the_plan_read_it_is_not_overwritten(tmp_path, monkeypatch):
+    """The compare before the rename: a concurrent writer that took no lock loses nothing."""
+    from archcheck.errors import ScaffoldError
+    from archcheck.scaffold.plan import Planned
+    from archcheck.scaffold.write import apply
+
+    target = tmp_path / "docker-compose.workers.yml"
+    target.write_text("services: {a: {image: x}}\n")
+    item = Planned(tmp_path, target.name, "services: {b: {image: y}}\n", "services: {}\n",
+                   "overwrite", "test", False)  # fmt: skip
+    with pytest.raises(ScaffoldError, match="changed while the scaffold ran"):
+        apply([item])
+    assert target.read_text() == "services: {a: {image: x}}\n"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]

@@ -74,3 +74,29 @@ def test_in_place_with_a_list_environment(tmp_path, capsys, monkeypatch):
     text = compose.read_text()
     assert "- KRATOS_CONF=/app/configs   # kept" in text
     assert "WORKER_MODE=all" not in text and "- WORKER_MODE=api" in text
+
+
+def test_in_place_keeps_crlf_line_endings_and_a_bom(tmp_path, capsys, monkeypatch):
+    """A compose file saved on Windows (CRLF, often with a UTF-8 BOM) stays so: only the
+    worker's lines are added, every line ends in CRLF, the BOM is still first."""
+    shop = tmp_path / "shop"
+    shutil.copytree(REPO / "fixtures" / "shop", shop)
+    compose = shop / "docker-compose.yml"
+    original = compose.read_text()
+    compose.write_bytes(b"\xef\xbb\xbf" + original.replace("\n", "\r\n").encode())
+    code, _, err = run_cli(["scaffold", "pricing", "--in-place"], shop, capsys, monkeypatch)
+    assert code == 0, err
+    raw = compose.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and not raw.startswith(b"\xef\xbb\xbf\xef\xbb\xbf")
+    assert raw.count(b"\n") == raw.count(b"\r\n") and b"pricing-cron-worker" in raw
+    assert b"\r\r\n" not in raw
+    code, _, err = run_cli(["scaffold", "pricing", "--in-place"], shop, capsys, monkeypatch)
+    assert code == 0, err
+    assert "identical  docker-compose.yml" in err
+    assert compose.read_bytes() == raw
+    proc = subprocess.run(
+        [str(compose_binary()), "-f", "docker-compose.yml", "config", "--format", "json"],
+        cwd=shop, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "pricing-cron-worker" in json.loads(proc.stdout)["services"]

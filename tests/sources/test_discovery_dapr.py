@@ -6,8 +6,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from support import REPO
+import pytest
+from support import REPO, run_cli
 
+from archcheck.errors import SourceError
 from archcheck.model import Service
 from archcheck.sources.dapr import discover_dapr, find_sidecars
 
@@ -187,3 +189,45 @@ def test_scopes_match_sidecar_app_ids_exactly(tmp_path: Path) -> None:
     )
     assert [(w.service, w.name) for w in found.workloads] == [("orders-service", "exact")]
     assert any("near-miss" in n for n in found.notes)
+
+
+COMPONENT = """\
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: pubsub
+spec:
+  type: pubsub.redis
+  version: v1
+"""
+
+
+@pytest.mark.parametrize("scopes", ["7", "orders", "{a: 1}", "[[orders]]"])
+def test_scopes_that_are_not_a_list_of_app_ids_are_a_located_error(
+    tmp_path: Path, scopes: str
+) -> None:
+    write(tmp_path / "dapr" / "pubsub.yaml", COMPONENT + f"scopes: {scopes}\n")
+    with pytest.raises(SourceError) as caught:
+        discover_dapr([(tmp_path / "dapr", ())], SERVICES)
+    assert str(caught.value.location).endswith("pubsub.yaml:8:1")
+    assert "`scopes` must be a list of app-ids" in caught.value.message
+
+
+@pytest.mark.parametrize("depth", [300, 10_000])
+def test_deep_nesting_is_a_located_error_not_a_recursion(tmp_path: Path, depth: int) -> None:
+    deep = COMPONENT + "  metadata: " + "[" * depth + "]" * depth + "\n"
+    write(tmp_path / "dapr" / "deep.yaml", deep)
+    with pytest.raises(SourceError) as caught:
+        discover_dapr([(tmp_path / "dapr", ())], SERVICES)
+    location = caught.value.location
+    assert location is not None and location.file.endswith("deep.yaml") and location.line == 8
+    assert "nests more than 200 levels deep" in caught.value.message
+
+
+def test_deep_dapr_resource_exits_2_with_its_location(tmp_path: Path, monkeypatch, capsys) -> None:
+    write(tmp_path / "dapr" / "deep.yaml", COMPONENT + "  metadata: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  a:\n    image: x\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["analyze", "--dapr-resources", "dapr"], capsys)
+    assert code == 2
+    assert err.startswith("error: dapr/deep.yaml:8:") or "deep.yaml:8:" in err.splitlines()[0], err
