@@ -23,6 +23,20 @@ from archcheck.sources.go import consts, facts, syntax
 MAX_ENTRIES = 200_000
 """About 100 MB at the facts' typical size: several large monorepos' worth."""
 
+MAX_RESULTS = 64
+"""Whole discovery results kept (one per project and set of targets, least recently used go)."""
+
+Stat = tuple[int, int, int] | None
+"""(size, mtime_ns, inode) of a path, None when it does not exist."""
+
+
+def stat_of(path: Path | str) -> Stat:
+    try:
+        found = os.stat(path)  # noqa: PTH116 -- thousands per run: no Path object each
+    except OSError:
+        return None
+    return (found.st_size, found.st_mtime_ns, found.st_ino)
+
 
 @cache
 def _extractor_digest() -> str:
@@ -65,6 +79,10 @@ class FactsCache:
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS files"
                     " (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, data BLOB)"
+                )
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS results"
+                    " (key TEXT PRIMARY KEY, data BLOB, used INTEGER)"
                 )
                 self._db = db
                 return
@@ -111,6 +129,46 @@ class FactsCache:
         except (pickle.UnpicklingError, EOFError, AttributeError, TypeError):
             return None
         return found
+
+    def result(self, key: str) -> object | None:
+        """The result stored under ``key`` if every path it was computed from still has the
+        size, mtime and inode it had (a folder's mtime changes when a file is added or removed
+        in it), else None."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT data FROM results WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            inputs, value = pickle.loads(row[0])
+            for path, recorded in inputs:
+                if stat_of(path) != recorded:
+                    return None
+            with self._db:
+                self._db.execute("UPDATE results SET used = ? WHERE key = ?", (time.time_ns(), key))
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+                ValueError, ImportError):  # fmt: skip
+            return None
+        found: object = value
+        return found
+
+    def put_result(self, key: str, inputs: list[tuple[str, Stat]], value: object) -> None:
+        """Store ``value`` with the stats of the paths it was computed from; keep the bound."""
+        if self._db is None:
+            return
+        try:
+            data = pickle.dumps((inputs, value), protocol=pickle.HIGHEST_PROTOCOL)
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, data, time.time_ns())
+                )
+                self._db.execute(
+                    "DELETE FROM results WHERE key NOT IN "
+                    "(SELECT key FROM results ORDER BY used DESC LIMIT ?)",
+                    (MAX_RESULTS,),
+                )
+        except (sqlite3.Error, pickle.PicklingError, TypeError, AttributeError):
+            pass
 
     def put_file(self, path: str, size: int, mtime: int, entry: object) -> None:
         self._files_pending.append((path, size, mtime, pickle.dumps(entry)))

@@ -8,9 +8,11 @@ the build context as a fallback). Files shared by several services are read and 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from archcheck.errors import ArchcheckError
@@ -19,10 +21,17 @@ from archcheck.model import Location, Note, Workload
 from archcheck.sources.go import scan as scanning
 from archcheck.sources.go import syntax
 from archcheck.sources.go.build import MainPackage
-from archcheck.sources.go.cache import FactsCache, open_cache
-from archcheck.sources.go.facts import FileFacts
-from archcheck.sources.go.join import GoFile, Package, join_service
-from archcheck.sources.go.libraries import load_catalog
+from archcheck.sources.go.cache import FactsCache, Stat, open_cache, stat_of
+from archcheck.sources.go.consts import BinOp, Expr, Ref
+from archcheck.sources.go.facts import Arg, FileFacts
+from archcheck.sources.go.join import (
+    GoFile,
+    Package,
+    _housekeeping_word,
+    _unknown_scheduler,
+    join_service,
+)
+from archcheck.sources.go.libraries import Catalog, load_catalog
 from archcheck.sources.go.modules import Modules, closure, find_module, load_modules
 
 
@@ -71,11 +80,86 @@ def discover_go_workloads(
 ) -> GoDiscovery:
     """Read each service's Go files and join their facts into workloads, per service.
 
-    ``targets`` values may be a plain folder (read every main package under it).
+    ``targets`` values may be a plain folder (read every main package under it). With a
+    cache, the whole result is kept with the stats of every file and folder it was computed
+    from, so a re-run on an unchanged tree only stats them (``FactsCache.result``).
     """
     catalog = load_catalog()
     relative_to = None if relative_to is None else relative_to.resolve()
     store = open_cache() if cache is True else (cache or None)
+    try:
+        key = None
+        if store is not None:
+            key = _result_key(targets, relative_to, catalog.digest)
+            found = store.result(key)
+            if isinstance(found, GoDiscovery):
+                return found
+        read: set[Path] = set()
+        walked: set[Path] = set()
+        result = _discover(targets, relative_to, jobs, store, catalog, read, walked)
+        if store is not None and key is not None:
+            store.put_result(key, _inputs(read, walked), result)
+        return result
+    finally:
+        if store is not None and cache is True:
+            store.close()
+
+
+def _result_key(
+    targets: Mapping[str, GoTarget | Path], relative_to: Path | None, catalog_digest: str
+) -> str:
+    """What a discovery result depends on besides the files: the targets, where paths are
+    shown from, the library data and archcheck's own code."""
+    described = []
+    for service in sorted(targets):
+        value = targets[service]
+        target = value if isinstance(value, GoTarget) else GoTarget(root=value)
+        mains = [(str(m.folder), sorted(m.tags), m.binary) for m in target.mains]
+        described.append([service, mains, str(target.root)])
+    text = repr((described, str(relative_to), catalog_digest, _code_digest()))
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+@cache
+def _code_digest() -> str:
+    """Changes with any code a result comes from (an upgrade never reads an older result)."""
+    from importlib.metadata import version
+
+    digest = hashlib.blake2b(syntax.grammar_version().encode(), digest_size=16)
+    here = Path(__file__).parent
+    for source in sorted(
+        (
+            *here.glob("*.py"),
+            *(here.parents[1] / n for n in ("names.py", "schedule.py", "model.py")),
+        )
+    ):
+        with contextlib.suppress(OSError):
+            digest.update(source.read_bytes())
+    with contextlib.suppress(Exception):
+        digest.update(version("archcheck").encode())
+    return digest.hexdigest()
+
+
+def _inputs(read: set[Path], walked: set[Path]) -> list[tuple[str, Stat]]:
+    """Every file read and folder listed, their parents (where go.mod and go.work are looked
+    for) and the go.mod/go.work each of those folders may hold, with their stats now."""
+    folders = set(walked) | {p.parent for p in read}
+    for folder in list(folders):
+        folders.update(folder.parents)
+    paths = set(map(str, read)) | set(map(str, folders))
+    paths.update(str(f / name) for f in folders for name in ("go.mod", "go.work"))
+    return [(path, stat_of(path)) for path in sorted(paths)]
+
+
+def _discover(
+    targets: Mapping[str, GoTarget | Path],
+    relative_to: Path | None,
+    jobs: int | None,
+    store: FactsCache | None,
+    catalog: Catalog,
+    read: set[Path],
+    walked: set[Path],
+) -> GoDiscovery:
     index = scanning.Index(store, catalog)
     notes: list[Note] = []
     per_service: dict[str, list[Path]] = {}
@@ -91,12 +175,14 @@ def discover_go_workloads(
             modules = load_modules(first)
             tags = frozenset().union(*(m.tags for m in target.mains))
             own = closure([m.folder for m in target.mains], modules, tags, index.header)
+            walked.update(own.folders)
             mains = [m.folder.resolve() for m in target.mains]
             files = list(own.files)
             # A worker binary of the same module (cmd/worker) runs its owner's workloads:
             # what only it reaches is reported on the service, with runs_in.
-            for worker in _worker_mains(mains, modules):
+            for worker in _worker_mains(mains, modules, walked, read):
                 theirs = closure([worker], modules, tags, index.header)
+                walked.update(theirs.folders)
                 label = _module_label(worker, modules)
                 for folder in set(theirs.folders) - set(own.folders):
                     worker_runs.setdefault(service, {})[str(folder)] = label
@@ -115,48 +201,16 @@ def discover_go_workloads(
                 service=service,
             ))  # fmt: skip
             continue
-        files, skipped = scanning.list_go_files(root)
+        files, skipped = scanning.list_go_files(root, walked)
         notes.extend(Note(text=n, service=service) for n in skipped)
         modules = load_modules(root)
         roots[service] = root
         modules_of[service] = modules
         per_service[service] = [p.resolve() for p in files]
     unique = list(dict.fromkeys(p for files in per_service.values() for p in files))
-    try:
-        scanned = {
-            s.path: s for s in scanning.scan(unique, jobs=jobs, catalog=catalog, index=index)
-        }
-        # The rest of a package whose files register work: its constants, setters and helpers
-        # settle what the registering file leaves open.
-        # So is code importing such a package: it may configure it (functional options).
-        busy = {p.parent for p, s in scanned.items() if s.parsed and _registers(s.facts)}
-        busy_paths = {
-            path for m in modules_of.values() for d in busy for path in (m.import_path(d),) if path
-        }
-        # And the packages they import: constants such as conf.ReportEvery live there.
-        used = {
-            folder
-            for p, s in scanned.items()
-            if p.parent in busy
-            for m in modules_of.values()
-            for imported in s.header.imports
-            for folder in (m.folder(imported),)
-            if folder is not None
-        }
-        rest = [
-            p
-            for p, s in scanned.items()
-            if not s.parsed
-            and (p.parent in busy or p.parent in used or busy_paths.intersection(s.header.imports))
-        ]
-        if rest:
-            for item in scanning.scan(
-                rest, jobs=jobs, catalog=catalog, force=frozenset(rest), index=index
-            ):
-                scanned[item.path] = item
-    finally:
-        if store is not None and cache is True:
-            store.close()
+    read.update(unique)
+    scanned = {s.path: s for s in scanning.scan(unique, jobs=jobs, catalog=catalog, index=index)}
+    _settle(scanned, modules_of.values(), catalog, index, jobs)
     notes.extend(Note(text=item.note) for item in scanned.values() if item.note)
     workloads: list[Workload] = []
     worker_mode: dict[str, Location] = {}
@@ -231,7 +285,166 @@ def discover_go_workloads(
     )
 
 
-def _worker_mains(mains: Sequence[Path], modules: Modules) -> list[Path]:
+def _settle(
+    scanned: dict[Path, scanning.Scanned],
+    modules: Iterable[Modules],
+    catalog: Catalog,
+    index: scanning.Index,
+    jobs: int | None,
+) -> None:
+    """Parse what settles the open questions of the files that register work, and no more.
+
+    The rest of a registering package (its constants, setters, helpers and the types of its
+    fields); the packages whose constants its facts name (``conf.ReportEvery``), and theirs in
+    turn; code importing a package that has setters (functional options,
+    ``consumer.QueueName("q")``); and, where a receiver's field type is still unknown, every
+    package the package imports (an embedded struct declared there).
+    """
+    modules = list(modules)
+    by_folder: dict[Path, list[Path]] = {}
+    package_imports: dict[Path, set[str]] = {}
+    for path, item in scanned.items():
+        by_folder.setdefault(path.parent, []).append(path)
+        package_imports.setdefault(path.parent, set()).update(item.header.imports)
+
+    def folder_of(import_path: str) -> Path | None:
+        for m in modules:
+            found = m.folder(import_path)
+            if found is not None:
+                return found
+        return None
+
+    def parse(folders: set[Path], files: Iterable[Path] = ()) -> None:
+        wanted = [p for f in folders for p in by_folder.get(f, ()) if not scanned[p].parsed]
+        wanted.extend(p for p in files if not scanned[p].parsed)
+        wanted = list(dict.fromkeys(wanted))
+        if wanted:
+            for item in scanning.scan(
+                wanted, jobs=jobs, catalog=catalog, force=frozenset(wanted), index=index
+            ):
+                scanned[item.path] = item
+
+    busy = {
+        p.parent
+        for p, s in scanned.items()
+        if s.parsed and _registers(s.facts, package_imports[p.parent], catalog)
+    }
+    parse(busy)
+    wanted: set[Path] = set()
+    setter_paths: set[str] = set()
+    for folder in busy:
+        facts = [scanned[p].facts for p in by_folder[folder]]
+        if any(f.setters for f in facts):
+            setter_paths.update(
+                path for m in modules for path in (m.import_path(folder),) if path is not None
+            )
+        fields = {k for f in facts for k in f.field_types}
+        names = _library_names(catalog, package_imports[folder])
+        if any(
+            c.origin is None and c.pending is not None and c.pending.startswith("field:")
+            and c.pending[6:] not in fields and c.name in names
+            for f in facts
+            for c in f.calls
+        ):  # fmt: skip
+            # An embedded struct of another package: its field types settle the receiver.
+            wanted.update(
+                t for i in package_imports[folder] for t in (folder_of(i),) if t is not None
+            )
+    importers = [
+        p
+        for p, s in scanned.items()
+        if p.parent not in busy and setter_paths.intersection(s.header.imports)
+    ]
+    parse(set(), importers)
+    # Follow each constant the facts name to its definition, parsing a package only when a
+    # constant is looked up there (conf.ReportEvery, and what it is defined from).
+    pending = [
+        (expr, path.parent)
+        for path in (
+            *(p for f in busy for p in by_folder[f]),
+            *(p for p, s in scanned.items() if s.facts.ticks and p.parent not in busy),
+            *importers,
+        )
+        for expr in _exprs(scanned[path].facts, consts=False)
+    ]
+    done = set(busy)
+    while pending:
+        waiting: list[tuple[Expr, Path]] = []
+        seen: set[tuple[str | None, str, Path]] = set()
+        while pending:
+            expr, directory = pending.pop()
+            if isinstance(expr, BinOp):
+                pending.extend(((expr.left, directory), (expr.right, directory)))
+                continue
+            if not isinstance(expr, Ref) or expr.package == "time":
+                continue
+            target = directory if expr.package is None else folder_of(expr.package)
+            if target is None or (expr.package, expr.name, target) in seen:
+                continue
+            seen.add((expr.package, expr.name, target))
+            if target not in done:
+                wanted.add(target)
+                waiting.append((expr, directory))
+                continue
+            for path in by_folder.get(target, ()):
+                found = scanned[path].facts.consts.get(expr.name)
+                if found is not None:
+                    pending.append((found, target))
+                    break
+        wanted -= done
+        if not wanted:
+            return
+        parse(wanted)
+        done |= wanted
+        wanted = set()
+        pending = waiting
+
+
+def _library_names(catalog: Catalog, imports: set[str]) -> set[str]:
+    """The methods and functions of the libraries a package imports."""
+    return {
+        name
+        for key in catalog.imported(tuple(sorted(imports)))
+        for library in (catalog.libraries[key],)
+        for name in (*library.methods, *library.functions)
+    }
+
+
+def _exprs(facts: FileFacts, *, consts: bool = True) -> Iterator[Expr]:
+    """Every constant expression a file's facts hold (``consts``: its definitions too)."""
+    args: list[Arg] = []
+    for call in facts.calls:
+        args.extend(call.args)
+        args.extend(a for _, a in call.chain if a is not None)
+    for arg in args:
+        yield from (e for e in (arg.expr, arg.first) if e is not None)
+        yield from (e for _, e in arg.fields)
+        yield from arg.items
+    yield from (t.every for t in facts.ticks if t.every is not None)
+    yield from (r.path for r in facts.routes)
+    yield from (e for t in facts.topic_literals for _, e in t.fields)
+    yield from (o.value for o in facts.option_calls)
+    if consts:
+        yield from facts.consts.values()
+
+
+def _referenced(facts: FileFacts) -> set[str | None]:
+    """The packages whose constants a file's facts name (None: its own package)."""
+    found: set[str | None] = set()
+    stack = list(_exprs(facts))
+    while stack:
+        expr = stack.pop()
+        if isinstance(expr, Ref):
+            if expr.package != "time":
+                found.add(expr.package)
+        elif isinstance(expr, BinOp):
+            stack.extend((expr.left, expr.right))
+    return found
+
+
+def _worker_mains(
+    mains: Sequence[Path], modules: Modules, walked: set[Path], read: set[Path]
+) -> list[Path]:
     """Worker binaries (``cmd/worker``, ``cmd/pricing-worker``) of the service's module, other
     than the service's own main packages: folders named like a worker holding ``package main``."""
     gomod = find_module(mains[0]) if mains else None
@@ -244,10 +457,12 @@ def _worker_mains(mains: Sequence[Path], modules: Modules) -> list[Path]:
             d for d in dirnames if d not in scanning.SKIPPED_DIRS and d[:1] not in "._"
         )
         current = Path(folder)
+        walked.add(current)
         if "worker" not in current.name.lower() or current == root or current in mains:
             continue
         for name in sorted(filenames):
             if name.endswith(".go") and not syntax.filename_excluded(name):
+                read.add(current / name)
                 with contextlib.suppress(OSError, ArchcheckError):
                     head = read_bytes(current / name, "Go source")[:8192]
                     if syntax.read_header(head).package == "main":
@@ -263,8 +478,36 @@ def _module_label(folder: Path, modules: Modules) -> str:
     return folder.name
 
 
-def _registers(facts: FileFacts) -> bool:
-    return bool(facts.calls or facts.ticks or facts.topic_literals or facts.routes)
+def _registers(facts: FileFacts, package_imports: set[str], catalog: Catalog) -> bool:
+    """Whether the file may register work that the rest of its package must settle.
+
+    A call on a value of a known package that no library entry covers (``wg.Add``,
+    ``t.Add(d)`` on a ``time.Time``) registers nothing, nor does a call whose receiver nothing
+    in the file names: the join would drop both. A call whose receiver another file declares
+    counts only when the package imports a library (or a scheduler-looking package) it could
+    belong to.
+    """
+    if facts.topic_literals or facts.routes:
+        return True
+    for tick in facts.ticks:
+        # Only whether its work stays in-process needs the package's other functions; its
+        # interval's constants are followed on their own.
+        work = tick.in_process and tick.callees and not tick.event_loop
+        if work and _housekeeping_word(tick.names, tick.handler) is None:
+            return True
+    imported = tuple(sorted(package_imports))
+    names = _library_names(catalog, package_imports)
+    for call in facts.calls:
+        if call.origin is not None:
+            if next(catalog.find(call.origin, call.name, function=call.function), None):
+                return True
+            if _unknown_scheduler(call.origin, facts.imports, call) is not None:
+                return True
+        elif call.pending is not None and (
+            call.name in names or _unknown_scheduler(None, imported, call) is not None
+        ):
+            return True
+    return False
 
 
 def _label(root: Path, folder: Path) -> str:

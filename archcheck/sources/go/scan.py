@@ -50,16 +50,18 @@ class Scanned:
     parsed: bool = True
 
 
-def list_go_files(root: Path) -> tuple[list[Path], list[str]]:
+def list_go_files(root: Path, walked: set[Path] | None = None) -> tuple[list[Path], list[str]]:
     """The ``.go`` files under ``root`` that ``go build`` could see, plus notes on what was
     skipped: ``vendor/``, ``testdata/``, ``_test.go``, other platforms' files, dot- and
     underscore-directories, and symlinks that lead out of ``root`` (someone else's code, or a
-    loop)."""
+    loop). ``walked`` collects the folders looked into."""
     files: list[Path] = []
     notes: list[str] = []
     top = root.resolve()
     for folder, dirnames, filenames in os.walk(root):
         current = Path(folder)
+        if walked is not None:
+            walked.add(current)
         keep = []
         for name in sorted(dirnames):
             if name in SKIPPED_DIRS or name[:1] in "._":

@@ -106,3 +106,41 @@ def test_no_cache_when_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("ARCHCHECK_NO_CACHE", "1")
     discover_go_workloads({"svc": tree(tmp_path / "src", 1)})
     assert not (cache_dir() / "go-facts.sqlite").exists()
+
+
+def test_a_warm_run_reads_no_go_file_and_any_change_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree(tmp_path / "src", 2)
+    cold = discover_go_workloads({"svc": root}, relative_to=root)
+    entries: list[Path] = []
+    real = go_scan.Index.entry
+
+    def spy(self: go_scan.Index, path: Path) -> object:
+        entries.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(go_scan.Index, "entry", spy)
+    warm = discover_go_workloads({"svc": root}, relative_to=root)
+    assert warm == cold and entries == []  # the whole result, from stats alone
+    # A file added to a package (no existing file changes) is seen through the folder's mtime.
+    (root / "cmd/app1/more.go").write_text(
+        "package main\n\nimport \"time\"\n\nfunc init() {\n\tgo func() {\n"
+        "\t\tfor range time.Tick(7 * time.Minute) {\n\t\t\tpruneOrders()\n\t\t}\n\t}()\n}\n",
+        encoding="utf-8",
+    )
+    added = discover_go_workloads({"svc": root}, relative_to=root)
+    assert "@every 7m" in {w.schedule for w in added.workloads} and entries
+    # And one removed.
+    (root / "cmd/app1/more.go").unlink()
+    assert discover_go_workloads({"svc": root}, relative_to=root).workloads == cold.workloads
+
+
+def test_whole_results_are_bounded(tmp_path: Path) -> None:
+    from archcheck.sources.go.cache import MAX_RESULTS
+
+    cache = FactsCache(tmp_path / "c.sqlite")
+    for n in range(MAX_RESULTS + 5):
+        cache.put_result(f"k{n}", [], n)
+    kept = [n for n in range(MAX_RESULTS + 5) if cache.result(f"k{n}") is not None]
+    assert len(kept) == MAX_RESULTS and kept[-1] == MAX_RESULTS + 4
