@@ -337,6 +337,8 @@ class RuleDoc(_Frozen):
     why: str = ""
     example: str = ""
     fix: str = ""
+    platforms: tuple[str, ...] = ()
+    """What the rule reads (``docker-compose``, ``kubernetes``): SARIF's rule tags."""
 
 
 class ChartThreshold(_Frozen):

@@ -183,6 +183,7 @@ def _doc(rule: RuleSpec) -> RuleDoc:
         why=rule.docs.why.strip(),
         example=rule.docs.example,
         fix=rule.docs.fix.strip(),
+        platforms=rule.platforms,
     )
 
 

@@ -23,6 +23,10 @@ from archcheck.files.yamlpos import load_yaml, locate, validation_error
 from archcheck.model import FailOn, Location, Severity, Suppression
 
 
+Platform = Literal["docker-compose", "kubernetes"]
+PLATFORMS: tuple[Platform, ...] = ("docker-compose", "kubernetes")
+
+
 class RuleDocs(BaseModel):
     """What ``archcheck rules explain ID`` prints."""
 
@@ -44,6 +48,11 @@ class RuleFile(BaseModel):
         default=None, description="Decision-matrix row name (criterion rules only)."
     )
     applies_to: list[Literal["events", "cron"]] = Field(default_factory=list)
+    platforms: list[Platform] = Field(
+        default_factory=lambda: list(PLATFORMS),
+        min_length=1,
+        description="What the rule reads: compose files, Kubernetes manifests or both (SARIF tags).",
+    )
     severity: Severity | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     message: str = Field(min_length=1)
@@ -65,6 +74,7 @@ class RuleSpec:
     message: str
     docs: RuleDocs
     file: str
+    platforms: tuple[str, ...] = PLATFORMS
     enabled: bool = True
     overridden: tuple[str, ...] = ()
     """What the project's config changed (``params.inline_max``, ``severity``...)."""
@@ -144,6 +154,7 @@ def load_rule(path: Path) -> RuleSpec:
         id=rule.id, name=rule.name, check=rule.check, kind=check.kind,
         criterion=rule.criterion, applies_to=tuple(rule.applies_to), severity=rule.severity,
         params=params, message=rule.message, docs=rule.docs, file=str(path),
+        platforms=tuple(dict.fromkeys(rule.platforms)),
     )
 
 

@@ -25,6 +25,8 @@ from archcheck.reporters._items import (
     rule_docs,
 )
 
+PLATFORMS = ("docker-compose", "kubernetes")
+"""The tags of a rule that names no platform (a verdict: the matrix reads both)."""
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "archcheck/v1"
 
@@ -50,7 +52,7 @@ def _descriptor(doc: RuleDoc, fail_on: str) -> dict[str, Any]:
         "fullDescription": {"text": doc.what if not doc.why else f"{doc.what} {doc.why}"},
         "help": {"text": help_text(doc), "markdown": help_markdown(doc)},
         "defaultConfiguration": {"level": sarif_level(doc.level, gating=gating)},
-        "properties": {"tags": ["architecture", "docker-compose"]},
+        "properties": {"tags": ["architecture", *(doc.platforms or PLATFORMS)]},
     }
     url = doc_url(doc.id, doc.name)
     if url is not None:

@@ -113,3 +113,31 @@ def test_migration_awaited_by_an_init_container(tmp_path: Path, ruleset: Ruleset
         """
     text = CASES["AC204"]["bad"] + textwrap.dedent(waiting)
     assert [f for f in analyze(tmp_path, ruleset, text) if f.rule_id == "AC204"] == []
+
+
+def test_platforms_follow_what_each_rule_reads(tmp_path: Path, ruleset: Ruleset) -> None:
+    """A rule's platforms (SARIF's tags) say what its check reads: the cluster rules only
+    manifests, the compose-only hygiene rules only compose files, the matrix both."""
+    by_id = {r.id: r.platforms for r in ruleset.rules}
+    assert {by_id[rule] for rule in CASES} == {("kubernetes",)}
+    assert by_id["AC104"] == by_id["AC106"] == ("docker-compose",)
+    assert by_id["AC001"] == ("docker-compose", "kubernetes")
+    # the compose-only rules stay silent on manifests that have each one's defect
+    ids = {f.rule_id for f in analyze(tmp_path, ruleset, CASES["AC201"]["bad"])}
+    ids |= {f.rule_id for f in analyze(tmp_path, ruleset, CASES["AC208"]["bad"])}
+    assert not {i for i in ids if "kubernetes" not in by_id[i]}
+
+
+def test_sarif_tags_the_cluster_rules_kubernetes(tmp_path: Path, ruleset: Ruleset) -> None:
+    import json
+
+    from archcheck.engine.evaluate import evaluate as judge
+    from archcheck.reporters import sarif
+
+    path = tmp_path / "k8s.yaml"
+    path.write_text(CASES["AC202"]["bad"])
+    report = judge(build_system(AnalyzeOptions(manifests=(path,))), ruleset)
+    rules = json.loads(sarif.render(report))["runs"][0]["tool"]["driver"]["rules"]
+    tags = {r["id"]: r["properties"]["tags"] for r in rules}
+    assert tags["AC202"] == ["architecture", "kubernetes"]
+    assert all("docker-compose" not in tags[i] for i in tags if i.startswith("AC2"))
