@@ -141,6 +141,10 @@ def example_text(system: System) -> str:
                 entry.append(f"          name: {workload.name}")
             if workload.pubsub:
                 entry.append(f"          pubsub: {workload.pubsub}")
+            entry += [
+                "          # retry_needed: true      # what you know when nothing is measured:",
+                "          # dead_letter_needed: true  # true or false; a measurement beats it",
+            ]
             by_service.setdefault(f"{workload.service}\x00events", []).extend(entry)
         elif workload.kind == "cron":
             entry = [f"        - name: {workload.name}"]
@@ -167,6 +171,7 @@ def example_text(system: System) -> str:
                 "      #   - topic: orders.created",
                 "      #     pubsub: pubsub",
                 "      #     dead_letter_topic: orders.created.dlq",
+                "      #     retry_needed: true     # or false: what you know without metrics",
                 "      # cron:",
                 "      #   - name: nightly-report",
                 '      #     schedule: "0 2 * * *"',

@@ -106,3 +106,27 @@ def test_init_never_overwrites_without_force(
     assert not (shop / "x-archcheck.example.yaml").exists()
     assert run_cli(["init", "--force"], capsys)[0] == 0
     assert "# mine" not in (shop / ".archcheck.yaml").read_text()
+
+
+def test_the_example_offers_the_retry_and_dead_letter_declarations(
+    shop: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Uncommented, the example's `retry_needed` / `dead_letter_needed` lines are declarations
+    the schema and analyze accept (docs/x-archcheck.md)."""
+    assert run_cli(["init"], capsys)[0] == 0
+    example = shop / "x-archcheck.example.yaml"
+    text = example.read_text()
+    assert "# retry_needed: true" in text and "# dead_letter_needed: true" in text
+    example.write_text(
+        text.replace("# retry_needed: true", "retry_needed: false").replace(
+            "# dead_letter_needed: true", "dead_letter_needed: false"
+        )
+    )
+    data = yaml.safe_load(example.read_text())
+    assert not list(jsonschema.Draft202012Validator(schema("x-archcheck")).iter_errors(data))
+    events = data["services"]["pricing-service"]["x-archcheck"]["events"]
+    assert all(e["retry_needed"] is False and e["dead_letter_needed"] is False for e in events)
+    code, out, err = run_cli(["analyze", "-f", "docker-compose.yml", "-f", example.name,
+                              "--no-discover", "--format", "json"], capsys)  # fmt: skip
+    assert code in (0, 1), err
+    assert json.loads(out)["verdicts"]
