@@ -4,6 +4,7 @@ code-only workloads are decided on what is known, and bad discovery flags exit 2
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -25,7 +26,7 @@ def analyze_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, ob
 def test_shop_report_points_at_go_and_dapr_lines(capsys: pytest.CaptureFixture[str]) -> None:
     report = analyze_json(capsys, COMPOSE)
     where = {
-        (w["service"], w["name"]): (w["origin"], w["location"]["file"], w["location"]["line"])
+        (w["service"], w["name"]): (w["origin"], os.path.abspath(w["location"]["file"]), w["location"]["line"])
         for w in report["workloads"]  # type: ignore[attr-defined]
     }
     assert where == {
@@ -66,7 +67,7 @@ def test_shop_report_points_at_go_and_dapr_lines(capsys: pytest.CaptureFixture[s
 def test_no_discover_keeps_compose_locations(capsys: pytest.CaptureFixture[str]) -> None:
     report = analyze_json(capsys, COMPOSE, "--no-discover")
     files = {w["location"]["file"] for w in report["workloads"]}  # type: ignore[attr-defined]
-    assert files == {COMPOSE}
+    assert files == {os.path.relpath(COMPOSE)}  # relative to the working directory
 
 
 def write_project(root: Path) -> Path:
