@@ -22,7 +22,6 @@ from archcheck.errors import ConfigError, RuleDefinitionError
 from archcheck.files.yamlpos import load_yaml, locate, validation_error
 from archcheck.model import FailOn, Location, Severity, Suppression
 
-
 Platform = Literal["docker-compose", "kubernetes"]
 PLATFORMS: tuple[Platform, ...] = ("docker-compose", "kubernetes")
 

@@ -141,13 +141,15 @@ def _code_digest() -> str:
 
 
 def _inputs(read: set[Path], walked: set[Path]) -> list[tuple[str, Stat]]:
-    """Every file read and folder listed, their parents (where go.mod and go.work are looked
-    for) and the go.mod/go.work each of those folders may hold, with their stats now."""
-    folders = set(walked) | {p.parent for p in read}
-    for folder in list(folders):
-        folders.update(folder.parents)
-    paths = set(map(str, read)) | set(map(str, folders))
-    paths.update(str(f / name) for f in folders for name in ("go.mod", "go.work"))
+    """Every file read and folder listed, with their stats now, and the go.mod/go.work that
+    each of those folders and their ancestors may hold. An ancestor's own mtime is left out:
+    it changes with every unrelated file made beside the tree (in ``/tmp``, say)."""
+    listed = set(walked) | {p.parent for p in read}
+    ancestors = set(listed)
+    for folder in listed:
+        ancestors.update(folder.parents)
+    paths = set(map(str, read)) | set(map(str, listed))
+    paths.update(str(f / name) for f in ancestors for name in ("go.mod", "go.work"))
     return [(path, stat_of(path)) for path in sorted(paths)]
 
 

@@ -123,6 +123,13 @@ def test_a_warm_run_reads_no_go_file_and_any_change_is_seen(
     monkeypatch.setattr(go_scan.Index, "entry", spy)
     warm = discover_go_workloads({"svc": root}, relative_to=root)
     assert warm == cold and entries == []  # the whole result, from stats alone
+    (tmp_path / "unrelated.txt").write_text("x", encoding="utf-8")  # beside the tree, not in it
+    assert discover_go_workloads({"svc": root}, relative_to=root) == cold and entries == []
+    (tmp_path / "go.mod").write_text("module example.com/up\n\ngo 1.22\n", encoding="utf-8")
+    discover_go_workloads({"svc": root}, relative_to=root)
+    assert entries  # a go.mod above the tree may change the module: computed again
+    entries.clear()
+    (tmp_path / "go.mod").unlink()
     # A file added to a package (no existing file changes) is seen through the folder's mtime.
     (root / "cmd/app1/more.go").write_text(
         "package main\n\nimport \"time\"\n\nfunc init() {\n\tgo func() {\n"
