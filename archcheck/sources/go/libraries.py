@@ -25,7 +25,7 @@ Role = Literal["topic", "schedule", "name", "group", "route", "pubsub", "dead_le
 class CallSpec(BaseModel):
     """What the arguments of one method or function are."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     schedule: int | None = Field(default=None, ge=0)
     handler: int | None = Field(default=None, ge=0)
@@ -37,7 +37,7 @@ class CallSpec(BaseModel):
 
 
 class Library(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     title: str
     kind: Literal["cron", "events"]
@@ -58,7 +58,7 @@ class Library(BaseModel):
 
 
 class LibraryFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     version: Literal[1]
     libraries: dict[str, Library]
