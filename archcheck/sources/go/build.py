@@ -510,21 +510,28 @@ def _runs(
 
 def main_dirs(root: Path) -> list[Path]:
     """Folders of the ``main`` packages under ``root`` (headers only)."""
-    from archcheck.sources.go import syntax
-
     found = []
     for path in sorted(root.rglob("*.go")):
-        if path.name.endswith("_test.go") or any(
-            part in ("vendor", "testdata") for part in path.parts
-        ):
-            continue
-        try:
-            header = syntax.read_header(read_bytes(path, "Go source")[:8192])
-        except (OSError, ArchcheckError):  # NOTE: a FIFO named *.go is refused, not waited on
-            continue
-        if header.package == "main" and path.parent not in found:
+        if path.parent not in found and _in_main_package(path):
             found.append(path.parent)
     return found
+
+
+def is_main_package(folder: Path) -> bool:
+    """Whether ``folder`` itself holds a ``main`` package (headers only, not its sub-folders)."""
+    return any(_in_main_package(path) for path in sorted(folder.glob("*.go")))
+
+
+def _in_main_package(path: Path) -> bool:
+    from archcheck.sources.go import syntax
+
+    if path.name.endswith("_test.go") or any(part in ("vendor", "testdata") for part in path.parts):
+        return False
+    try:
+        header = syntax.read_header(read_bytes(path, "Go source")[:8192])
+    except (OSError, ArchcheckError):  # NOTE: a FIFO named *.go is refused, not waited on
+        return False
+    return header.package == "main"
 
 
 def _short(path: Path, context: Path) -> str:
