@@ -4,13 +4,14 @@ typer's pydantic coercion of options that were not given (``bench/startup`` meas
 from __future__ import annotations
 
 import sys
-from importlib.metadata import entry_points
+from importlib.metadata import entry_points, version
 from pathlib import Path
 
 import pytest
 from support import REPO, modules_after, run_cli
 
 from archcheck.cli import pydantic_plugins
+from archcheck.sources.go.syntax import GRAMMAR, grammar_version
 
 
 def test_help_through_typer_imports_no_pydantic(tmp_path: Path) -> None:
@@ -47,3 +48,7 @@ def test_typer_still_checks_option_values(capsys: pytest.CaptureFixture[str]) ->
     code, out, err = run_cli(["analyze", "--prometheus-retries", "abc"], capsys)
     assert code == 2
     assert "--prometheus-retries" in out + err and "valid integer" in out + err
+
+
+def test_the_grammar_version_is_what_importlib_metadata_says() -> None:
+    assert grammar_version() == version(GRAMMAR)
