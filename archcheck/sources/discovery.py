@@ -28,7 +28,7 @@ from archcheck.sources.go.build import (
 )
 
 if TYPE_CHECKING:
-    from archcheck.sources.go.discover import GoDiscovery, GoTarget
+    from archcheck.sources.go.targets import GoDiscovery, GoTarget
 
 _CODE_ROLES = ("api",)
 """Roles whose build context is scanned by default; a worker's code is its owner's code."""
@@ -163,9 +163,7 @@ def plan_go(
 ) -> _Plan:
     """Which Go code each service runs: the Dockerfile's ``go build`` target when it can be
     read, else the build context (with a note saying how to be exact)."""
-    # NOTE: imported here: the Go scanner (sqlite, multiprocessing) costs start-up time
-    # that --no-discover runs must not pay.
-    from archcheck.sources.go.discover import GoTarget
+    from archcheck.sources.go.targets import GoTarget  # NOTE: not for --no-discover runs
 
     plan = _Plan()
     working_dir = project.working_dir
@@ -324,7 +322,7 @@ def discover(
     if not options.enabled:
         return Discovery(workloads=tuple(declared))
     from archcheck.sources.dapr import discover_dapr, find_sidecars
-    from archcheck.sources.go.discover import discover_go_workloads
+    from archcheck.sources.go.workloads import discover_go_workloads
 
     working_dir = project.working_dir
     unknown = sorted(set(options.sources) - {s.name for s in services})
