@@ -120,6 +120,12 @@ _INFRASTRUCTURE = (
     "pgadmin", "keycloak", "cassandra", "clickhouse", "influxdb", "loki", "tempo", "zipkin",
     "redpanda", "bitnami/", "confluentinc/", "busybox", "alpine", "alertmanager", "cadvisor",
     "node-exporter", "haproxy", "openzipkin", "temporalio/", "dapr/", "localstack",
+    "pgbouncer", "exim4", "postfix", "seaweedfs", "varnish", "/squid", "squid:", "kafka-ui",
+    "redis-commander", "mongo-express", "phpmyadmin", "/kong", "kong:", "kibana", "logstash",
+    "fluentd", "fluent-bit", "fluent/", "timberio/vector", "promtail", "wiremock", "mockserver",
+    "toxiproxy", "selenium", "pushgateway", "victoriametrics", "thanos", "nsqio/", "pulsar",
+    "memgraph", "neo4j", "couchdb", "couchbase", "scylla", "dragonflydb", "mosquitto", "emqx",
+    "activemq", "/smtp", "smtp:",
 )  # fmt: skip
 
 
