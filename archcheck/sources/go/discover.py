@@ -31,7 +31,7 @@ from archcheck.sources.go.join import (
     _unknown_scheduler,
     join_service,
 )
-from archcheck.sources.go.libraries import Catalog, load_catalog
+from archcheck.sources.go.libraries import Catalog, catalog_digest, load_catalog
 from archcheck.sources.go.modules import Modules, closure, find_module, load_modules
 
 
@@ -84,16 +84,16 @@ def discover_go_workloads(
     cache, the whole result is kept with the stats of every file and folder it was computed
     from, so a re-run on an unchanged tree only stats them (``FactsCache.result``).
     """
-    catalog = load_catalog()
     relative_to = None if relative_to is None else relative_to.resolve()
     store = open_cache() if cache is True else (cache or None)
     try:
         key = None
         if store is not None:
-            key = _result_key(targets, relative_to, catalog.digest)
+            key = _result_key(targets, relative_to, catalog_digest())
             found = store.result(key)
             if isinstance(found, GoDiscovery):
                 return found
+        catalog = load_catalog()
         read: set[Path] = set()
         walked: set[Path] = set()
         result = _discover(targets, relative_to, jobs, store, catalog, read, walked)
@@ -106,7 +106,7 @@ def discover_go_workloads(
 
 
 def _result_key(
-    targets: Mapping[str, GoTarget | Path], relative_to: Path | None, catalog_digest: str
+    targets: Mapping[str, GoTarget | Path], relative_to: Path | None, digest: str
 ) -> str:
     """What a discovery result depends on besides the files: the targets, where paths are
     shown from, the library data and archcheck's own code."""
@@ -116,7 +116,7 @@ def _result_key(
         target = value if isinstance(value, GoTarget) else GoTarget(root=value)
         mains = [(str(m.folder), sorted(m.tags), m.binary) for m in target.mains]
         described.append([service, mains, str(target.root)])
-    text = repr((described, str(relative_to), catalog_digest, _code_digest()))
+    text = repr((described, str(relative_to), digest, _code_digest()))
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 

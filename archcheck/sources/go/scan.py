@@ -190,7 +190,9 @@ class Index:
                 )
                 return None
             if self.cache is not None:
-                recorded = self.cache.file_entry(self._salt + str(path), stat.st_size, stat.st_mtime_ns)
+                recorded = self.cache.file_entry(
+                    self._salt + str(path), stat.st_size, stat.st_mtime_ns
+                )
                 if isinstance(recorded, Entry):
                     self.entries[path] = recorded
                     return recorded
@@ -201,13 +203,16 @@ class Index:
         except OSError as exc:
             self.notes[path] = f"{path}: cannot read: {exc}"
             return None
-        entry = Entry(
-            header=syntax.read_header(source),
-            mentions=frozenset(self._words.findall(source)),
-            key=FactsCache.key(source, self.catalog.digest),
-            generated=is_generated(source),
-        )
-        self._sources[path] = source
+        if is_generated(source):  # never parsed: what it mentions does not matter
+            entry = Entry(syntax.read_header(source), frozenset(), "", generated=True)
+        else:
+            entry = Entry(
+                header=syntax.read_header(source),
+                mentions=frozenset(self._words.findall(source)),
+                key=FactsCache.key(source, self.catalog.digest),
+                generated=False,
+            )
+            self._sources[path] = source
         if self.cache is not None:
             self.cache.put_file(self._salt + str(path), stat.st_size, stat.st_mtime_ns, entry)
         self.entries[path] = entry
