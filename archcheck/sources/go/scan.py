@@ -120,7 +120,8 @@ def _tickers(header: syntax.Header) -> tuple[bytes, ...]:
     name = dict(header.aliases).get("time", "time")
     if name == "time":
         return _TIME_TICKERS
-    return () if name in ("_", ".") else _TICKERS
+    # NOTE: ``stdtime.Tick(`` is found as ``time.Tick(`` (the longer word wins where both start).
+    return () if name in ("_", ".") else _TICKERS + _TIME_TICKERS
 
 
 def _worth_parsing(entry: Entry, triggers: Sequence[bytes]) -> bool:
