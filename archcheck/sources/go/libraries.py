@@ -121,15 +121,6 @@ def default_path() -> Path:
     return rules_dir() / "sources" / "go-libraries.yaml"
 
 
-def catalog_digest(path: Path | None = None) -> str:
-    """What ``load_catalog(path).digest`` is, from the file's bytes alone (a re-run whose
-    whole result is cached needs no more); empty when the file cannot be read."""
-    try:
-        return hashlib.sha256((path or default_path()).read_bytes()).hexdigest()[:16]
-    except OSError:
-        return ""
-
-
 @cache
 def load_catalog(path: Path | None = None) -> Catalog:
     """Read and validate the library data; a broken file is a usage error, never a traceback."""
