@@ -120,6 +120,12 @@ _INFRASTRUCTURE = (
     "pgadmin", "keycloak", "cassandra", "clickhouse", "influxdb", "loki", "tempo", "zipkin",
     "redpanda", "bitnami/", "confluentinc/", "busybox", "alpine", "alertmanager", "cadvisor",
     "node-exporter", "haproxy", "openzipkin", "temporalio/", "dapr/", "localstack",
+    "pgbouncer", "exim4", "postfix", "seaweedfs", "varnish", "/squid", "squid:", "kafka-ui",
+    "redis-commander", "mongo-express", "phpmyadmin", "/kong", "kong:", "kibana", "logstash",
+    "fluentd", "fluent-bit", "fluent/", "timberio/vector", "promtail", "wiremock", "mockserver",
+    "toxiproxy", "selenium", "pushgateway", "victoriametrics", "thanos", "nsqio/", "pulsar",
+    "memgraph", "neo4j", "couchdb", "couchbase", "scylla", "dragonflydb", "mosquitto", "emqx",
+    "activemq", "/smtp", "smtp:",
 )  # fmt: skip
 
 
@@ -250,7 +256,7 @@ def plan_go(
         plan.how[name] = "the build context"
         plan.notes.append(Note(
             text=f"{dockerfile}: {name}: could not tell which Go main package the container runs"
-            f" ({reading.why}); read all Go code under {_relative(root, display)} instead."
+            f" ({reading.why}); read every main package under {_relative(root, display)} instead."
             f" To be exact, set x-archcheck: {{main: ./cmd/<binary>}} on the service or pass"
             f" --source {name}=DIR",
             service=name,
