@@ -27,8 +27,9 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
 """Go's own tools ignore ``vendor/`` and ``testdata/``; dot- and underscore-dirs are skipped too."""
 
-PARALLEL_MIN_FILES = 64
-"""Below this many files to parse, starting worker processes costs more than parsing here."""
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+"""Below this much source to parse at once, parsing here is done before worker processes pay
+for their start (about 0.05 s of CPU on two cores; 2 MiB take about 0.35 s to parse)."""
 
 _CHUNK = 32
 
@@ -318,7 +319,7 @@ def scan(
 
 def _parse(items: Sequence[bytes], jobs: int | None) -> list[FileFacts]:
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if workers <= 1 or len(items) < PARALLEL_MIN_FILES:
+    if workers <= 1 or len(items) < 2 or sum(map(len, items)) < PARALLEL_MIN_BYTES:
         return _parse_chunk(items)
     from concurrent.futures import ProcessPoolExecutor  # NOTE: multiprocessing only to parse
 
