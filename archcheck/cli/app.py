@@ -451,8 +451,9 @@ def scaffold(
         typer.Option(
             "--cron-as",
             rich_help_panel="Kubernetes",
-            help="With --target kubernetes: run cron jobs in a singleton Deployment"
-            " (deployment, the default) or as CronJobs (cronjob: not available yet).",
+            help="With --target kubernetes: run every cron job in the singleton Deployment"
+            " (deployment) or as a CronJob each (cronjob); default: a CronJob for each job whose"
+            " runs are 15 min or more apart and take under half that, the Deployment for the rest.",
         ),
     ] = None,
 ) -> None:
