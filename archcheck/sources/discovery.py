@@ -19,7 +19,13 @@ from archcheck.errors import UsageError
 from archcheck.model import Location, Measurement, Note, Service, Workload
 from archcheck.sources.compose_system import EXTENSION
 from archcheck.sources.git_history import DEFAULT_SINCE_DAYS
-from archcheck.sources.go.build import MainPackage, language_of, main_dirs, read_build
+from archcheck.sources.go.build import (
+    MainPackage,
+    is_main_package,
+    language_of,
+    main_dirs,
+    read_build,
+)
 
 if TYPE_CHECKING:
     from archcheck.sources.go.discover import GoDiscovery, GoTarget
@@ -182,11 +188,11 @@ def plan_go(
         if service.role not in (*_CODE_ROLES, "infrastructure"):
             continue
         context = _context(service, working_dir)
-        run = _go_run_main(raw, working_dir) if context is None else None
-        if run is not None:
-            plan.targets[name] = GoTarget(mains=(MainPackage(run),))
-            plan.roots[name] = run
-            plan.how[name] = "go run in its command, through its bind mounts"
+        mounted = _mounted_main(raw, working_dir) if context is None else None
+        if mounted is not None:
+            plan.targets[name] = GoTarget(mains=(MainPackage(mounted[0]),))
+            plan.roots[name] = mounted[0]
+            plan.how[name] = mounted[1]
             continue
         if context is None:
             image = str(raw.get("image") or "")
@@ -224,7 +230,14 @@ def plan_go(
         root = plan.roots[name]
         mains = main_dirs(root)
         if not mains and next(root.rglob("*.go"), None) is None:
-            language = language_of(root)
+            mounted = _mounted_main(raw, working_dir)
+            if mounted is not None:  # a dev image (air, reflex): the code is bind-mounted
+                plan.targets[name] = GoTarget(mains=(MainPackage(mounted[0]),))
+                plan.roots[name] = mounted[0]
+                plan.how[name] = mounted[1]
+                continue
+            cwd = _mounted_cwd(raw, working_dir)
+            language = language_of(root) or (language_of(cwd) if cwd is not None else None)
             plan.not_scanned[name] = (
                 f"{language}, not Go" if language else "no Go code in its build context"
             )
@@ -245,26 +258,45 @@ def plan_go(
     return plan
 
 
-def _go_run_main(raw: Mapping[str, Any], working_dir: Path) -> Path | None:
-    """The host folder of ``go run PKG`` in an image-only service that bind-mounts its source
-    (``image: golang``, ``volumes: [.:/app]``, ``working_dir: /app/api``, ``command: go run .``)."""
+def _mounted_main(raw: Mapping[str, Any], working_dir: Path) -> tuple[Path, str] | None:
+    """(host folder, how it was found) of the main package a container runs from its bind
+    mounts, the way Go dev containers work (``image: golang`` or an air/reflex image,
+    ``volumes: [.:/app]``, ``working_dir: /app/api``): ``go run PKG`` in its command, else its
+    working directory when that folder is a main package (air, reflex and ``go run .``
+    scripts run there)."""
     from archcheck.sources.dapr import bind_mounts, host_path
 
+    mounts = bind_mounts(raw, working_dir)
+    if not mounts:
+        return None
+    cwd = str(raw.get("working_dir") or "/")
     words = (*_words(raw.get("entrypoint")), *_words(raw.get("command")))
     if len(words) >= 3 and words[0] in ("sh", "bash", "/bin/sh", "/bin/bash") and words[1] == "-c":
         words = _words(words[2])
     for index in range(len(words) - 1):
         if words[index].rsplit("/", 1)[-1] == "go" and words[index + 1] == "run":
             args = [w for w in words[index + 2 :] if not w.startswith("-")]
-            package = args[0] if args else "."
-            break
-    else:
+            container = posixpath.normpath(posixpath.join(cwd, args[0] if args else "."))
+            if container.endswith(".go"):
+                container = posixpath.dirname(container)
+            host = host_path(container, mounts)
+            if host is not None and host.is_dir():
+                return host, "go run in its command, through its bind mounts"
+            return None
+    host = _mounted_cwd(raw, working_dir)
+    if host is not None and is_main_package(host):
+        return host, f"the main package at its working_dir {cwd}, through its bind mounts"
+    return None
+
+
+def _mounted_cwd(raw: Mapping[str, Any], working_dir: Path) -> Path | None:
+    """The host folder bind-mounted at the service's ``working_dir``, if any."""
+    from archcheck.sources.dapr import bind_mounts, host_path
+
+    cwd = raw.get("working_dir")
+    if not isinstance(cwd, str) or not cwd:
         return None
-    cwd = str(raw.get("working_dir") or "/")
-    container = posixpath.normpath(posixpath.join(cwd, package))
-    if container.endswith(".go"):
-        container = posixpath.dirname(container)
-    host = host_path(container, bind_mounts(raw, working_dir))
+    host = host_path(posixpath.normpath(cwd), bind_mounts(raw, working_dir))
     return host if host is not None and host.is_dir() else None
 
 

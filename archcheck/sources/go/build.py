@@ -206,9 +206,14 @@ class GoCommand:
 
 
 def go_commands(
-    command: str, cwd: str, makefiles: Makefiles | None, depth: int = 0
+    command: str,
+    cwd: str,
+    makefiles: Makefiles | None,
+    depth: int = 0,
+    verbs: tuple[str, ...] = ("build", "install"),
 ) -> list[GoCommand]:
-    """The ``go build``/``go install`` targets of a shell command run in ``cwd``."""
+    """The ``go build``/``go install`` (or other ``verbs``) targets of a shell command run in
+    ``cwd``."""
     built: list[GoCommand] = []
     for part in re.split(r"&&|\|\||;|\|", command):
         try:
@@ -229,15 +234,36 @@ def go_commands(
                     folder = posixpath.normpath(posixpath.join(cwd, words[index + 1]))
                     targets = [t for t in targets if t != words[index + 1]]
             for recipe in makefiles.recipes(folder, targets or [None]):
-                built.extend(go_commands(recipe, folder, makefiles, depth + 1))
+                built.extend(go_commands(recipe, folder, makefiles, depth + 1, verbs))
             continue
-        if (
-            len(words) >= 2
-            and posixpath.basename(words[0]) == "go"
-            and words[1] in ("build", "install")
-        ):
-            built.extend(_go_command(words[1], words[2:], cwd))
+        if len(words) >= 2 and posixpath.basename(words[0]) == "go" and words[1] in verbs:
+            args = words[2:] if words[1] != "run" else _run_package_args(words[2:])
+            built.extend(_go_command(words[1], args, cwd))
     return built
+
+
+def _run_package_args(args: Sequence[str]) -> list[str]:
+    """``go run``'s flags and package: the words after its first package are the program's."""
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        name = "-" + args[index].partition("=")[0].lstrip("-")
+        if name in _GO_FLAGS_WITH_VALUE and "=" not in args[index]:
+            index += 1
+        index += 1
+    return list(args[: index + 1])
+
+
+def started_go_commands(program: Sequence[str], cwd: str) -> list[GoCommand]:
+    """The ``go run``/``go build`` a container's program runs when it starts: the program itself
+    (``go run ./cmd/api``, ``sh -c "go build -o app . && ./app"``) or a dev reloader's build
+    flag (CompileDaemon ``--build="go build -o main ./cmd"``, air ``--build.cmd "..."``)."""
+    found: list[GoCommand] = []
+    for word in program:
+        value = word.partition("=")[2] if word.startswith("-") else word
+        found.extend(go_commands(value, cwd, None, verbs=("build", "install", "run")))
+    if not found:  # the program is go itself: ["go", "run", "."]
+        found = go_commands(shlex.join(program), cwd, None, verbs=("build", "install", "run"))
+    return found
 
 
 def _go_command(verb: str, args: Sequence[str], cwd: str) -> list[GoCommand]:
@@ -271,9 +297,9 @@ def _go_command(verb: str, args: Sequence[str], cwd: str) -> list[GoCommand]:
     packages = packages or ["."]
     result = []
     for package in packages:
+        local = package.startswith((".", "/")) or package.endswith(".go")  # files are paths
         if package.endswith(".go"):
             package = posixpath.dirname(package) or "."
-        local = package.startswith((".", "/"))
         where = posixpath.normpath(posixpath.join(cwd, package)) if local else package
         base = posixpath.basename(where.rstrip("/").removesuffix("/...")) if where != "." else "app"
         if verb == "install":
@@ -356,7 +382,7 @@ class PathMap:
         best: tuple[int, Path] | None = None
         for source, dest in self.copies:
             dest_clean = posixpath.normpath(dest)
-            src = source.lstrip("/")
+            src = posixpath.normpath("/" + source).lstrip("/")  # as docker: never above the context
             host_source = (
                 (self.context / src).resolve() if src not in ("", ".") else self.context.resolve()
             )
@@ -442,6 +468,8 @@ def read_build(
         makefiles = Makefiles(PathMap(stage, context))
         for _, cwd, run in stage.runs:
             builds.extend((stage, built) for built in go_commands(run, cwd, makefiles))
+    started = [(final, b) for b in started_go_commands(program, final.workdir)]
+    builds += started  # what it builds or runs as it starts, it runs
     if not builds:
         folder = path.parent if dockerfile else context
         reading.language = language_of(folder) if not any(folder.glob("*.go")) else None
@@ -450,7 +478,8 @@ def read_build(
     chosen = [
         (s, b)
         for s, b in builds
-        if not b.package.endswith("/...") and _runs(final, stages, s, b, programs)
+        if not b.package.endswith("/...")
+        and ((s, b) in started or _runs(final, stages, s, b, programs))
     ]
     names = {posixpath.basename(p) for p in programs}
     for stage, built in chosen or builds:
@@ -510,21 +539,28 @@ def _runs(
 
 def main_dirs(root: Path) -> list[Path]:
     """Folders of the ``main`` packages under ``root`` (headers only)."""
-    from archcheck.sources.go import syntax
-
     found = []
     for path in sorted(root.rglob("*.go")):
-        if path.name.endswith("_test.go") or any(
-            part in ("vendor", "testdata") for part in path.parts
-        ):
-            continue
-        try:
-            header = syntax.read_header(read_bytes(path, "Go source")[:8192])
-        except (OSError, ArchcheckError):  # NOTE: a FIFO named *.go is refused, not waited on
-            continue
-        if header.package == "main" and path.parent not in found:
+        if path.parent not in found and _in_main_package(path):
             found.append(path.parent)
     return found
+
+
+def is_main_package(folder: Path) -> bool:
+    """Whether ``folder`` itself holds a ``main`` package (headers only, not its sub-folders)."""
+    return any(_in_main_package(path) for path in sorted(folder.glob("*.go")))
+
+
+def _in_main_package(path: Path) -> bool:
+    from archcheck.sources.go import syntax
+
+    if path.name.endswith("_test.go") or any(part in ("vendor", "testdata") for part in path.parts):
+        return False
+    try:
+        header = syntax.read_header(read_bytes(path, "Go source")[:8192])
+    except (OSError, ArchcheckError):  # NOTE: a FIFO named *.go is refused, not waited on
+        return False
+    return header.package == "main"
 
 
 def _short(path: Path, context: Path) -> str:
