@@ -146,11 +146,13 @@ def metrics_snapshot(
 @app.command()
 @with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
 def analyze(
-    compose_file: Annotated[
-        Path | None,
+    paths: Annotated[
+        list[Path] | None,
         typer.Argument(
+            metavar="[PATH]...",
             help="Compose file (default: compose discovery as Compose), or Kubernetes manifests:"
-            " a folder, a manifest file, or - for kubectl kustomize / helm template output.",
+            " folders and manifest files (several, as kubectl apply -f), or - for kubectl"
+            " kustomize / helm template output.",
         ),
     ] = None,
     *,
@@ -257,7 +259,7 @@ def analyze(
     code = run_analyze(
         AnalyzeArgs(
             compose=compose,
-            compose_file=compose_file,
+            paths=tuple(paths or ()),
             metrics=tuple(metrics or ()),
             config_file=config_file,
             output_format=output_format,
