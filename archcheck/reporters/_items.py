@@ -49,17 +49,18 @@ def display_path(file: str) -> str:
 def display_text(text: str) -> str:
     """``text`` with the working directory's prefix taken out of the paths it mentions.
 
-    Only where a path starts (``/a/x`` loses ``/a/`` when run in ``/a``; ``/b/a/x`` is kept).
+    Only where a path starts (``/a/x`` loses ``/a/`` when run in ``/a``; ``/b/a/x`` is kept;
+    ``/a`` itself is ``.``).
     """
-    prefix = os.getcwd().rstrip(os.sep) + os.sep  # noqa: PTH109
-    if prefix not in text:
+    cwd = os.getcwd().rstrip(os.sep)  # noqa: PTH109
+    if cwd not in text:
         return text
-    return _prefix_pattern(prefix).sub("", text)
+    return _prefix_pattern(cwd).sub(lambda m: "" if m.group(1) else ".", text)
 
 
 @lru_cache(maxsize=4)
-def _prefix_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w.~/-])" + re.escape(prefix))
+def _prefix_pattern(cwd: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w.~/-])" + re.escape(cwd) + r"(?:(/)|(?![\w.~-]))")
 
 
 @lru_cache(maxsize=256)

@@ -144,6 +144,10 @@ def test_text_loses_the_prefix_only_where_a_path_starts(
     cwd = os.getcwd()
     text = f"{cwd}/a.yml:3, ({cwd}/b.yml) and /mnt{cwd}/c.yml, {cwd}-old/d.yml"
     assert display_text(text) == f"a.yml:3, (b.yml) and /mnt{cwd}/c.yml, {cwd}-old/d.yml"
+    # The working directory itself (a main package at the project root) reads as '.'.
+    assert display_text(f"main package {cwd} (9 files), {cwd}.bak") == (
+        f"main package . (9 files), {cwd}.bak"
+    )
 
 
 def test_json_excerpts_stay_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

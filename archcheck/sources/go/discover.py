@@ -209,6 +209,14 @@ def _discover(
         roots[service] = root
         modules_of[service] = modules
         per_service[service] = [p.resolve() for p in files]
+        headers = {p: h.package for p in files if (h := index.header(p)) is not None}
+        folders = _main_folders(files, headers)
+        known = [r.resolve() for r in modules.roots.values()]
+        if folders and all(any(f.is_relative_to(r) for r in known) for f in folders):
+            # What its programs compile (their go.mod tells): test helpers never count.
+            own = closure(folders, modules, frozenset(), index.header)
+            walked.update(own.folders)
+            per_service[service] = list(dict.fromkeys(p.resolve() for p in own.files))
     unique = list(dict.fromkeys(p for files in per_service.values() for p in files))
     read.update(unique)
     scanned = {s.path: s for s in scanning.scan(unique, jobs=jobs, catalog=catalog, index=index)}

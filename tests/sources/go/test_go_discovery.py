@@ -596,3 +596,51 @@ def test_an_unknown_scheduler_library_is_a_note_not_silence(tmp_path: Path) -> N
     assert found.workloads == ()
     assert [n.text.split(": ", 1)[0] for n in found.notes] == ["main.go:7:2"]
     assert "github.com/acme/cronlite, a scheduler library archcheck does not know" in found.notes[0].text
+
+
+def test_a_source_folder_reads_what_its_programs_compile_not_test_helpers(tmp_path: Path) -> None:
+    """``--source DIR`` (a folder, not a main package): the import closure of the main packages
+    under it, as in usememos/memos, where ``store/test`` polls a test database on a ticker and
+    only ``_test.go`` files import it."""
+    poll = """
+        package {pkg}
+
+        import (
+        	"net/http"
+        	"time"
+        )
+
+        func {fn}() {{
+        	for range time.Tick(10 * time.Minute) {{
+        		_, _ = http.Get("http://db/ping")
+        	}}
+        }}
+        """
+    write(
+        tmp_path,
+        {
+            "go.mod": "module example.com/memos\n\ngo 1.22\n",
+            "cmd/memos/main.go": """
+                package main
+
+                import "example.com/memos/store"
+
+                func main() { store.SyncRemote() }
+                """,
+            "store/sync.go": poll.format(pkg="store", fn="SyncRemote"),
+            "store/test/containers.go": poll.format(pkg="test", fn="WaitForDB"),
+            "store/store_test.go": """
+                package store_test
+
+                import (
+                	"testing"
+
+                	"example.com/memos/store/test"
+                )
+
+                func TestStore(t *testing.T) { test.WaitForDB() }
+                """,
+        },
+    )
+    found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
+    assert {w.location.file for w in found.workloads if w.location} == {"store/sync.go"}
