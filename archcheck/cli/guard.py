@@ -35,8 +35,11 @@ def guarded(report: Callable[[str], None] | None = None) -> Iterator[None]:
         sys.exit(ExitCode.USAGE)
     except (SystemExit, KeyboardInterrupt):
         raise
-    except RecursionError:
-        say("error: the input nests too deeply for archcheck; flatten it")
+    except RecursionError as exc:
+        if os.environ.get("ARCHCHECK_DEBUG") == "1":
+            raise
+        say(f"error: the input nests too deeply for archcheck (at {_origin(exc)}): flatten it,"
+            " or report it with the command you ran if nothing in it nests deeply")  # fmt: skip
         sys.exit(ExitCode.USAGE)
     except MemoryError:
         say("error: out of memory reading the input; check the files' sizes")

@@ -102,7 +102,10 @@ def render(
         unseen = [n.service or "?" for n in report.notes if ": not scanned: " in n.text]
         if unseen:
             page.line(f"Not looked at: {', '.join(unseen)} (see the notes for why and how).")
-        page.line("Declare them under x-archcheck (docs/x-archcheck.md).")
+        if any(s.kubernetes is not None for s in report.services):
+            page.line("Declare them in archcheck.dev/ annotations (docs/kubernetes.md).")
+        else:
+            page.line("Declare them under x-archcheck (docs/x-archcheck.md).")
     else:
         page.line(("Recommendations by service", "bold"))
     verdicts_by_service: dict[str, list[Verdict]] = {}

@@ -43,6 +43,19 @@ def test_debug_re_raises(monkeypatch, tmp_path):
         launch.main(["config"])
 
 
+def test_a_recursion_error_says_where_and_debug_re_raises(monkeypatch, capsys, tmp_path):
+    def deep(*_args: object) -> None:
+        deep()
+
+    monkeypatch.setattr("archcheck.compose.command.run_config", deep)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["config"], capsys)
+    assert code == 2 and "nests too deeply for archcheck (at app.py:" in err  # innermost of ours
+    monkeypatch.setenv("ARCHCHECK_DEBUG", "1")
+    with pytest.raises(RecursionError):
+        launch.main(["config"])
+
+
 HOSTILE = [
     "tmpfs: 5", "dns: 5", "extra_hosts: 5", "secrets: [1]", "configs: [1]",
     "stop_grace_period: 1.5e308", "env_file: " + "a" * 5000,

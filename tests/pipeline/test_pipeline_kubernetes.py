@@ -185,3 +185,20 @@ def test_kustomization_features_not_applied_are_a_located_note(
     assert note.endswith("| archcheck analyze -")
     code, out, _err = run_cli(["analyze", str(folder)], capsys)  # the text report shows it too
     assert "namePrefix, patches not applied" in out
+
+
+def test_nothing_to_decide_on_manifests_points_at_the_annotations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On manifests the hint names what manifests use (``archcheck.dev/`` annotations), not
+    compose's ``x-archcheck``."""
+    (tmp_path / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector:\n"
+        "    matchLabels: {app: web}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec:\n      containers: [{name: web, image: 'ghcr.io/acme/web:1'}]\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(["analyze", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert "nothing to decide" in out and "archcheck.dev/ annotations" in out
+    assert "x-archcheck" not in out

@@ -146,6 +146,12 @@ class FileFacts:
 
 # --- what counts as in-process work -------------------------------------------------------------
 
+MAX_EXPR_DEPTH = 64
+"""Operators in one constant expression beyond which it is not followed (and not cached)."""
+MAX_LITERAL = 4096
+"""Characters in a joined string constant beyond which it is not kept: no topic, spec or
+interval is that long (swaggo's generated ``docTemplate`` is 428 KB)."""
+
 IN_PROCESS_PACKAGES = frozenset(
     {"sync", "sync/atomic", "time", "runtime", "runtime/debug", "math", "math/rand",
      "math/rand/v2", "sort", "slices", "maps", "strings", "strconv", "fmt", "log", "log/slog",
@@ -179,6 +185,15 @@ _ROUTE_CALLS = frozenset(
      "AddBindingInvocationHandler", "GET", "Get"}
 )  # fmt: skip
 _FLAG_CALLS = frozenset({"String", "StringVar", "StringP", "StringVarP"})
+
+
+def _joined(op: str, left: Expr, right: Expr) -> Lit | None:
+    """Two string literals joined by ``+``, as Go folds them."""
+    if op != "+" or not isinstance(left, Lit) or not isinstance(right, Lit):
+        return None
+    if isinstance(left.value, str) and isinstance(right.value, str):
+        return Lit(left.value + right.value)
+    return None
 
 
 class _Extractor:
@@ -216,6 +231,34 @@ class _Extractor:
         line, column = self.file.position(node)
         return Pos(line, column)
 
+    def binary(self, node: Node) -> Expr | None:
+        """``a op b op c ...`` down its left spine without recursion (a generated file joins
+        hundreds of string pieces), string pieces joined as they are read."""
+        spine: list[tuple[str, Node | None]] = []
+        while node.type == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            left = node.child_by_field_name("left")
+            if operator is None or left is None:
+                return None
+            spine.append((operator.type, node.child_by_field_name("right")))
+            node = left
+        value = self.expr(node)
+        depth = 0
+        for op, right_node in reversed(spine):
+            right = self.expr(right_node)
+            if value is None or right is None:
+                return None
+            joined = _joined(op, value, right)
+            if joined is not None:
+                value = joined
+            else:
+                value, depth = BinOp(op, value, right), depth + 1
+            if depth > MAX_EXPR_DEPTH or (
+                isinstance(value, Lit) and len(str(value.value)) > MAX_LITERAL
+            ):
+                return Opaque("a long constant expression")  # never a topic, spec or interval
+        return value
+
     def expr(self, node: Node | None) -> Expr | None:
         if node is None:
             return None
@@ -238,11 +281,7 @@ class _Extractor:
                 return FieldRef(text(fld))
             return Opaque(text(node)[:80])
         if kind == "binary_expression":
-            left = self.expr(node.child_by_field_name("left"))
-            right = self.expr(node.child_by_field_name("right"))
-            operator = node.child_by_field_name("operator")
-            if left is not None and right is not None and operator is not None:
-                return BinOp(operator.type, left, right)
+            return self.binary(node)
         if kind == "parenthesized_expression" and node.named_child_count == 1:
             return self.expr(node.named_children[0])
         if kind == "call_expression":  # conversions: time.Duration(n), int64(n)

@@ -644,3 +644,38 @@ def test_a_source_folder_reads_what_its_programs_compile_not_test_helpers(tmp_pa
     )
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
     assert {w.location.file for w in found.workloads if w.location} == {"store/sync.go"}
+
+
+def test_a_generated_constant_of_hundreds_of_pieces_is_read(tmp_path: Path) -> None:
+    """swaggo's ``docs.go`` (go-vikunja/vikunja) joins a 428 KB template from ~500 string pieces
+    with ``+``: it must be read (and cached) without recursing once per piece, while short
+    joined constants still resolve."""
+    pieces = " + \"`\" + ".join(f"`part {n} {'x' * 300}`" for n in range(1200))
+    write(
+        tmp_path,
+        {
+            "go.mod": "module example.com/app\n\ngo 1.22\n",
+            "cmd/app/docs.go": f"package main\n\nconst docTemplate = {pieces}\n",
+            "cmd/app/main.go": """
+                package main
+
+                import (
+                	"net/http"
+                	"time"
+                )
+
+                const prefix = "sync"
+                const name = prefix + "-" + "rates"
+
+                func main() {
+                	for range time.Tick(10 * time.Minute) {
+                		syncRates()
+                	}
+                }
+
+                func syncRates() { _, _ = http.Get("http://rates/" + name) }
+                """,
+        },
+    )
+    found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
+    assert [(w.name, w.schedule) for w in found.workloads] == [("sync-rates", "@every 10m")]
