@@ -52,7 +52,7 @@ VERDICT_PREFIX = "verdict."
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Workload(_Frozen):

@@ -245,3 +245,25 @@ def run_cli(argv: list[str], capsys: object) -> tuple[int, str, str]:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     captured = capsys.readouterr()  # type: ignore[attr-defined]
     return code, captured.out, captured.err
+
+
+def modules_after(argv: list[str], cwd: Path) -> set[str]:
+    """The modules a fresh interpreter holds after ``archcheck ARGV``.
+
+    The stand-in plugin loader that ``archcheck.cli.pydantic_plugins`` gives pydantic (a module
+    with no file, named ``pydantic.plugin._loader``) is left out: it is not pydantic.
+    """
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from archcheck.cli.launch import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "names = [m for m, module in sys.modules.items()\n"
+        "         if m != 'pydantic.plugin._loader' or getattr(module, '__file__', None)]\n"
+        "sys.stderr.write('\\n'.join(sorted(names)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True,
+                            text=True, check=False)  # fmt: skip
+    return set(result.stderr.split())

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from archcheck import __version__
+from archcheck.cli import lazy_coercion
 from archcheck.cli.options import (
     COMPOSE_OPTIONS,
     LIVE_OPTIONS,
@@ -25,6 +26,8 @@ from archcheck.errors import ExitCode
 if TYPE_CHECKING:
     from archcheck.compose import ComposeOptions
     from archcheck.sources.live import LiveOptions
+
+lazy_coercion.install()
 
 app = typer.Typer(
     name="archcheck",

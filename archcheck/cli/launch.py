@@ -24,6 +24,9 @@ values, models); with CPython's defaults the collector rescans them again and ag
 
 def main(argv: list[str] | None = None) -> None:
     gc.set_threshold(*GC_THRESHOLDS)
+    from archcheck.cli.pydantic_plugins import skip_empty_scan
+
+    skip_empty_scan()
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["config"]:
         from archcheck.cli.guard import guarded

@@ -7,7 +7,7 @@ from pathlib import Path
 
 def list_rules(config_file: Path | None) -> str:
     """Every rule: id, name, severity or matrix row, and whether it is enabled."""
-    from archcheck.engine import load_ruleset
+    from archcheck.engine.ruleset import load_ruleset
 
     lines = []
     for rule in load_ruleset(config_file).rules:
@@ -24,7 +24,7 @@ def list_rules(config_file: Path | None) -> str:
 def explain_rule(rule_id: str, config_file: Path | None) -> str:
     """A rule's documentation: what, why, example, fix, its parameters and its page."""
     from archcheck import links
-    from archcheck.engine import load_ruleset
+    from archcheck.engine.ruleset import load_ruleset
 
     rule = load_ruleset(config_file).get(rule_id)
     lines = [f"{rule.id} {rule.name}"]

@@ -30,7 +30,7 @@ CONFIG_NAMES = (".archcheck.yaml", ".archcheck.yml")
 class RuleOverride(BaseModel):
     """Overrides for one rule."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     enabled: bool | None = None
     severity: Severity | None = None
     params: dict[str, Any] = Field(default_factory=dict)
@@ -39,7 +39,7 @@ class RuleOverride(BaseModel):
 class ProjectConfig(BaseModel):
     """The whole ``.archcheck.yaml``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     version: Literal[1] = 1
     fail_on: FailOn | None = Field(
         default=None, description="Default for --fail-on (the flag wins)."

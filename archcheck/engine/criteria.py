@@ -37,7 +37,7 @@ def _ordered(params: P, low: str, high: str) -> P:
 class Params(BaseModel):
     """Base of every check's parameters: strict, so a typo in a rule or config is an error."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
     required: bool = Field(
         default=True, description="Whether a missing value makes the verdict insufficient-data."
     )

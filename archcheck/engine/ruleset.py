@@ -29,7 +29,7 @@ PLATFORMS: tuple[Platform, ...] = ("docker-compose", "kubernetes")
 class RuleDocs(BaseModel):
     """What ``archcheck rules explain ID`` prints."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     what: str = Field(min_length=1)
     why: str = Field(min_length=1)
     example: str = Field(min_length=1)
@@ -39,7 +39,7 @@ class RuleDocs(BaseModel):
 class RuleFile(BaseModel):
     """One ``rules/*.yaml`` file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: str = Field(pattern=r"^AC\d{3}$")
     name: str = Field(pattern=r"^[a-z][a-z0-9-]+$")
     check: str

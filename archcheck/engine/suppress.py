@@ -38,7 +38,7 @@ _Item = TypeVar("_Item", Finding, Verdict)
 class SuppressEntry(BaseModel):
     """One ``suppress:`` entry: a rule, a service or both, and the reason (mandatory)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     rule: str | None = None
     """A rule id (``AC104``), ``verdict.<kind>`` or ``verdict.*``; None for every rule."""
     service: str | None = None

@@ -46,7 +46,7 @@ def gating(report: Report, fail_on: str) -> list[Finding | Verdict]:
 class BaselineEntry(BaseModel):
     """One accepted finding or verdict; positions are deliberately not stored."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     fingerprint: str
     type: Literal["finding", "verdict"]
@@ -64,7 +64,7 @@ class BaselineEntry(BaseModel):
 class Baseline(BaseModel):
     """The ``.archcheck-baseline.json`` file (sorted, so that it diffs well in review)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     version: Literal[1] = 1
     tool_version: str

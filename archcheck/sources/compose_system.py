@@ -33,7 +33,7 @@ from archcheck.schedule import valid_schedule
 
 EXTENSION = "x-archcheck"
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 class EventDecl(BaseModel):
     """An event subscription the service handles."""
 

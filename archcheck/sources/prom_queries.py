@@ -34,7 +34,7 @@ def kubernetes_queries_path() -> Path:
 
 # --- the PromQL templates (data) ---------------------------------------------------------------
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class QuerySpec(BaseModel):

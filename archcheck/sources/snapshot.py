@@ -49,7 +49,7 @@ def _metric_fields(*scopes: str) -> dict[str, Any]:
     }
 
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 _WORKLOAD_FIELDS: dict[str, Any] = {
     "kind": (

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import modules_after
 
 from archcheck import cli
 from archcheck.cli import launch
@@ -109,20 +109,8 @@ def test_bad_format_is_a_usage_error(project: Path, capsys: pytest.CaptureFixtur
     assert "unknown --format 'toml'" in _LAST_ERR[0]
 
 
-def _modules_after(argv: list[str], cwd: Path) -> set[str]:
-    probe = (
-        "import sys\n"
-        "from archcheck.cli.launch import main\n"
-        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
-        "sys.stderr.write('\\n'.join(sorted(sys.modules)))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True,
-                            text=True, check=False)  # fmt: skip
-    return set(result.stderr.split())
-
-
 def test_version_imports_nothing_heavy(tmp_path: Path) -> None:
-    modules = _modules_after(["--version"], tmp_path)
+    modules = modules_after(["--version"], tmp_path)
     assert "typer" in modules  # the probe ran the app
     heavy = {m for m in modules if m.split(".")[0] in ("yaml", "pydantic", "docker", "jinja2")}
     assert not heavy, heavy
@@ -130,7 +118,7 @@ def test_version_imports_nothing_heavy(tmp_path: Path) -> None:
 
 
 def test_config_fast_path_skips_typer_and_pydantic(project: Path) -> None:
-    modules = _modules_after(["config", "--format", "json"], project)
+    modules = modules_after(["config", "--format", "json"], project)
     assert "archcheck.compose.project" in modules  # the probe loaded the project
     assert "typer" not in modules
     assert "pydantic" not in modules

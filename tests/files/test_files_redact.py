@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -103,6 +106,30 @@ def test_every_vendored_gitleaks_rule_compiles_in_python() -> None:
     for rule in rules:
         assert rule.pattern.groups >= 0
     assert secret_rules.DATA.with_name("gitleaks.LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_compiled_gitleaks_data_is_made_from_the_vendored_toml() -> None:
+    raw = secret_rules.DATA.read_bytes()
+    stored = json.loads(secret_rules.COMPILED.read_text(encoding="utf-8"))
+    assert stored == {
+        "source_sha256": hashlib.sha256(raw).hexdigest(),
+        **json.loads(json.dumps(secret_rules.compile_data(raw.decode()))),
+    }, "stale: run python -c 'from archcheck.files.secret_rules import write_compiled; write_compiled()'"
+
+
+def test_a_stale_compiled_file_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = json.loads(secret_rules.COMPILED.read_text(encoding="utf-8"))
+    stale["source_sha256"] = "0" * 64
+    stale["rules"] = stale["rules"][:1]
+    (tmp_path / "stale.json").write_text(json.dumps(stale), encoding="utf-8")
+    monkeypatch.setattr(secret_rules, "COMPILED", tmp_path / "stale.json")
+    secret_rules._data.cache_clear()
+    try:
+        data = secret_rules._data()
+    finally:
+        secret_rules._data.cache_clear()
+    assert data == secret_rules.compile_data(secret_rules.DATA.read_text(encoding="utf-8"))
+    assert len(data["rules"]) >= 210
 
 
 def test_go_syntax_is_translated() -> None:

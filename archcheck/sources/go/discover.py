@@ -31,7 +31,7 @@ from archcheck.sources.go.join import (
     _unknown_scheduler,
     join_service,
 )
-from archcheck.sources.go.libraries import Catalog, load_catalog
+from archcheck.sources.go.libraries import Catalog, catalog_digest, load_catalog
 from archcheck.sources.go.modules import Modules, closure, find_module, load_modules
 
 
@@ -84,16 +84,16 @@ def discover_go_workloads(
     cache, the whole result is kept with the stats of every file and folder it was computed
     from, so a re-run on an unchanged tree only stats them (``FactsCache.result``).
     """
-    catalog = load_catalog()
     relative_to = None if relative_to is None else relative_to.resolve()
     store = open_cache() if cache is True else (cache or None)
     try:
         key = None
         if store is not None:
-            key = _result_key(targets, relative_to, catalog.digest)
+            key = _result_key(targets, relative_to, catalog_digest())
             found = store.result(key)
             if isinstance(found, GoDiscovery):
                 return found
+        catalog = load_catalog()
         read: set[Path] = set()
         walked: set[Path] = set()
         result = _discover(targets, relative_to, jobs, store, catalog, read, walked)
@@ -123,7 +123,7 @@ def _result_key(
 @cache
 def _code_digest() -> str:
     """Changes with any code a result comes from (an upgrade never reads an older result)."""
-    from importlib.metadata import version
+    from archcheck import __version__
 
     digest = hashlib.blake2b(syntax.grammar_version().encode(), digest_size=16)
     here = Path(__file__).parent
@@ -135,8 +135,7 @@ def _code_digest() -> str:
     ):
         with contextlib.suppress(OSError):
             digest.update(source.read_bytes())
-    with contextlib.suppress(Exception):
-        digest.update(version("archcheck").encode())
+    digest.update(__version__.encode())
     return digest.hexdigest()
 
 

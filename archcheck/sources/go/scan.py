@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,6 +254,8 @@ def _parse(items: Sequence[bytes], jobs: int | None) -> list[FileFacts]:
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     if workers <= 1 or len(items) < PARALLEL_MIN_FILES:
         return _parse_chunk(items)
+    from concurrent.futures import ProcessPoolExecutor  # NOTE: multiprocessing only to parse
+
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return [facts for chunk in pool.map(_parse_chunk, chunks) for facts in chunk]

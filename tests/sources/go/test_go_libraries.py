@@ -11,10 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from archcheck.errors import UsageError
 from archcheck.sources.go.discover import discover_go_workloads
-from archcheck.sources.go.libraries import load_catalog
+from archcheck.sources.go.libraries import _parse, catalog_digest, default_path, load_catalog
 
 CASES = Path(__file__).parent / "libraries"
 
@@ -57,3 +58,27 @@ def test_a_broken_library_file_is_a_usage_error_naming_the_key(tmp_path: Path) -
     bad.write_text("version: 1\nlibraries:\n  x: {title: X, kind: cron, packages: [a], extra: 1}\n")
     with pytest.raises(UsageError, match=r"libraries\.x\.extra"):
         load_catalog(bad)
+
+
+def test_the_digest_without_validation_is_the_catalog_s(tmp_path: Path) -> None:
+    assert catalog_digest() == load_catalog().digest
+    other = tmp_path / "libs.yaml"
+    other.write_text("version: 1\nlibraries: {}\n", encoding="utf-8")
+    assert catalog_digest(other) == load_catalog(other).digest != catalog_digest()
+    with pytest.raises(UsageError, match="cannot read the Go library data"):
+        catalog_digest(tmp_path / "missing.yaml")
+
+
+def test_libyaml_reads_the_bundled_data_as_the_pure_loader_does() -> None:
+    raw = default_path().read_bytes()
+    assert _parse(raw) == yaml.safe_load(raw)
+
+
+def test_a_yaml_error_reads_as_the_pure_loader_says_it(tmp_path: Path) -> None:
+    bad = tmp_path / "libs.yaml"
+    bad.write_text("version: 1\nlibraries: [\n", encoding="utf-8")
+    with pytest.raises(yaml.YAMLError) as pure:
+        yaml.safe_load(bad.read_bytes())
+    with pytest.raises(UsageError) as raised:
+        load_catalog(bad)
+    assert str(pure.value) in str(raised.value)
