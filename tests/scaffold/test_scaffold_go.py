@@ -76,6 +76,12 @@ def test_main_fixture_builds_vets_and_passes_race_tests(tmp_path, capsys, monkey
         "TestHoldSinkKeepsTheDeadLetterAndCountsItOnce",
         "TestOpsServerStopsAfterTheDrain",
         "TestStopDeadlineCancelsRunningJob",
+        "TestJobsLimitsWhatIsScheduled",
+        "TestRunJobRunsOneJobOnceThenFinishes",
+        "TestRunJobFailureIsStartError",
+        "TestRunJobCancelledByStopIsAnErrorNotACleanStop",
+        "TestShutdownSidecarPostsUntilTheSidecarAccepts",
+        "TestShutdownSidecarWithoutSidecarOrAnswer",
     ):
         assert f"--- PASS: {name}" in proc.stdout, name
 
