@@ -250,7 +250,7 @@ def plan_go(
         plan.how[name] = "the build context"
         plan.notes.append(Note(
             text=f"{dockerfile}: {name}: could not tell which Go main package the container runs"
-            f" ({reading.why}); read all Go code under {_relative(root, display)} instead."
+            f" ({reading.why}); read every main package under {_relative(root, display)} instead."
             f" To be exact, set x-archcheck: {{main: ./cmd/<binary>}} on the service or pass"
             f" --source {name}=DIR",
             service=name,

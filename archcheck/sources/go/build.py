@@ -496,9 +496,14 @@ def read_build(
         else:
             reading.mains.append(MainPackage(host, built.tags, built.output))
     if not reading.mains:
+        packages = sorted({b.package for _, b in builds})
+        remote = all("." in p.split("/")[0] for p in packages)  # github.com/...: not local
         reading.why = (
-            f"{_short(path, context)} builds {', '.join(sorted({b.package for _, b in builds}))}, "
-            "which is not a folder of the build context"
+            f"{_short(path, context)} only installs tools ({', '.join(packages)}); the build"
+            " of its own code is not a go build archcheck can read"
+            if remote
+            else f"{_short(path, context)} builds {', '.join(packages)}, which is not a folder"
+            " of the build context"
         )
     return reading
 

@@ -49,6 +49,9 @@ class Arg:
     """``F`` when the argument is a call ``pkg.F(first, ...)`` (``gocron.DurationJob(d)``)."""
     first: Expr | None = None
     first_handler: str | None = None
+    closure: bool = False
+    """A function literal: its ``handler`` is only its first call, the function around the
+    registration (``RegisterTokenCleanupCron``) names it better."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ class OptionCall:
 class Summary:
     in_process: bool
     callees: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()
+    """Its parameter names in order (``_`` for an unnamed one): a function that passes them
+    on to a scheduler or consumer registers work for its callers."""
 
 
 @dataclass(frozen=True)
@@ -542,7 +548,10 @@ class _Extractor:
                 if call in self.arguments and args is not None and args.named_child_count:
                     first = self.expr(args.named_children[0])
                     first_handler = self.handler(args.named_children[0])
-        return Arg(self.expr(inner), self.handler(node), fields, items, call, first, first_handler)
+        closure = inner.type == "function_literal"
+        return Arg(
+            self.expr(inner), self.handler(node), fields, items, call, first, first_handler, closure
+        )
 
     def keyed(self, body: Node) -> tuple[tuple[str, Expr], ...]:
         fields: list[tuple[str, Expr]] = []
@@ -836,7 +845,7 @@ class _Extractor:
             name = syntax.name_of(declaration)
             if name is not None:
                 in_process, callees = self.classify(calls.get(index, []), declaration)
-                found[name] = Summary(in_process, callees)
+                found[name] = Summary(in_process, callees, parameter_names(declaration))
         return found
 
     def setters(self) -> dict[str, str]:
@@ -901,6 +910,18 @@ def first_call(node: Node) -> str | None:
             continue
         return called
     return None
+
+
+def parameter_names(declaration: Node) -> tuple[str, ...]:
+    """A function's parameters in order, ``_`` standing for an unnamed one."""
+    params = declaration.child_by_field_name("parameters")
+    names: list[str] = []
+    for decl in () if params is None else params.named_children:
+        if decl.type not in ("parameter_declaration", "variadic_parameter_declaration"):
+            continue
+        spelled = [text(n) for n in decl.children_by_field_name("name")]
+        names.extend(spelled or ["_"])
+    return tuple(names)
 
 
 def bound_names(node: Node) -> frozenset[str]:

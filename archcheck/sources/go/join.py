@@ -8,7 +8,7 @@ ticker's work only touches in-process state (then it is housekeeping: a note, no
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from archcheck.model import Location, Note, Workload
 from archcheck.names import kebab
@@ -16,7 +16,7 @@ from archcheck.schedule import valid_schedule
 from archcheck.sources.go.consts import Expr, FieldRef, Lit, Ref, evaluate, format_duration
 from archcheck.sources.go.facts import Arg, Call, FileFacts, Pos
 from archcheck.sources.go.libraries import CallSpec, Catalog, Library
-from archcheck.sources.go.names import job_name, name_from_handler, name_from_text
+from archcheck.sources.go.names import job_name, name_from_handler, name_from_text, registrar_name
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,12 @@ def join_service(
                 joined.routes.setdefault(
                     path if path.startswith("/") else "/" + path, route.handler
                 )
+    wrapped_by = _wrappers(files, package, catalog)
+    wrapper_calls = {
+        (w.directory, w.inner.pos)
+        for key, w in wrapped_by.items()
+        if any(_wrapper_key(c, f.directory, package) == key for f in files for c in f.facts.calls)
+    }
     for file in files:
         directory = file.directory
         facts = file.facts
@@ -178,29 +184,22 @@ def join_service(
         if facts.worker_mode is not None and worker is None and joined.worker_mode is None:
             joined.worker_mode = location(file, facts.worker_mode)
         _subscribe_literals(service, file, package, joined, events, add, runs_in)
-        imported = catalog.imported(facts.imports)
         for call in facts.calls:
-            origin = call.origin
-            if origin is None and call.pending is not None:
-                origin = package.pending(call.pending, directory)
-            matches = (
-                list(catalog.find(origin, call.name, function=call.function)) if origin else []
-            )
-            if not matches and origin is None and call.pending is not None:
-                matches = [
-                    m
-                    for key in imported
-                    for m in catalog.find_in(key, call.name)
-                    if m[2].distinctive
-                ]
-            if not matches:
-                unknown = _unknown_scheduler(origin, facts.imports, call)
-                if unknown is not None:
-                    note(file, call.pos, _skipped(
-                        f"{call.name} on a value of {unknown}, a scheduler library archcheck does"
-                        " not know (add it to rules/sources/go-libraries.yaml)", "cron"))  # fmt: skip
-                continue
-            _, library, spec = matches[0]
+            target = _wrapper_key(call, directory, package)
+            wrapped = wrapped_by.get(target) if target is not None else None
+            if wrapped is not None:  # a call of a function that registers work for its callers
+                call = _through(wrapped, call)
+                library, spec = wrapped.library, wrapped.spec
+            elif (directory, call.pos) in wrapper_calls:
+                continue  # the registration inside such a function: its callers are the work
+            else:
+                match = _match(call, facts, directory, package, catalog)
+                if isinstance(match, str):
+                    note(file, call.pos, match)
+                    continue
+                if match is None:
+                    continue
+                library, spec = match
             workload = _workload(
                 service, call, library, spec, file, directory, resolve, worker, package
             )
@@ -300,6 +299,103 @@ def _field(arg: Arg | None, name: str | None) -> Expr | None:
     return next((v for k, v in arg.fields if k == name.lower()), None)
 
 
+def _match(
+    call: Call, facts: FileFacts, directory: str, package: Package, catalog: Catalog
+) -> tuple[Library, CallSpec] | str | None:
+    """The library call ``call`` is (its library and call spec), a note when it calls an
+    unknown scheduler, or None."""
+    origin = call.origin
+    if origin is None and call.pending is not None:
+        origin = package.pending(call.pending, directory)
+    matches = list(catalog.find(origin, call.name, function=call.function)) if origin else []
+    if not matches and origin is None and call.pending is not None:
+        matches = [
+            m
+            for key in catalog.imported(facts.imports)
+            for m in catalog.find_in(key, call.name)
+            if m[2].distinctive
+        ]
+    if not matches:
+        unknown = _unknown_scheduler(origin, facts.imports, call)
+        if unknown is None:
+            return None
+        return _skipped(f"{call.name} on a value of {unknown}, a scheduler library archcheck does"
+                        " not know (add it to rules/sources/go-libraries.yaml)", "cron")  # fmt: skip
+    _, library, spec = matches[0]
+    return library, spec
+
+
+@dataclass(frozen=True)
+class _Wrapper:
+    """A package-level function that passes its parameters on to a library registration
+    (vikunja's ``cron.Schedule(spec, f)`` around robfig's ``c.AddFunc(spec, f)``): each call of
+    it registers work, with the caller's arguments."""
+
+    directory: str
+    inner: Call
+    params: tuple[str, ...]
+    library: Library
+    spec: CallSpec
+
+
+def _wrappers(
+    files: Sequence[GoFile], package: Package, catalog: Catalog
+) -> dict[tuple[str, str], _Wrapper]:
+    """(package folder, function name) -> the registration it wraps."""
+    found: dict[tuple[str, str], _Wrapper] = {}
+    for file in files:
+        for call in file.facts.calls:
+            name = call.function_name
+            summary = file.facts.summaries.get(name) if name else None
+            if name is None or call.receiver_type is not None or summary is None:
+                continue
+            passed = {
+                arg.expr.name
+                for arg in call.args
+                if isinstance(arg.expr, Ref) and arg.expr.package is None
+            } & set(summary.params)
+            if not passed:
+                continue
+            match = _match(call, file.facts, file.directory, package, catalog)
+            if isinstance(match, tuple):
+                found.setdefault(
+                    (file.directory, name),
+                    _Wrapper(file.directory, call, summary.params, *match),
+                )
+    return found
+
+
+def _wrapper_key(call: Call, directory: str, package: Package) -> tuple[str, str] | None:
+    """The (package folder, function) a plain function call calls."""
+    if not call.function:
+        return None
+    if call.origin is None:
+        return directory, call.name
+    target = package.paths.get(call.origin)
+    return None if target is None else (target, call.name)
+
+
+def _through(wrapper: _Wrapper, outer: Call) -> Call:
+    """The wrapped registration as this call of the wrapper makes it: each argument that is
+    one of the wrapper's parameters replaced by what the caller passes, at the caller's line."""
+    args = []
+    for arg in wrapper.inner.args:
+        expr = arg.expr
+        if isinstance(expr, Ref) and expr.package is None and expr.name in wrapper.params:
+            index = wrapper.params.index(expr.name)
+            arg = outer.args[index] if index < len(outer.args) else Arg()
+        args.append(arg)
+    return replace(
+        wrapper.inner,
+        pos=outer.pos,
+        args=tuple(args),
+        bound=outer.bound,
+        in_loop=outer.in_loop,
+        function_name=outer.function_name,
+        receiver_type=outer.receiver_type,
+    )
+
+
 def _workload(
     service: str,
     call: Call,
@@ -338,7 +434,8 @@ def _workload(
             and library.arguments[handler_arg.call] == "name"
         ):
             job = job or name_from_text(resolve(handler_arg.first, directory))
-        name = job or name_from_handler(handler, call.bound)
+        around = registrar_name(call.function_name) if handler_arg and handler_arg.closure else None
+        name = job or around or name_from_handler(handler, call.bound)
         if schedule is None and call.in_loop:
             return _skipped(f"{library.title} whose schedule is known only at run time,"
                             " registered in a loop", "cron")  # fmt: skip
@@ -347,6 +444,17 @@ def _workload(
             return _skipped(f"{what} with nothing in the code to name it by", "cron")
         return Workload(service=service, kind="cron", name=name, schedule=schedule, handler=handler,
                         runs_in=worker, origin="go", location=where)  # fmt: skip
+    transport = _arg(call, spec.subscriber)
+    if transport is not None and library.in_process:
+        through = (
+            package.pending(f"var:{transport.expr.name}", directory)
+            if isinstance(transport.expr, Ref) and transport.expr.package is None
+            else None
+        )
+        if through in library.in_process:
+            return (f"{library.title} subscribed through an in-process transport ({through}): its"
+                    " events never leave the process, so it cannot move to a worker; not a"
+                    " workload")  # fmt: skip
     topic_arg = _arg(call, spec.topic)
     topic = None
     if topic_arg is not None:

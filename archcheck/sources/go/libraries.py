@@ -32,6 +32,8 @@ class CallSpec(BaseModel):
     topic: int | None = Field(default=None, ge=0)
     group: int | None = Field(default=None, ge=0)
     config: int | None = Field(default=None, ge=0)
+    subscriber: int | None = Field(default=None, ge=0)
+    """The argument that is the transport (a Watermill subscriber): see ``in_process``."""
     fields: dict[Role, str] = Field(default_factory=dict)
     distinctive: bool = False
 
@@ -46,6 +48,9 @@ class Library(BaseModel):
     functions: dict[str, CallSpec] = Field(default_factory=dict)
     arguments: dict[str, Literal["every", "spec", "handler", "name"]] = Field(default_factory=dict)
     chain: bool = False
+    in_process: list[str] = Field(default_factory=list)
+    """Packages of transports that never leave the process (Watermill's GoChannel): a handler
+    subscribed through one cannot move to another container."""
 
     def covers(self, import_path: str) -> bool:
         for package in self.packages:

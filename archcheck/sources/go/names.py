@@ -42,6 +42,23 @@ def job_name(identifier: str | None) -> str | None:
     return kebab(last)
 
 
+_REGISTRARS = ("Register", "register", "Schedule", "schedule", "Setup", "setup", "Init", "init",
+               "Add", "add", "Start", "start")  # fmt: skip
+
+
+def registrar_name(function: str | None) -> str | None:
+    """A name from the function that registers one job (``RegisterTokenCleanupCron`` ->
+    ``token-cleanup``), or None when it is not such a function or says nothing."""
+    if not function:
+        return None
+    for prefix in _REGISTRARS:
+        rest = function[len(prefix) :]
+        if function.startswith(prefix) and rest[:1].isupper():
+            name = job_name(rest)
+            return None if name is None or name in ("jobs", "tasks", "crons", "all") else name
+    return None
+
+
 def name_from_handler(handler: str | None, bound: Collection[str] = ()) -> str | None:
     """``s.priceSync.Run`` -> ``price-sync``; ``j.warmupCache`` -> ``warmup-cache``.
 

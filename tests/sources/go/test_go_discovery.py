@@ -679,3 +679,75 @@ def test_a_generated_constant_of_hundreds_of_pieces_is_read(tmp_path: Path) -> N
     )
     found = discover_go_workloads({"svc": tmp_path}, relative_to=tmp_path)
     assert [(w.name, w.schedule) for w in found.workloads] == [("sync-rates", "@every 10m")]
+
+
+def test_a_function_that_registers_work_for_its_callers_is_followed(tmp_path: Path) -> None:
+    """go-vikunja/vikunja wraps robfig/cron in ``cron.Schedule(spec, f)`` and registers a dozen
+    jobs through it from other packages: each call of the wrapper is a cron job at the caller's
+    line, with the caller's spec, named after its handler or the function that registers it.
+    The wrapper's own ``AddFunc(schedule, f)`` is not a job, and a wrapper nobody calls stays a
+    note."""
+    write(
+        tmp_path,
+        {
+            "go.mod": "module example.com/app\n\ngo 1.22\n",
+            "pkg/cron/cron.go": """
+                package cron
+
+                import "github.com/robfig/cron/v3"
+
+                var c *cron.Cron
+
+                func Init() { c = cron.New(); c.Start() }
+
+                // Schedule schedules a job as a cron job
+                func Schedule(schedule string, f func()) (err error) {
+                	_, err = c.AddFunc(schedule, f)
+                	return
+                }
+
+                func Unused(spec string, f func()) { c.AddFunc(spec, f) }
+                """,
+            "pkg/user/token.go": """
+                package user
+
+                import "example.com/app/pkg/cron"
+
+                func RegisterTokenCleanupCron() {
+                	_ = cron.Schedule("0 * * * *", func() {
+                		s := newSession()
+                		defer s.Close()
+                		cleanupOldTokens(s)
+                	})
+                }
+
+                func RegisterDeletionNotificationCron() {
+                	_ = cron.Schedule("@daily", notifyUsersScheduledForDeletion)
+                }
+                """,
+            "cmd/app/main.go": """
+                package main
+
+                import (
+                	"example.com/app/pkg/cron"
+                	"example.com/app/pkg/user"
+                )
+
+                func main() {
+                	cron.Init()
+                	user.RegisterTokenCleanupCron()
+                	user.RegisterDeletionNotificationCron()
+                }
+                """,
+        },
+    )
+    found = discover_go_workloads({"svc": tmp_path / "cmd/app"}, relative_to=tmp_path)
+    where = {(w.name, w.schedule, w.location.file, w.location.line)
+             for w in found.workloads if w.location}  # fmt: skip
+    assert where == {
+        ("token-cleanup", "0 * * * *", "pkg/user/token.go", 6),
+        ("notify-users-scheduled-for-deletion", "@daily", "pkg/user/token.go", 14),
+    }
+    notes = [n.text for n in found.notes]
+    assert not any("pkg/cron/cron.go:11:" in n for n in notes)  # the wrapper itself
+    assert any("pkg/cron/cron.go:15:" in n for n in notes)  # uncalled: still a note
