@@ -160,11 +160,13 @@ def _declarations(
 def _manifests_system(options: AnalyzeOptions) -> System:
     """The ``System`` of Kubernetes manifests: the same services and workloads, from objects.
 
-    Go discovery and git history need build contexts, which manifests do not name: they are
-    not read here. Metrics: ``--metrics``, else a snapshot in the manifests folder or beside
-    it (``k8s/`` next to ``metrics.yaml``).
+    Manifests name images, not build contexts: Go code (and its git history) is read only for
+    the services ``--source`` names, Dapr resources files only from ``--dapr-resources``
+    folders. Metrics: ``--metrics``, else a snapshot in the manifests folder or beside it
+    (``k8s/`` next to ``metrics.yaml``).
     """
     from archcheck.kubernetes import load_manifests
+    from archcheck.sources.discovery import discover_given
     from archcheck.sources.kubernetes_system import describe
 
     live = options.live
@@ -177,8 +179,13 @@ def _manifests_system(options: AnalyzeOptions) -> System:
     facts = describe(inputs)
     notes = list(facts.notes)
     services = {s.name: s for s in facts.services}
-    workloads = list(facts.workloads)
     base = options.compose.cwd or Path.cwd()
+    discovered = discover_given(
+        facts.services, facts.workloads, options.discovery, app_ids=facts.app_ids or {},
+        relative_to=base,
+    )
+    workloads = list(discovered.workloads)
+    notes.extend(discovered.notes)
     if options.metrics:
         paths = [p if p.is_absolute() else base / p for p in options.metrics]
     elif options.live is not None and options.live.enabled:
@@ -195,6 +202,11 @@ def _manifests_system(options: AnalyzeOptions) -> System:
     measurements, declarations = _measure(
         options, facts.project, paths, services, workloads, notes
     )
+    measurements.extend(_deploy_history(options.discovery, discovered, measurements, notes))
+    for name, service in services.items():
+        update = _code_facts(service, discovered, base) if name in discovered.roots else {}
+        if update:
+            services[name] = service.model_copy(update=update)
     return System(
         project=facts.project,
         compose_files=inputs.files,

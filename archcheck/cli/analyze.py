@@ -26,7 +26,8 @@ class AnalyzeArgs:
     """Everything ``archcheck analyze`` was given."""
 
     compose: ComposeOptions = field(default_factory=ComposeOptions)
-    compose_file: Path | None = None
+    paths: tuple[Path, ...] = ()
+    """The positional arguments: one compose file, or Kubernetes manifests (files, folders, -)."""
     metrics: tuple[Path, ...] = ()
     config_file: Path | None = None
     output_format: str = "text"
@@ -62,21 +63,19 @@ def run_analyze(args: AnalyzeArgs) -> int:
     if args.fail_on is not None and args.fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {args.fail_on!r}: use high, medium, low or never")
     plan = plan_outputs(args.output_format, args.output, FORMATS)
-    compose, compose_file = args.compose, args.compose_file
+    compose, paths = args.compose, args.paths
     if args.example:
         from archcheck.files.bundled import example_dir
 
-        if compose_file is not None or compose.files:
+        if paths or compose.files:
             raise UsageError("--example analyses the bundled shop: drop the compose file")
-        compose_file = example_dir() / "docker-compose.yml"
-    from archcheck.kubernetes import looks_like_manifests
-
-    manifests = compose_file is not None and looks_like_manifests(compose_file)
-    if compose_file is not None and not manifests:
-        compose = replace(compose, files=(compose_file, *compose.files))
+        paths = (example_dir() / "docker-compose.yml",)
+    manifests = _manifests(paths)
+    if paths and not manifests:
+        compose = replace(compose, files=(paths[0], *compose.files))
     options = AnalyzeOptions(
         compose=compose,
-        manifests=(compose_file,) if manifests and compose_file is not None else (),
+        manifests=manifests,
         metrics=args.metrics,
         config=args.config_file,
         discovery=DiscoveryOptions(
@@ -122,6 +121,22 @@ def run_analyze(args: AnalyzeArgs) -> int:
         progress(f"{len(failing)} verdict(s)/finding(s) at or above --fail-on {threshold}")
         return ExitCode.FINDINGS
     return ExitCode.OK
+
+
+def _manifests(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """``paths`` when they are Kubernetes manifests; () for one compose file. Several paths are
+    manifests (as kubectl apply -f takes them): a compose file among them is a usage error."""
+    from archcheck.kubernetes import looks_like_manifests
+
+    if len(paths) == 1 and not looks_like_manifests(paths[0]):
+        return ()
+    for p in paths:
+        if not looks_like_manifests(p) and p.is_file():
+            raise UsageError(
+                f"{p} is not a Kubernetes manifest (no top-level apiVersion and kind), and"
+                " several paths are read as manifests: give compose files with -f instead"
+            )
+    return paths
 
 
 def _write_baseline(report: Report, system: System, output: Path | None) -> None:

@@ -149,11 +149,13 @@ def metrics_snapshot(
 @app.command()
 @with_groups(COMPOSE_OPTIONS, LIVE_OPTIONS)
 def analyze(
-    compose_file: Annotated[
-        Path | None,
+    paths: Annotated[
+        list[Path] | None,
         typer.Argument(
+            metavar="[PATH]...",
             help="Compose file (default: compose discovery as Compose), or Kubernetes manifests:"
-            " a folder, a manifest file, or - for kubectl kustomize / helm template output.",
+            " folders and manifest files (several, as kubectl apply -f), or - for kubectl"
+            " kustomize / helm template output.",
         ),
     ] = None,
     *,
@@ -260,7 +262,7 @@ def analyze(
     code = run_analyze(
         AnalyzeArgs(
             compose=compose,
-            compose_file=compose_file,
+            paths=tuple(paths or ()),
             metrics=tuple(metrics or ()),
             config_file=config_file,
             output_format=output_format,
@@ -454,8 +456,9 @@ def scaffold(
         typer.Option(
             "--cron-as",
             rich_help_panel="Kubernetes",
-            help="With --target kubernetes: run cron jobs in a singleton Deployment"
-            " (deployment, the default) or as CronJobs (cronjob: not available yet).",
+            help="With --target kubernetes: run every cron job in the singleton Deployment"
+            " (deployment) or as a CronJob each (cronjob); default: a CronJob for each job whose"
+            " runs are 15 min or more apart and take under half that, the Deployment for the rest.",
         ),
     ] = None,
 ) -> None:

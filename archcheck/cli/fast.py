@@ -91,7 +91,7 @@ def parse_options(
 def parse(argv: list[str]) -> Callable[[], int] | None:
     """The command ``argv`` asks for, ready to run; None: let typer handle it."""
     if argv[:1] == ["analyze"]:
-        parsed = parse_options(argv[1:], ANALYZE, 1)
+        parsed = parse_options(argv[1:], ANALYZE, 64)
         return None if parsed is None else _analyze(*parsed)
     if argv[:2] == ["rules", "list"]:
         parsed = parse_options(argv[2:], RULES, 0)
@@ -130,7 +130,7 @@ def _analyze(values: Values, positional: list[str]) -> Callable[[], int]:
     )
     args = AnalyzeArgs(
         compose=compose,
-        compose_file=Path(positional[0]) if positional else None,
+        paths=tuple(Path(p) for p in positional),
         metrics=_paths(values, "metrics"),
         config_file=_path(values, "config_file"),
         output_format=str(values.get("output_format", "text")),

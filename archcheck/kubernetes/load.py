@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archcheck.errors import ArchcheckError, ManifestError
 from archcheck.files.read import decode, read_bytes, read_text
 from archcheck.files.yamlpos import KeyPath, Positions, load_yaml_documents, locate
 from archcheck.location import Location
+from archcheck.model import Note
 
 STDIN = "-"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -96,7 +95,8 @@ class ManifestSet:
     files: tuple[str, ...]
     folder: Path
     """Where companions (``metrics.yaml``, ``.archcheck.yaml``) are looked for."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    """What was not read as given (skipped files, kustomize features not applied), located."""
 
 
 def load_manifests(
@@ -107,7 +107,7 @@ def load_manifests(
     ``stdin`` stands for standard input in tests; None reads ``sys.stdin`` when ``-`` is given.
     """
     base = cwd or Path.cwd()
-    notes: list[str] = []
+    notes: list[Note] = []
     files: list[tuple[str, Path | None, bool]] = []
     """(display name, path or None for stdin, named explicitly)."""
     for given in paths:
@@ -131,7 +131,10 @@ def load_manifests(
         found = _objects(text, display)
         if not found:
             if not explicit:
-                notes.append(f"{display}: no Kubernetes object (apiVersion and kind); skipped")
+                notes.append(Note(
+                    text=f"{display}: no Kubernetes object (apiVersion and kind); skipped",
+                    location=Location(display, 1, 1),
+                ))  # fmt: skip
             continue
         for m in found:
             key = (m.api_version.partition("/")[0], m.kind, m.namespace, m.name)
@@ -163,7 +166,7 @@ def load_manifests(
 _FOLLOWED = frozenset({"apiVersion", "kind", "resources", "components", "namespace"})
 
 
-def _folder_files(folder: Path, base: Path, notes: list[str]) -> list[Path]:
+def _folder_files(folder: Path, base: Path, notes: list[Note]) -> list[Path]:
     """The manifest files of a folder: those its kustomization lists (``resources``,
     ``components``, recursively), else every YAML/JSON file below it."""
     _refuse_chart(folder)
@@ -178,30 +181,31 @@ def _folder_files(folder: Path, base: Path, notes: list[str]) -> list[Path]:
             and not any(part.startswith(".") for part in p.relative_to(folder).parts)
         )
     display = _display(kustomization, base)
-    try:
-        data = yaml.safe_load(read_text(kustomization, display, error=ManifestError))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(
-            f"{display} is not readable YAML ({exc.__class__.__name__}); fix it or give the"
-            " manifest files themselves"
-        ) from exc
+    documents = load_yaml_documents(
+        read_text(kustomization, display, error=ManifestError), display, _error,
+        what="kustomization",
+    )  # fmt: skip
+    data, positions = documents[0] if documents else (None, {})
     if not isinstance(data, Mapping):
-        raise ManifestError(f"{display} is not a kustomization mapping; fix it")
-    ignored = sorted(set(data) - _FOLLOWED)
+        raise ManifestError(f"{display} is not a kustomization mapping; fix it", Location(display, 1, 1))
+    ignored = [str(k) for k in data if k not in _FOLLOWED]
     if ignored:
-        notes.append(
-            f"{display}: {', '.join(ignored)} not applied (archcheck reads the listed files as"
-            " they are); to analyze what kustomize builds: kubectl kustomize DIR | archcheck"
-            " analyze -"
-        )
+        at = locate(positions, (ignored[0],)) or Location(display, 1, 1)
+        notes.append(Note(
+            text=f"{at}: {', '.join(ignored)} not applied (archcheck reads the listed files as"
+            f" they are); to analyze what kustomize builds: kubectl kustomize"
+            f" {_display(folder, base)} | archcheck analyze -",
+            location=at,
+        ))  # fmt: skip
     files: list[Path] = []
     for key in ("resources", "components"):
         entries = data.get(key) or []
-        for entry in entries if isinstance(entries, list) else []:
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
             text = str(entry)
             target = folder / text
             if "://" in text or text.startswith(("github.com/", "git@")):
-                notes.append(f"{display}: remote {key} entry {text} not read")
+                at = locate(positions, (key, index)) or Location(display, 1, 1)
+                notes.append(Note(text=f"{at}: remote {key} entry {text} not read", location=at))
             elif target.is_dir():
                 files += _folder_files(target, base, notes)
             elif target.is_file():

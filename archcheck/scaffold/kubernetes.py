@@ -2,9 +2,10 @@
 
 The analysis comes from the user's manifests; the Go worker is rendered exactly as for compose;
 the manifests (a Deployment per event worker with Dapr annotations, a PodDisruptionBudget and a
-KEDA ScaledObject; a singleton cron Deployment; Dapr Subscriptions and Resiliency scoped to the
-worker's app-id; a kustomize Component that also sets the API's WORKER_MODE) go to a folder
-beside the user's manifests. Planning, diffs, conflicts and writing are the scaffold's own.
+KEDA ScaledObject; a CronJob per job or a singleton cron Deployment, as ``scaffold.cronjobs``
+places them; Dapr Subscriptions and Resiliency scoped to the worker's app-id; a kustomize
+Component that also sets the API's WORKER_MODE) go to a folder beside the user's manifests.
+Planning, diffs, conflicts and writing are the scaffold's own.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 from archcheck.errors import ExitCode, ScaffoldError
 from archcheck.kubernetes import Manifest, load_manifests
 from archcheck.model import Service, System
+from archcheck.scaffold.cronjobs import CronAs, CronJobPlan, place
 from archcheck.scaffold.gotarget import read_target
 from archcheck.scaffold.plan import Planned, plan_root
 from archcheck.scaffold.render import (
@@ -28,10 +30,9 @@ from archcheck.scaffold.render import (
     MAX_RETRIES,
     STOP_TIMEOUT_S,
 )
-from archcheck.scaffold.request import ScaffoldRequest
+from archcheck.scaffold.request import CronSpec, ScaffoldRequest
 
 Echo = Callable[[str], None]
-CronAs = Literal["cronjob", "deployment"]
 
 DRAIN_S = STOP_TIMEOUT_S
 """The worker's drain on SIGTERM: ``worker.stop_timeout`` in configs/worker.yaml."""
@@ -53,6 +54,10 @@ CRON_RESOURCES = {
     "requests": {"cpu": "100m", "memory": "128Mi"},
     "limits": {"cpu": "500m", "memory": "256Mi"},
 }
+JOB_TIMEOUT_S = 30 * 60
+"""``worker.job_timeout``'s default (configs/worker.yaml): one run of a job, retries included."""
+CRONJOB_BACKOFF_LIMIT = 1
+"""A CronJob run's extra pods: the worker retries failures in-process already."""
 PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
 """KEDA's Prometheus trigger address when the pub/sub has no scaler of its own: adjust it."""
 
@@ -63,8 +68,8 @@ class KubernetesOptions:
 
     manifests: tuple[Path, ...]
     cron_as: CronAs | None = None
-    """A singleton Deployment (None, ``deployment``) or CronJobs (refused until the Go worker
-    can run one job and exit)."""
+    """Every job in the singleton Deployment (``deployment``), a CronJob per job (``cronjob``),
+    or each by the rule of ``scaffold.cronjobs`` (None)."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,7 @@ def render_manifests(
     migration: Migration,
     api_mode: str,
     notes: Echo,
+    cronjobs: tuple[list[CronJobPlan], list[CronSpec]] | None = None,
 ) -> dict[str, str]:
     """The worker manifests: file name (in the workers folder) -> text."""
     import json
@@ -215,6 +221,7 @@ def render_manifests(
         component, [e.topic for e in request.events], event_worker,
         concurrency * BACKLOG_PER_POD, namespace,
     )
+    planned, kept = cronjobs if cronjobs is not None else ([], list(request.cron_jobs))
     ctx: dict[str, Any] = {
         "app": request.app, "service": s.name, "namespace": namespace, "folder": folder,
         "event_worker": event_worker, "cron_worker": cron_worker,
@@ -227,7 +234,10 @@ def render_manifests(
         "dapr_config": app.pod_annotations.get("dapr.io/config"),
         "app_port": request.app_port, "ops_port": request.ops_port,
         "concurrency": concurrency, "pubsub": request.pubsub, "events": events,
-        "cron_jobs": [{"name": j.name, "spec": j.schedule} for j in request.cron_jobs],
+        "cron_jobs": [{"name": j.name, "spec": j.schedule} for j in kept],
+        "cronjobs": planned, "backoff_limit": CRONJOB_BACKOFF_LIMIT,
+        "active_deadline_s": (JOB_TIMEOUT_S + TERMINATION_GRACE_S) * (CRONJOB_BACKOFF_LIMIT + 1),
+        "dapr_cron": app.pod_annotations.get("dapr.io/enabled") == "true",
         "drain_s": DRAIN_S, "sidecar_grace_s": SIDECAR_GRACE_S,
         "termination_grace_s": TERMINATION_GRACE_S, "event_timeout_s": EVENT_TIMEOUT_S,
         "max_retries": MAX_RETRIES, "max_interval_s": MAX_INTERVAL_S,
@@ -242,8 +252,10 @@ def render_manifests(
     if request.events:
         out["event-worker.yaml"] = env.get_template("k8s/event-worker.yaml.jinja").render(ctx)
         out["dapr.yaml"] = env.get_template("k8s/dapr.yaml.jinja").render(ctx)
-    if request.cron_jobs:
+    if kept:
         out["cron-worker.yaml"] = env.get_template("k8s/cron-worker.yaml.jinja").render(ctx)
+    if planned:
+        out["cronjobs.yaml"] = env.get_template("k8s/cronjobs.yaml.jinja").render(ctx)
     if migration.name is not None and not migration.existing:
         out["migration.yaml"] = env.get_template("k8s/migration.yaml.jinja").render(
             ctx, migration_command=["/app/migrate", "-conf", "/app/configs"]
@@ -273,6 +285,16 @@ def find_migration(system: System, service: str, source: Path, app: str) -> Migr
     if (source / "cmd" / "migrate").is_dir():
         return Migration(f"{app}-migration")
     return Migration()
+
+
+def run_seconds(system: System, service: str) -> dict[str, float]:
+    """Each cron job's measured run time: ``cron_duration_s_max``, else its p95."""
+    found: dict[str, float] = {}
+    for metric in ("cron_duration_s_p95", "cron_duration_s_max"):  # the max wins
+        for m in system.measurements:
+            if m.service == service and m.metric == metric and m.workload:
+                found[m.workload] = m.value
+    return found
 
 
 def _source(options_source: Path | None, folder: Path, app: str) -> Path:
@@ -314,11 +336,10 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
     capacity = next((c for c in report.capacity if c.service == service.name), None)
     if capacity is not None:
         request = replace(request, concurrency=capacity.recommended_concurrency)
-    if k8s.cron_as == "cronjob" and request.cron_jobs:
-        raise ScaffoldError(
-            "--cron-as cronjob needs a worker that runs one job and exits, which the generated Go"
-            " worker does not offer yet: use --cron-as deployment (a singleton Deployment)"
-        )
+    cronjobs = place(
+        request.cron_jobs, k8s.cron_as, app=short, timezone=request.timezone,
+        run_seconds=run_seconds(system, service.name), notes=err,
+    )
     rendered = render(request, target)
     rendered = replace(
         rendered,
@@ -330,7 +351,7 @@ def run_kubernetes(options: Any, k8s: KubernetesOptions, *, err: Echo, out: Echo
         component=_component(k8s.manifests, pubsub),
         needed=capacity.needed if capacity is not None else 0.0,
         migration=find_migration(system, service.name, source, short),
-        api_mode=api_worker_mode(kept), notes=err,
+        api_mode=api_worker_mode(kept), notes=err, cronjobs=cronjobs,
     )
     items = plan_go(request, target, rendered, force=options.force, reset=options.reset)
     items += plan_root(folder, manifests, force=options.force)

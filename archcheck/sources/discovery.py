@@ -327,19 +327,85 @@ def discover(
     """Run the Go, Dapr and git sources and merge their workloads with ``declared``."""
     if not options.enabled:
         return Discovery(workloads=tuple(declared))
-    from archcheck.sources.dapr import discover_dapr, find_sidecars
-    from archcheck.sources.go.workloads import discover_go_workloads
+    from archcheck.sources.dapr import find_sidecars
 
     working_dir = project.working_dir
+    _check_sources(options, services)
+    if relative_to is None and not working_dir.is_absolute():
+        relative_to = Path.cwd()  # the compose file was named relatively: so are locations
+    plan = plan_go(project, services, options.sources, relative_to)
+    sidecars, sidecar_notes = find_sidecars(project.services, services, working_dir)
+    by_folder: dict[Path, list[str]] = {}
+    for sidecar in sidecars:
+        for folder in sidecar.folders:
+            apps = by_folder.setdefault(folder.resolve(), [])
+            if sidecar.app is not None and sidecar.app not in apps:
+                apps.append(sidecar.app)
+    every_app = tuple(dict.fromkeys(s.app for s in sidecars if s.app is not None))
+    for folder in options.dapr_resources:
+        by_folder.setdefault(folder.resolve(), list(every_app))
+    return _discover(
+        plan, services, declared, options,
+        folders=[(folder, tuple(apps)) for folder, apps in by_folder.items()],
+        app_ids={s.app_id: s.app for s in sidecars if s.app_id and s.app},
+        relative_to=relative_to, sidecar_notes=sidecar_notes,
+    )  # fmt: skip
+
+
+def discover_given(
+    services: Sequence[Service],
+    declared: Sequence[Workload],
+    options: DiscoveryOptions,
+    *,
+    app_ids: Mapping[str, str],
+    relative_to: Path | None = None,
+) -> Discovery:
+    """What ``--source`` and ``--dapr-resources`` add to Kubernetes manifests, which name images,
+    not build contexts: the Go code of each service given a folder, and the Dapr resources of
+    each folder for every app with a sidecar (``app_ids``: service -> Dapr app-id)."""
+    if not options.enabled or not (options.sources or options.dapr_resources):
+        return Discovery(workloads=tuple(declared))
+    from archcheck.sources.go.targets import GoTarget
+
+    _check_sources(options, services)
+    plan = _Plan(
+        targets={name: GoTarget(root=root) for name, root in options.sources.items()},
+        roots=dict(options.sources),
+        how={name: f"--source {name}={root}" for name, root in options.sources.items()},
+    )
+    apps = tuple(app_ids)
+    return _discover(
+        plan, services, declared, options,
+        folders=[(folder.resolve(), apps) for folder in options.dapr_resources],
+        app_ids={app_id: name for name, app_id in app_ids.items()},
+        relative_to=relative_to, sidecar_notes=[],
+    )  # fmt: skip
+
+
+def _check_sources(options: DiscoveryOptions, services: Sequence[Service]) -> None:
     unknown = sorted(set(options.sources) - {s.name for s in services})
     if unknown:
         raise UsageError(
             f"--source {unknown[0]}=...: no service {unknown[0]!r} in the project; services are "
             + ", ".join(sorted(s.name for s in services))
         )
-    if relative_to is None and not working_dir.is_absolute():
-        relative_to = Path.cwd()  # the compose file was named relatively: so are locations
-    plan = plan_go(project, services, options.sources, relative_to)
+
+
+def _discover(
+    plan: _Plan,
+    services: Sequence[Service],
+    declared: Sequence[Workload],
+    options: DiscoveryOptions,
+    *,
+    folders: list[tuple[Path, tuple[str, ...]]],
+    app_ids: Mapping[str, str],
+    relative_to: Path | None,
+    sidecar_notes: Sequence[Note],
+) -> Discovery:
+    """Scan the planned Go code and the Dapr folders; merge what they find with ``declared``."""
+    from archcheck.sources.dapr import discover_dapr
+    from archcheck.sources.go.workloads import discover_go_workloads
+
     notes: list[Note] = list(plan.notes)
     go = discover_go_workloads(plan.targets, relative_to=relative_to, jobs=options.jobs)
     notes.extend(go.notes)
@@ -355,24 +421,8 @@ def discover(
             text=f"{name}: the code selects what to run from WORKER_MODE or -mode ({where})",
             service=name, location=where,
         ))  # fmt: skip
-
-    sidecars, sidecar_notes = find_sidecars(project.services, services, working_dir)
     notes.extend(sidecar_notes)
-    by_folder: dict[Path, list[str]] = {}
-    for sidecar in sidecars:
-        for folder in sidecar.folders:
-            apps = by_folder.setdefault(folder.resolve(), [])
-            if sidecar.app is not None and sidecar.app not in apps:
-                apps.append(sidecar.app)
-    every_app = tuple(dict.fromkeys(s.app for s in sidecars if s.app is not None))
-    for folder in options.dapr_resources:
-        by_folder.setdefault(folder.resolve(), list(every_app))
-    dapr = discover_dapr(
-        [(folder, tuple(apps)) for folder, apps in by_folder.items()],
-        services,
-        app_ids={s.app_id: s.app for s in sidecars if s.app_id and s.app},
-        relative_to=relative_to,
-    )
+    dapr = discover_dapr(folders, services, app_ids=app_ids, relative_to=relative_to)
     notes.extend(Note(text=n) for n in dapr.notes)
     for retry in dapr.retries:
         limit = "unbounded" if retry.max_retries is None else f"{retry.max_retries}"

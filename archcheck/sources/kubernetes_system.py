@@ -128,7 +128,7 @@ class _Pod:
 
 def describe(inputs: ManifestSet) -> KubernetesFacts:
     """Services, workloads and declarations of the objects (linear in their number)."""
-    notes: list[Note] = [general(n) for n in inputs.notes]
+    notes: list[Note] = list(inputs.notes)
     pods: dict[str, _Pod] = {}
     for m in inputs.manifests:
         if m.kind in _POD_PATHS:

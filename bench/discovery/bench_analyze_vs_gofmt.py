@@ -6,7 +6,8 @@ Usage: .venv/bin/python bench/discovery/bench_analyze_vs_gofmt.py TREE [--main .
 TREE is a checkout of a large Go repository (temporalio/temporal: ~2,900 Go files). With
 --main, the service runs that main package (x-archcheck main:) and archcheck reads its import
 closure; without, every main package under TREE (--source). "cold" starts from an empty facts
-cache, "warm" re-runs on the unchanged tree (the pre-commit / CI re-run case).
+cache, "warm" re-runs on the unchanged tree (the pre-commit / CI re-run case). Each round runs
+cold, warm and both gofmt once, in that order.
 
 Each figure is the median of --runs runs (default 5) of CPU time, user+sys of the child and
 everything it waited for (``RUSAGE_CHILDREN``: analyze's parsing worker processes and gofmt's
@@ -97,13 +98,15 @@ def main() -> None:
         # An installed archcheck has its bytecode compiled (pip does it); a shell that sets
         # PYTHONDONTWRITEBYTECODE would make every run recompile ~75 modules (~0.5 s).
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        cold = []
+        # Interleaved rounds (cold, warm, gofmt...): a neighbour's load then weighs on every
+        # figure alike, and the ratios stay comparable on a shared machine.
+        cold, warm, same, whole = [], [], [], []
         for _ in range(args.runs):
             shutil.rmtree(folder / "cache", ignore_errors=True)
             cold.append(timed(analyze, env))
-        warm = [timed(analyze, env) for _ in range(args.runs)]
-        same = [timed(gofmt(files)) for _ in range(args.runs)]
-        whole = [timed(gofmt(every)) for _ in range(args.runs)]
+            warm.append(timed(analyze, env))
+            same.append(timed(gofmt(files)))
+            whole.append(timed(gofmt(every)))
     (cold_s, cold_w), (warm_s, warm_w) = median(cold), median(warm)
     (same_s, same_w), (whole_s, whole_w) = median(same), median(whole)
     print(

@@ -70,7 +70,7 @@ def test_folder_skips_companions_and_hidden_folders(tmp_path: Path) -> None:
     loaded = load_manifests([tmp_path])
     assert [m.name for m in loaded.manifests] == ["settings", "app"]
     assert loaded.folder == tmp_path
-    assert any("values.yaml: no Kubernetes object" in n for n in loaded.notes)
+    assert any("values.yaml: no Kubernetes object" in n.text for n in loaded.notes)
 
 
 def test_a_kustomization_lists_what_is_read(tmp_path: Path) -> None:
@@ -85,7 +85,20 @@ def test_a_kustomization_lists_what_is_read(tmp_path: Path) -> None:
     )
     loaded = load_manifests([tmp_path])
     assert [m.name for m in loaded.manifests] == ["settings", "app"]
-    assert any("patches not applied" in n and "kubectl kustomize" in n for n in loaded.notes)
+    (note,) = [n for n in loaded.notes if "patches not applied" in n.text]
+    assert note.location is not None and note.location.file.endswith("kustomization.yaml")
+    assert (note.location.line, note.location.column) == (4, 1)  # the patches key
+    assert note.text.startswith(f"{note.location}: patches not applied")
+    assert f"kubectl kustomize {tmp_path} | archcheck analyze -" in note.text.replace(
+        str(tmp_path.resolve()), str(tmp_path)
+    )
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources:\n  - base\n  - https://github.com/acme/base?ref=v1\nnamePrefix: x-\n"
+        "configMapGenerator: [{name: c, literals: [a=b]}]\n"
+    )
+    texts = [n.text for n in load_manifests([tmp_path]).notes]
+    assert any(":3:5: remote resources entry https://github.com/acme/base?ref=v1 not read" in n for n in texts)
+    assert any(":4:1: namePrefix, configMapGenerator not applied" in n for n in texts)
     (tmp_path / "kustomization.yaml").write_text("resources: [base, missing.yaml]\n")
     with pytest.raises(ManifestError, match=r"missing\.yaml does not exist"):
         load_manifests([tmp_path])

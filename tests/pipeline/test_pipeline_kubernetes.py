@@ -102,6 +102,91 @@ def test_kustomize_output_on_stdin(compose_report: Report, tmp_path: Path) -> No
         assert f"  name: {f.service}\n" in documents[document - 1]
 
 
+def test_several_paths_as_kubectl_apply_takes_them(
+    compose_report: Report, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Files and folders together, each finding located in its own file; a compose file among
+    them is a usage error rather than a guess."""
+    apps, platform = tmp_path / "apps", tmp_path / "platform"
+    apps.mkdir()
+    platform.mkdir()
+    for name in ("pricing.yaml", "catalog.yaml"):
+        shutil.copy(K8S / name, apps / name)
+    for name in ("namespace.yaml", "infrastructure.yaml", "dapr.yaml"):
+        shutil.copy(K8S / name, platform / name)
+    shutil.copy(K8S / "warehouse.yaml", tmp_path / "warehouse.yaml")
+    monkeypatch.chdir(tmp_path)
+    argv = ["analyze", "apps", "warehouse.yaml", "platform", "--metrics", str(SHOP / "metrics.yaml"),
+            "--format", "json", "--fail-on", "never"]  # fmt: skip
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert {(v["service"], v["kind"], v["decision"], v["priority"]) for v in report["verdicts"]} == (
+        verdicts(compose_report)
+    )
+    where = {f["service"]: f["location"]["file"] for f in report["findings"]}
+    assert where == {
+        "pricing-migration": "apps/pricing.yaml", "catalog-migration": "apps/catalog.yaml",
+        "warehouse-migration": "warehouse.yaml",
+    }
+    code, _out, err = run_cli(["analyze", "apps", str(SHOP / "docker-compose.yml")], capsys)
+    assert code == 2 and "is not a Kubernetes manifest" in err and "-f" in err
+
+
+def test_source_and_dapr_resources_work_for_manifests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As for compose: --source reads a service's Go code (workloads located in it, WORKER_MODE
+    found or not), --dapr-resources reads Dapr files the manifests do not hold."""
+    extra = tmp_path / "dapr"
+    extra.mkdir()
+    (extra / "subscription.yaml").write_text(
+        "apiVersion: dapr.io/v2alpha1\nkind: Subscription\nmetadata:\n  name: audit\n"
+        "spec:\n  pubsubname: pubsub\n  topic: shop.audit\n  routes:\n    default: /audit\n"
+        "scopes:\n  - warehouse-service\n"
+    )
+    base = ["analyze", str(K8S), "--format", "json", "--fail-on", "never"]
+    code, out, err = run_cli(
+        [*base, "--source", f"pricing-service={SHOP / 'pricing'}", "--dapr-resources", str(extra)],
+        capsys,
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    pricing = {w["name"]: w for w in report["workloads"] if w["service"] == "pricing-service"}
+    assert pricing["price-sync"]["origin"] == "go"
+    assert pricing["price-sync"]["location"]["file"].endswith("pricing/internal/cron/scheduler.go")
+    assert pricing["stock-updated"]["location"]["file"].endswith("pricing/internal/event/handler.go")
+    notes = report["notes"]
+    assert any("pricing-service: Go code scanned" in n and "--source pricing-service=" in n for n in notes)
+    audit = [w for w in report["workloads"] if w.get("topic") == "shop.audit"]
+    assert [(w["service"], w["kind"]) for w in audit] == [("warehouse-service", "events")]
+    assert audit[0]["location"]["file"].endswith("subscription.yaml")
+    code, out, _err = run_cli(base, capsys)  # without them: the annotations alone
+    plain = json.loads(out)
+    assert not [w for w in plain["workloads"] if w["origin"] == "go" or w.get("topic") == "shop.audit"]
+    code, _out, err = run_cli([*base, "--source", "nosuch=."], capsys)
+    assert code == 2 and "no service 'nosuch'" in err
+
+
+def test_kustomization_features_not_applied_are_a_located_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "k8s"
+    shutil.copytree(K8S, folder)
+    kustomization = folder / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + "namePrefix: prod-\npatches:\n  - path: x.yaml\n")
+    line = kustomization.read_text().splitlines().index("namePrefix: prod-") + 1
+    code, out, err = run_cli(["analyze", str(folder), "--format", "json", "--fail-on", "never"], capsys)
+    assert code == 0, err
+    (note,) = [n for n in json.loads(out)["notes"] if "not applied" in n]
+    assert f"k8s/kustomization.yaml:{line}:1: namePrefix, patches not applied" in note
+    assert f"kubectl kustomize {folder}" in note.replace(str(folder.resolve()), str(folder))
+    assert note.endswith("| archcheck analyze -")
+    code, out, _err = run_cli(["analyze", str(folder)], capsys)  # the text report shows it too
+    assert "namePrefix, patches not applied" in out
+
+
 def test_nothing_to_decide_on_manifests_points_at_the_annotations(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

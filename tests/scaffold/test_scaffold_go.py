@@ -76,6 +76,12 @@ def test_main_fixture_builds_vets_and_passes_race_tests(tmp_path, capsys, monkey
         "TestHoldSinkKeepsTheDeadLetterAndCountsItOnce",
         "TestOpsServerStopsAfterTheDrain",
         "TestStopDeadlineCancelsRunningJob",
+        "TestJobsLimitsWhatIsScheduled",
+        "TestRunJobRunsOneJobOnceThenFinishes",
+        "TestRunJobFailureIsStartError",
+        "TestRunJobCancelledByStopIsAnErrorNotACleanStop",
+        "TestShutdownSidecarPostsUntilTheSidecarAccepts",
+        "TestShutdownSidecarWithoutSidecarOrAnswer",
     ):
         assert f"--- PASS: {name}" in proc.stdout, name
 
@@ -105,6 +111,7 @@ def test_main_fixture_builds_vets_and_passes_race_tests(tmp_path, capsys, monkey
         check=False,
     )
     assert bad_conf.returncode == 1 and str(svc / "nope") in bad_conf.stderr
+    run_one_job_and_shut_the_sidecar_down(binary, svc)
 
     # wire_gen.go is byte-identical to what the real wire tool generates from wire.go.
     ours = (svc / "cmd/worker/wire_gen.go").read_text()
@@ -125,6 +132,49 @@ def test_main_fixture_builds_vets_and_passes_race_tests(tmp_path, capsys, monkey
         go(["run", WIRE, "gen", "./cmd/worker"], svc, go_bin)
     print(f"wire gen: {time.perf_counter() - start:.1f}s")
     assert (svc / "cmd/worker/wire_gen.go").read_text() == ours
+
+
+def run_one_job_and_shut_the_sidecar_down(binary: Path, svc: Path) -> None:
+    """``-mode cron -run-job NAME`` (a Kubernetes CronJob's command): the job runs once against
+    the fixture's in-memory data, the worker exits 0 and POSTs /v1.0/shutdown to the sidecar
+    (a real HTTP server here) so the Job's pod can complete; an unknown job exits 1, and shuts
+    it down too."""
+    import http.server
+    import threading
+
+    configs = svc / "configs-once"
+    shutil.copytree(svc / "configs", configs)
+    worker_yaml = configs / "worker.yaml"
+    worker_yaml.write_text(worker_yaml.read_text().replace("0.0.0.0:9091", "127.0.0.1:0"))
+    calls: list[str] = []
+
+    class Sidecar(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            calls.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    sidecar = http.server.HTTPServer(("127.0.0.1", 0), Sidecar)
+    threading.Thread(target=sidecar.serve_forever, daemon=True).start()
+    try:
+        env = {"DAPR_HTTP_PORT": str(sidecar.server_port), "WORKER_MODE": "cron"}
+        once = subprocess.run(
+            [binary, "-run-job", "price-sync", "-conf", str(configs)],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert once.returncode == 0, once.stdout + once.stderr
+        assert "synced 2 prices" in once.stdout and calls == ["/v1.0/shutdown"]
+        unknown = subprocess.run(
+            [binary, "-run-job", "nosuch", "-conf", str(configs)],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert unknown.returncode == 1 and 'no cron job "nosuch"' in unknown.stderr
+        assert calls == ["/v1.0/shutdown"] * 2  # a failed run shuts the sidecar down too
+    finally:
+        sidecar.shutdown()
 
 
 @pytest.mark.slow

@@ -82,12 +82,29 @@ def pricing(
 def test_generated_manifests_validate_against_the_schemas(pricing: Path) -> None:
     folder = pricing / "k8s" / "pricing-workers"
     files = sorted(p.name for p in folder.glob("*.yaml"))
-    assert files == ["cron-worker.yaml", "dapr.yaml", "event-worker.yaml", "kustomization.yaml"]
+    assert files == [
+        "cron-worker.yaml", "cronjobs.yaml", "dapr.yaml", "event-worker.yaml", "kustomization.yaml"
+    ]
     for name in files[:-1]:
         assert validate_text((folder / name).read_text()) == [], name
     kinds = [d["kind"] for d in yaml.safe_load_all((folder / "event-worker.yaml").read_text())]
     assert kinds == ["Deployment", "PodDisruptionBudget", "ScaledObject"]
     assert len(KUBERNETES) >= 2
+    # by the rule: price-sync (every 5 min) stays in the Deployment, cache-warmup (daily, 15 min
+    # at most) gets a CronJob, and the Deployment no longer schedules it
+    cron = yaml.safe_load((folder / "cron-worker.yaml").read_text())
+    pod = cron["spec"]["template"]
+    assert pod["spec"]["containers"][0]["args"][-2:] == ["-jobs", "price-sync"]
+    assert "cache-warmup" not in pod["metadata"]["annotations"]["archcheck.dev/cron"]
+    (job,) = [d for d in yaml.safe_load_all((folder / "cronjobs.yaml").read_text()) if d]
+    assert job["kind"] == "CronJob" and job["metadata"]["name"] == "pricing-cache-warmup"
+    spec = job["spec"]
+    assert (spec["schedule"], spec["timeZone"], spec["concurrencyPolicy"]) == ("0 2 * * *", "UTC", "Forbid")
+    assert spec["startingDeadlineSeconds"] > 0
+    pod = spec["jobTemplate"]["spec"]["template"]
+    assert pod["spec"]["restartPolicy"] == "Never"
+    assert pod["spec"]["containers"][0]["args"][-2:] == ["-run-job", "cache-warmup"]
+    assert pod["metadata"]["annotations"]["dapr.io/enabled"] == "true"  # as on the API's pods
 
 
 def test_round_trip_through_kustomize_is_already_separated(
@@ -217,12 +234,59 @@ def test_a_new_migration_job_when_the_code_has_one_and_the_manifests_not(
     assert not [f for f in report["findings"] if str(f["service"]).startswith("pricing")]  # type: ignore[attr-defined]
 
 
-def test_cron_as_cronjob_is_refused_until_the_worker_can_run_one_job(
+def test_cron_as_cronjob_gives_every_job_a_cronjob_and_comes_back_clean(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = shop(tmp_path)
     code, _out, err = run_cli(
         ["scaffold", "pricing", "--target", "kubernetes", "--cron-as", "cronjob"], root, capsys, monkeypatch
     )
-    assert code == 2 and "--cron-as deployment" in err
-    assert not (root / "k8s" / "pricing-workers").exists()
+    assert code == 0, err
+    folder = root / "k8s" / "pricing-workers"
+    assert not (folder / "cron-worker.yaml").exists()  # no job is left for a scheduler
+    text = (folder / "cronjobs.yaml").read_text()
+    assert validate_text(text) == []
+    jobs = {d["metadata"]["name"]: d["spec"] for d in yaml.safe_load_all(text) if d}
+    assert {n: s["schedule"] for n, s in jobs.items()} == {
+        "pricing-price-sync": "*/5 * * * *", "pricing-cache-warmup": "0 2 * * *"
+    }
+    built = build(root, "pricing-workers")
+    assert validate_text(built) == []
+    report = analyze_stdin(built, root, capsys, monkeypatch)
+    verdicts = {(v["service"], v["kind"]): v for v in report["verdicts"]}  # type: ignore[attr-defined]
+    assert verdicts[("pricing-service", "cron")]["summary"].startswith(
+        "already separated in pricing-cache-warmup, pricing-price-sync"
+    )
+    assert not [f for f in report["findings"] if str(f["service"]).startswith("pricing")]  # type: ignore[attr-defined]
+    # the hygiene rules the CronJobs satisfy do fire once the fields are gone
+    bare = built.replace("concurrencyPolicy: Forbid", "concurrencyPolicy: Allow")
+    bare = "\n".join(line for line in bare.splitlines() if "startingDeadlineSeconds" not in line)
+    rules = {
+        (f["rule_id"], f["service"]) for f in analyze_stdin(bare, root, capsys, monkeypatch)["findings"]  # type: ignore[attr-defined]
+    }
+    assert {("AC202", "pricing-price-sync"), ("AC203", "pricing-cache-warmup")} <= rules
+
+
+def test_cron_as_deployment_and_schedules_no_cronjob_can_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = shop(tmp_path)
+    argv = ["scaffold", "pricing", "--target", "kubernetes", "--mode", "cron"]
+    code, _out, err = run_cli([*argv, "--cron-as", "deployment"], root, capsys, monkeypatch)
+    assert code == 0, err
+    folder = root / "k8s" / "pricing-workers"
+    assert not (folder / "cronjobs.yaml").exists()
+    cron = yaml.safe_load((folder / "cron-worker.yaml").read_text())
+    assert "-jobs" not in cron["spec"]["template"]["spec"]["containers"][0]["args"]
+    shutil.rmtree(folder)
+    pricing = root / "k8s" / "pricing.yaml"
+    pricing.write_text(pricing.read_text().replace('schedule: "0 2 * * *"', 'schedule: "@every 90m"'))
+    code, _out, err = run_cli([*argv, "--cron-as", "cronjob"], root, capsys, monkeypatch)
+    assert code == 0, err
+    assert "cache-warmup stays in the singleton cron Deployment: its schedule '@every 90m'" in err
+    cron = yaml.safe_load((folder / "cron-worker.yaml").read_text())
+    assert cron["spec"]["template"]["spec"]["containers"][0]["args"][-2:] == ["-jobs", "cache-warmup"]
+    names = [d["metadata"]["name"] for d in yaml.safe_load_all((folder / "cronjobs.yaml").read_text()) if d]
+    assert names == ["pricing-price-sync"]
+    report = analyze_stdin(build(root, "pricing-workers"), root, capsys, monkeypatch)
+    assert not [f for f in report["findings"] if str(f["service"]).startswith("pricing")]  # type: ignore[attr-defined]

@@ -78,6 +78,9 @@ class FactsCache:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path, timeout=2)
+                # A shortcut, never the only copy: no waiting on the disk at each commit (a
+                # file a crash left broken is started afresh, below).
+                db.execute("PRAGMA synchronous = OFF")
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS facts"
                     " (key TEXT PRIMARY KEY, data BLOB, used INTEGER)"

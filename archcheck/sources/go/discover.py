@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from archcheck.errors import ArchcheckError
@@ -18,8 +18,8 @@ from archcheck.model import Location, Note, Workload
 from archcheck.sources.go import scan as scanning
 from archcheck.sources.go import syntax
 from archcheck.sources.go.cache import FactsCache
-from archcheck.sources.go.consts import BinOp, Expr, Ref
-from archcheck.sources.go.facts import Arg, FileFacts
+from archcheck.sources.go.consts import BinOp, Expr, FieldRef, Ref
+from archcheck.sources.go.facts import Arg, Call, FileFacts
 from archcheck.sources.go.join import (
     GoFile,
     Package,
@@ -194,11 +194,13 @@ def _settle(
 ) -> None:
     """Parse what settles the open questions of the files that register work, and no more.
 
-    The rest of a registering package (its constants, setters, helpers and the types of its
-    fields); the packages whose constants its facts name (``conf.ReportEvery``), and theirs in
-    turn; code importing a package that has setters (functional options,
-    ``consumer.QueueName("q")``); and, where a receiver's field type is still unknown, every
-    package the package imports (an embedded struct declared there).
+    In a registering package, the files that may declare what its parsed files look up
+    (``_parse_looked_up``); the files defining each constant the facts name, here or in
+    another package (``conf.ReportEvery``), and theirs in turn; code importing a package that
+    has setters (functional options, ``consumer.QueueName("q")``); and, where a receiver's
+    field type is still unknown, every package the package imports (an embedded struct
+    declared there). A name is only ever declared in a file whose text holds it: the files
+    that do not are not parsed.
     """
     modules = list(modules)
     by_folder: dict[Path, list[Path]] = {}
@@ -214,7 +216,7 @@ def _settle(
                 return found
         return None
 
-    def parse(folders: set[Path], files: Iterable[Path] = ()) -> None:
+    def parse(folders: Iterable[Path], files: Iterable[Path] = ()) -> None:
         wanted = [p for f in folders for p in by_folder.get(f, ()) if not scanned[p].parsed]
         wanted.extend(p for p in files if not scanned[p].parsed)
         wanted = list(dict.fromkeys(wanted))
@@ -224,20 +226,28 @@ def _settle(
             ):
                 scanned[item.path] = item
 
+    def declaring(names: Mapping[Path, set[str]]) -> Iterator[Path]:
+        """The files of each folder whose text holds one of its names."""
+        for folder, words in names.items():
+            yield from (p for p in by_folder.get(folder, ()) if index.mentions_any(p, words))
+
     busy = {
         p.parent
         for p, s in scanned.items()
         if s.parsed and _registers(s.facts, package_imports[p.parent], catalog)
     }
-    parse(busy)
-    wanted: set[Path] = set()
-    setter_paths: set[str] = set()
+    _parse_looked_up(busy, by_folder, scanned, index, catalog, lambda names: parse((), (
+        *declaring(names), *(p for f in busy for p in by_folder[f] if index.routes_maybe(p))
+    )))  # fmt: skip
+    whole: set[Path] = set()
+    setters: dict[str, set[str]] = {}
+    """Import path -> the setters its package declares (what an option call can set)."""
     for folder in busy:
         facts = [scanned[p].facts for p in by_folder[folder]]
-        if any(f.setters for f in facts):
-            setter_paths.update(
-                path for m in modules for path in (m.import_path(folder),) if path is not None
-            )
+        declared = {v for f in facts for v in f.setters.values()}
+        for import_path in (m.import_path(folder) for m in modules):
+            if import_path is not None and declared:
+                setters.setdefault(import_path, set()).update(declared)
         fields = {k for f in facts for k in f.field_types}
         names = _library_names(catalog, package_imports[folder])
         if any(
@@ -247,17 +257,17 @@ def _settle(
             for c in f.calls
         ):  # fmt: skip
             # An embedded struct of another package: its field types settle the receiver.
-            wanted.update(
+            whole.update(
                 t for i in package_imports[folder] for t in (folder_of(i),) if t is not None
             )
     importers = [
         p
         for p, s in scanned.items()
-        if p.parent not in busy and setter_paths.intersection(s.header.imports)
+        if p.parent not in busy and setters.keys() & set(s.header.imports)
     ]
-    parse(set(), importers)
-    # Follow each constant the facts name to its definition, parsing a package only when a
-    # constant is looked up there (conf.ReportEvery, and what it is defined from).
+    parse((), importers)
+    # Follow each constant the facts name to its definition, parsing in a package only the
+    # files that spell it (conf.ReportEvery, and what it is defined from).
     pending = [
         (expr, path.parent)
         for path in (
@@ -265,12 +275,13 @@ def _settle(
             *(p for p, s in scanned.items() if s.facts.ticks and p.parent not in busy),
             *importers,
         )
-        for expr in _exprs(scanned[path].facts, consts=False)
+        for expr in _exprs(scanned[path].facts, catalog, setters, consts=False)
     ]
-    done = set(busy)
-    while pending:
+    looked: set[tuple[Path, str]] = set()
+    while True:
         waiting: list[tuple[Expr, Path]] = []
         seen: set[tuple[str | None, str, Path]] = set()
+        wanted: dict[Path, set[str]] = {}
         while pending:
             expr, directory = pending.pop()
             if isinstance(expr, BinOp):
@@ -282,8 +293,8 @@ def _settle(
             if target is None or (expr.package, expr.name, target) in seen:
                 continue
             seen.add((expr.package, expr.name, target))
-            if target not in done:
-                wanted.add(target)
+            if (target, expr.name) not in looked:
+                wanted.setdefault(target, set()).add(expr.name)
                 waiting.append((expr, directory))
                 continue
             for path in by_folder.get(target, ()):
@@ -291,13 +302,65 @@ def _settle(
                 if found is not None:
                     pending.append((found, target))
                     break
-        wanted -= done
-        if not wanted:
+        if not wanted and not whole:
             return
-        parse(wanted)
-        done |= wanted
-        wanted = set()
+        parse(whole, declaring(wanted))
+        whole = set()
+        looked.update((f, n) for f, words in wanted.items() for n in words)
         pending = waiting
+
+
+def _parse_looked_up(
+    busy: set[Path],
+    by_folder: Mapping[Path, list[Path]],
+    scanned: Mapping[Path, scanning.Scanned],
+    index: scanning.Index,
+    catalog: Catalog,
+    parse: Callable[[Mapping[Path, set[str]]], None],
+) -> None:
+    """In each registering package, parse what its parsed files look up there, until nothing
+    new is asked: a receiver's field, function result or variable type, a ticker's callees
+    (and theirs), a field a setter may set, a route's handler (the literals ``/dapr/subscribe``
+    returns). ``parse`` gets folder -> the names newly asked there (it also parses the
+    files that register routes)."""
+    asked: dict[Path, set[str]] = {folder: set() for folder in busy}
+    first = True
+    while True:
+        new: dict[Path, set[str]] = {}
+        for folder in busy:
+            for path in by_folder[folder]:
+                facts = scanned[path].facts
+                if not scanned[path].parsed:
+                    continue
+                names = _looked_up(facts, catalog)
+                names.update(
+                    n for f in asked[folder] & facts.summaries.keys()
+                    for n in facts.summaries[f].callees
+                )  # fmt: skip
+                names -= asked[folder]
+                if names:
+                    new.setdefault(folder, set()).update(names)
+        if not new and not first:
+            return
+        parse(new)
+        first = False
+        for folder, names in new.items():
+            asked[folder] |= names
+
+
+def _looked_up(facts: FileFacts, catalog: Catalog) -> set[str]:
+    """Names a file's facts look up in other files of its package."""
+    found = {c.pending.partition(":")[2] for c in facts.calls if c.pending is not None}
+    found.update(n for t in facts.ticks for n in t.callees)
+    found.update(r.handler.rsplit(".", 1)[-1] for r in facts.routes if r.handler)
+    stack = list(_exprs(facts, catalog, {}))
+    while stack:
+        expr = stack.pop()
+        if isinstance(expr, FieldRef):
+            found.add(expr.name)
+        elif isinstance(expr, BinOp):
+            stack.extend((expr.left, expr.right))
+    return found
 
 
 def _library_names(catalog: Catalog, imports: set[str]) -> set[str]:
@@ -310,10 +373,20 @@ def _library_names(catalog: Catalog, imports: set[str]) -> set[str]:
     }
 
 
-def _exprs(facts: FileFacts, *, consts: bool = True) -> Iterator[Expr]:
-    """Every constant expression a file's facts hold (``consts``: its definitions too)."""
+def _exprs(
+    facts: FileFacts,
+    catalog: Catalog,
+    setters: Mapping[str, set[str]] | None = None,
+    *,
+    consts: bool = True,
+) -> Iterator[Expr]:
+    """Every constant expression a file's facts hold that joining may evaluate (``consts``:
+    its definitions too). Left out: the arguments of a call that cannot register work, and
+    with ``setters`` (import path -> its setters) the option calls that call none of them."""
     args: list[Arg] = []
     for call in facts.calls:
+        if not _may_register(call, catalog):
+            continue
         args.extend(call.args)
         args.extend(a for _, a in call.chain if a is not None)
     for arg in args:
@@ -323,23 +396,23 @@ def _exprs(facts: FileFacts, *, consts: bool = True) -> Iterator[Expr]:
     yield from (t.every for t in facts.ticks if t.every is not None)
     yield from (r.path for r in facts.routes)
     yield from (e for t in facts.topic_literals for _, e in t.fields)
-    yield from (o.value for o in facts.option_calls)
+    yield from (
+        o.value
+        for o in facts.option_calls
+        if setters is None or o.function in setters.get(o.package, ())
+    )
     if consts:
         yield from facts.consts.values()
 
 
-def _referenced(facts: FileFacts) -> set[str | None]:
-    """The packages whose constants a file's facts name (None: its own package)."""
-    found: set[str | None] = set()
-    stack = list(_exprs(facts))
-    while stack:
-        expr = stack.pop()
-        if isinstance(expr, Ref):
-            if expr.package != "time":
-                found.add(expr.package)
-        elif isinstance(expr, BinOp):
-            stack.extend((expr.left, expr.right))
-    return found
+def _may_register(call: Call, catalog: Catalog) -> bool:
+    """Whether joining may make ``call`` a workload or a note: a library's call on a value of
+    a known package, or on a receiver another file may settle. A call on a value of a known
+    package no entry covers (``wg.Add``, ``once.Do``) never is."""
+    if call.origin is None:
+        return call.pending is not None
+    found = next(catalog.find(call.origin, call.name, function=call.function), None)
+    return found is not None or _unknown_scheduler(call.origin, (), call) is not None
 
 
 def _worker_mains(

@@ -220,6 +220,8 @@ class _Extractor:
         self.vars: dict[str, Node] = {}
         self.functions: set[str] = set()
         self.groups: list[list[dict[str, Node]]] = []
+        self.may_declare: dict[tuple[int, str], bool] = {}
+        """(function body, name) -> whether the body's text may declare the name."""
 
     def package_named(self, operand: Node) -> str | None:
         """The import path ``operand`` names (``time`` in ``time.Tick``), unless a local
@@ -469,8 +471,12 @@ class _Extractor:
     ) -> tuple[Node | None, Node | None] | None:
         """The nearest declaration of ``name`` in scope at ``use``: the last one among the
         statements before it, innermost block first (only those blocks, never a whole walk)."""
-        if not _may_declare(body.text or b"", name):
-            return None  # NOTE: a regex over the body's bytes is far cheaper than the tree
+        key = (body.id, name)
+        may = self.may_declare.get(key)
+        if may is None:  # NOTE: a regex over the body's bytes is far cheaper than the tree
+            may = self.may_declare[key] = _may_declare(body.text or b"", name)
+        if not may:
+            return None
         child = use
         for parent in syntax.ancestors(use):
             best = None

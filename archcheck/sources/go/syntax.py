@@ -294,6 +294,8 @@ class Header:
     imports: tuple[str, ...]
     constraint: str | None = None
     """The ``//go:build`` expression, if any."""
+    aliases: tuple[tuple[str, str], ...] = ()
+    """(import path, name) of each import given a name (``t "time"``, ``_``, ``.``)."""
 
 
 _TOKEN = re.compile(
@@ -317,6 +319,8 @@ def read_header(source: bytes) -> Header:
     """
     package = ""
     imports: list[str] = []
+    aliases: list[tuple[str, str]] = []
+    alias: str | None = None
     constraint: str | None = None
     state = "start"  # start -> package -> imports; "(" lists; "spec" after an alias
     position = 0
@@ -353,10 +357,15 @@ def read_header(source: bytes) -> Header:
                 state = "top"
             elif kind == "string":
                 imports.append(_header_string(token))
+                if alias is not None:
+                    aliases.append((imports[-1], alias))
+                    alias = None
                 state = "top" if state == "import" and depth == 0 else state
             elif token == b";" and state == "import":
                 state = "top"
-    return Header(package, tuple(imports), constraint)
+            elif kind == "word" or token == b".":
+                alias = token.decode("utf-8", "replace")
+    return Header(package, tuple(imports), constraint, tuple(aliases))
 
 
 def _header_string(token: bytes) -> str:

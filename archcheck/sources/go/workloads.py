@@ -56,7 +56,7 @@ def discover_go_workloads(
 
 
 def _result_key(
-    targets: Mapping[str, GoTarget | Path], relative_to: Path | None, catalog_digest: str
+    targets: Mapping[str, GoTarget | Path], relative_to: Path | None, digest: str
 ) -> str:
     """What a discovery result depends on besides the files: the targets, where paths are
     shown from, the library data and archcheck's own code."""
@@ -66,7 +66,7 @@ def _result_key(
         target = value if isinstance(value, GoTarget) else GoTarget(root=value)
         mains = [(str(m.folder), sorted(m.tags), m.binary) for m in target.mains]
         described.append([service, mains, str(target.root)])
-    text = repr((described, str(relative_to), catalog_digest, _code_digest()))
+    text = repr((described, str(relative_to), digest, _code_digest()))
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 

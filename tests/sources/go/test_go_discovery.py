@@ -374,7 +374,7 @@ def test_parallel_scan_gives_the_same_facts_as_serial(
             },
         )
     files, _ = list_go_files(tmp_path)
-    monkeypatch.setattr(go_scan, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(go_scan, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(go_scan, "_CHUNK", 7)
     assert scan(files, cache=None, jobs=2) == scan(files, cache=None, jobs=1)
     found = discover_go_workloads({"svc": tmp_path}, jobs=2)

@@ -76,7 +76,9 @@ var x = 1
 import "not/an/import"
 """
     header = syntax.read_header(source)
-    assert header == syntax.Header("tools", ("a/b", "c/d", "e", "g/h"), "tools && !windows")
+    assert header == syntax.Header(
+        "tools", ("a/b", "c/d", "e", "g/h"), "tools && !windows", (("c/d", "c"), ("g/h", "f"))
+    )
 
 
 @pytest.mark.parametrize(
