@@ -20,12 +20,12 @@ from archcheck.location import Location
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-# NOTE: libyaml's loader when PyYAML was built with it (about 10x faster on big snapshots); it
-# keeps the same marks, so positions do not change.
-_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (about 10x faster on big snapshots); it
+keeps the same marks, so positions do not change."""
 
 
-class _Loader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+class _Loader(SAFE_LOADER):  # type: ignore[valid-type,misc]
     """The safe loader with scalar tag resolution memoised: a big snapshot repeats the same
     keys and values thousands of times, and PyYAML resolves each with regular expressions."""
 
@@ -128,7 +128,7 @@ def too_deep(text: str, file: str, limit: int = MAX_DEPTH) -> Location | None:
     composer cannot tell."""
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_BASE_LOADER):
+        for event in yaml.parse(text, Loader=SAFE_LOADER):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > limit:

@@ -20,7 +20,7 @@ import yaml
 
 from archcheck.errors import SourceError
 from archcheck.files.read import read_text
-from archcheck.files.yamlpos import MAX_DEPTH, too_deep
+from archcheck.files.yamlpos import MAX_DEPTH, SAFE_LOADER, too_deep
 from archcheck.model import Location, Note, Service, Workload
 from archcheck.schedule import valid_schedule
 
@@ -197,9 +197,13 @@ def _documents(path: Path, file: str) -> Iterator[tuple[Any, yaml.Node]]:
             " flatten it or move it out of the resources folder",
             deep,
         )
-    for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
+    try:
+        nodes = list(yaml.compose_all(text, Loader=SAFE_LOADER))
+    except yaml.YAMLError:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))  # its error, as before
+    for node in nodes:
         if node is not None:
-            yield yaml.SafeLoader(text).construct_document(node), node
+            yield SAFE_LOADER(text).construct_document(node), node
 
 
 def _scopes(data: Mapping[str, Any], file: str, node: yaml.Node) -> tuple[str, ...]:

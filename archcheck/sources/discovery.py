@@ -28,7 +28,7 @@ from archcheck.sources.go.build import (
 )
 
 if TYPE_CHECKING:
-    from archcheck.sources.go.discover import GoDiscovery, GoTarget
+    from archcheck.sources.go.targets import GoDiscovery, GoTarget
 
 _CODE_ROLES = ("api",)
 """Roles whose build context is scanned by default; a worker's code is its owner's code."""
@@ -169,9 +169,7 @@ def plan_go(
 ) -> _Plan:
     """Which Go code each service runs: the Dockerfile's ``go build`` target when it can be
     read, else the build context (with a note saying how to be exact)."""
-    # NOTE: imported here: the Go scanner (sqlite, multiprocessing) costs start-up time
-    # that --no-discover runs must not pay.
-    from archcheck.sources.go.discover import GoTarget
+    from archcheck.sources.go.targets import GoTarget  # NOTE: not for --no-discover runs
 
     plan = _Plan()
     working_dir = project.working_dir
@@ -367,7 +365,7 @@ def discover_given(
     each folder for every app with a sidecar (``app_ids``: service -> Dapr app-id)."""
     if not options.enabled or not (options.sources or options.dapr_resources):
         return Discovery(workloads=tuple(declared))
-    from archcheck.sources.go.discover import GoTarget
+    from archcheck.sources.go.targets import GoTarget
 
     _check_sources(options, services)
     plan = _Plan(
@@ -406,7 +404,7 @@ def _discover(
 ) -> Discovery:
     """Scan the planned Go code and the Dapr folders; merge what they find with ``declared``."""
     from archcheck.sources.dapr import discover_dapr
-    from archcheck.sources.go.discover import discover_go_workloads
+    from archcheck.sources.go.workloads import discover_go_workloads
 
     notes: list[Note] = list(plan.notes)
     go = discover_go_workloads(plan.targets, relative_to=relative_to, jobs=options.jobs)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from archcheck.sources.go.discover import discover_go_workloads
+from archcheck.sources.go.workloads import discover_go_workloads
 
 BODY = """
 // Usecase{i} is one of many ordinary use cases.

@@ -52,3 +52,17 @@ def test_typer_still_checks_option_values(capsys: pytest.CaptureFixture[str]) ->
 
 def test_the_grammar_version_is_what_importlib_metadata_says() -> None:
     assert grammar_version() == version(GRAMMAR)
+
+
+def test_a_cached_go_result_is_read_without_the_scanner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARCHCHECK_CACHE_DIR", str(tmp_path))
+    shop = REPO / "fixtures" / "shop"
+    first = modules_after(["analyze"], shop)
+    assert "archcheck.sources.go.scan" in first  # nothing cached yet: the scanner read the code
+    again = modules_after(["analyze"], shop)
+    assert "archcheck.sources.go.workloads" in again
+    scanner = {"archcheck.sources.go.discover", "archcheck.sources.go.scan", "tree_sitter"}
+    assert not scanner & again
+    assert "importlib.metadata" not in again

@@ -7,9 +7,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from support import REPO, run_cli
 
 from archcheck.errors import SourceError
+from archcheck.files.yamlpos import SAFE_LOADER
 from archcheck.model import Service
 from archcheck.sources.dapr import discover_dapr, find_sidecars
 
@@ -149,6 +151,33 @@ def test_subscriptions_components_and_resiliency(tmp_path: Path) -> None:
     ]
     assert any("orders.audited" in n and "scopes" in n for n in found.notes)
     assert any("broken.yaml" in n for n in found.notes)
+
+
+def _tree(node: yaml.Node) -> object:
+    """A node as dapr.py reads it: tag, position and value, children included."""
+    mark = (node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, mark, node.value)  # not the style: libyaml writes "" for None
+    if isinstance(node, yaml.SequenceNode):
+        return (node.tag, mark, [_tree(n) for n in node.value])
+    return (node.tag, mark, [(_tree(k), _tree(v)) for k, v in node.value])
+
+
+@pytest.mark.parametrize("path", sorted(SHOP_DAPR.parent.rglob("*.yaml")), ids=lambda p: p.name)
+def test_libyaml_composes_dapr_resources_as_the_pure_loader(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    fast = [_tree(n) for n in yaml.compose_all(text, Loader=SAFE_LOADER)]
+    pure = [_tree(n) for n in yaml.compose_all(text, Loader=yaml.SafeLoader)]
+    assert fast == pure
+
+
+def test_a_broken_resource_is_named_by_the_pure_loader_s_error(tmp_path: Path) -> None:
+    text = "apiVersion: dapr.io/v1alpha1\nkind: Component\nspec: {type: [pubsub.redis\n"
+    (tmp_path / "broken.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(yaml.YAMLError) as pure:
+        list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    found = discover_dapr([(tmp_path, ())], SERVICES, relative_to=tmp_path)
+    assert found.notes == (f"broken.yaml: not readable as YAML ({type(pure.value).__name__}); skipped",)
 
 
 def test_missing_folder_is_a_note_not_a_crash(tmp_path: Path) -> None:

@@ -17,8 +17,12 @@ import sqlite3
 import time
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from archcheck.sources.go import consts, facts, syntax
+from archcheck.sources.go import syntax
+
+if TYPE_CHECKING:  # NOTE: a cached whole result is read without the Go facts' modules
+    from archcheck.sources.go import facts
 
 MAX_ENTRIES = 200_000
 """About 100 MB at the facts' typical size: several large monorepos' worth."""
@@ -42,6 +46,8 @@ def stat_of(path: Path | str) -> Stat:
 def _extractor_digest() -> str:
     """Changes with the extraction code itself, so an upgraded archcheck never reads facts an
     older one wrote."""
+    from archcheck.sources.go import consts, facts
+
     digest = hashlib.blake2b(str(facts.VERSION).encode(), digest_size=8)
     for module in (facts, syntax, consts):
         with contextlib.suppress(OSError, TypeError):
@@ -111,8 +117,10 @@ class FactsCache:
             found = pickle.loads(row[0])
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
             return None
+        from archcheck.sources.go.facts import FileFacts
+
         self._used.append((int(time.time()), key))
-        return found if isinstance(found, facts.FileFacts) else None
+        return found if isinstance(found, FileFacts) else None
 
     def file_entry(self, path: str, size: int, mtime: int) -> object | None:
         """What was recorded about the file at ``path`` when it had this size and mtime."""

@@ -8,11 +8,8 @@ the build context as a fallback). Files shared by several services are read and 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from archcheck.errors import ArchcheckError
@@ -20,8 +17,7 @@ from archcheck.files.read import read_bytes
 from archcheck.model import Location, Note, Workload
 from archcheck.sources.go import scan as scanning
 from archcheck.sources.go import syntax
-from archcheck.sources.go.build import MainPackage
-from archcheck.sources.go.cache import FactsCache, Stat, open_cache, stat_of
+from archcheck.sources.go.cache import FactsCache
 from archcheck.sources.go.consts import BinOp, Expr, FieldRef, Ref
 from archcheck.sources.go.facts import Arg, Call, FileFacts
 from archcheck.sources.go.join import (
@@ -31,33 +27,9 @@ from archcheck.sources.go.join import (
     _unknown_scheduler,
     join_service,
 )
-from archcheck.sources.go.libraries import Catalog, catalog_digest, load_catalog
+from archcheck.sources.go.libraries import Catalog
 from archcheck.sources.go.modules import Modules, closure, find_module, load_modules
-
-
-@dataclass(frozen=True)
-class GoTarget:
-    """What to read for one service."""
-
-    mains: tuple[MainPackage, ...] = ()
-    root: Path | None = None
-    """Read every main package under this folder (all its files when it has none)."""
-
-
-@dataclass(frozen=True)
-class GoDiscovery:
-    """What the Go source of each service shows."""
-
-    workloads: tuple[Workload, ...] = ()
-    notes: tuple[Note, ...] = ()
-    worker_mode: dict[str, Location] = field(default_factory=dict)
-    """Service -> where its code reads ``WORKER_MODE`` or a ``-mode`` flag."""
-    worker_entrypoints: dict[str, Location] = field(default_factory=dict)
-    """Service -> its existing ``cmd/worker`` main package."""
-    routes: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Service -> HTTP path -> handler: where Dapr's declared routes land in the code."""
-    scanned: dict[str, tuple[tuple[str, ...], int]] = field(default_factory=dict)
-    """Service -> (main packages, number of files) read."""
+from archcheck.sources.go.targets import GoDiscovery, GoTarget
 
 
 def _display(path: Path, relative_to: Path | None) -> str:
@@ -71,88 +43,7 @@ def _main_folders(files: Sequence[Path], headers: Mapping[Path, str]) -> list[Pa
     return sorted({p.parent.resolve() for p in files if headers.get(p) == "main"})
 
 
-def discover_go_workloads(
-    targets: Mapping[str, GoTarget | Path],
-    *,
-    relative_to: Path | None = None,
-    jobs: int | None = None,
-    cache: FactsCache | bool | None = True,
-) -> GoDiscovery:
-    """Read each service's Go files and join their facts into workloads, per service.
-
-    ``targets`` values may be a plain folder (read every main package under it). With a
-    cache, the whole result is kept with the stats of every file and folder it was computed
-    from, so a re-run on an unchanged tree only stats them (``FactsCache.result``).
-    """
-    relative_to = None if relative_to is None else relative_to.resolve()
-    store = open_cache() if cache is True else (cache or None)
-    try:
-        key = None
-        if store is not None:
-            key = _result_key(targets, relative_to, catalog_digest())
-            found = store.result(key)
-            if isinstance(found, GoDiscovery):
-                return found
-        catalog = load_catalog()
-        read: set[Path] = set()
-        walked: set[Path] = set()
-        result = _discover(targets, relative_to, jobs, store, catalog, read, walked)
-        if store is not None and key is not None:
-            store.put_result(key, _inputs(read, walked), result)
-        return result
-    finally:
-        if store is not None and cache is True:
-            store.close()
-
-
-def _result_key(
-    targets: Mapping[str, GoTarget | Path], relative_to: Path | None, digest: str
-) -> str:
-    """What a discovery result depends on besides the files: the targets, where paths are
-    shown from, the library data and archcheck's own code."""
-    described = []
-    for service in sorted(targets):
-        value = targets[service]
-        target = value if isinstance(value, GoTarget) else GoTarget(root=value)
-        mains = [(str(m.folder), sorted(m.tags), m.binary) for m in target.mains]
-        described.append([service, mains, str(target.root)])
-    text = repr((described, str(relative_to), digest, _code_digest()))
-    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-
-
-@cache
-def _code_digest() -> str:
-    """Changes with any code a result comes from (an upgrade never reads an older result)."""
-    from archcheck import __version__
-
-    digest = hashlib.blake2b(syntax.grammar_version().encode(), digest_size=16)
-    here = Path(__file__).parent
-    for source in sorted(
-        (
-            *here.glob("*.py"),
-            *(here.parents[1] / n for n in ("names.py", "schedule.py", "model.py")),
-        )
-    ):
-        with contextlib.suppress(OSError):
-            digest.update(source.read_bytes())
-    digest.update(__version__.encode())
-    return digest.hexdigest()
-
-
-def _inputs(read: set[Path], walked: set[Path]) -> list[tuple[str, Stat]]:
-    """Every file read and folder listed, with their stats now, and the go.mod/go.work that
-    each of those folders and their ancestors may hold. An ancestor's own mtime is left out:
-    it changes with every unrelated file made beside the tree (in ``/tmp``, say)."""
-    listed = set(walked) | {p.parent for p in read}
-    ancestors = set(listed)
-    for folder in listed:
-        ancestors.update(folder.parents)
-    paths = set(map(str, read)) | set(map(str, listed))
-    paths.update(str(f / name) for f in ancestors for name in ("go.mod", "go.work"))
-    return [(path, stat_of(path)) for path in sorted(paths)]
-
-
-def _discover(
+def read_go(
     targets: Mapping[str, GoTarget | Path],
     relative_to: Path | None,
     jobs: int | None,

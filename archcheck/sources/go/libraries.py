@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from archcheck.errors import UsageError
+from archcheck.files.yamlpos import SAFE_LOADER
 
 Role = Literal["topic", "schedule", "name", "group", "route", "pubsub", "dead_letter_topic"]
 
@@ -159,9 +160,8 @@ def _read(file: Path) -> bytes:
 def _parse(raw: bytes) -> object:
     """The YAML's data through libyaml; on an error, the pure-Python loader's message, as
     ``yaml.safe_load`` gives it."""
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(raw, Loader=loader)  # a safe loader: CSafeLoader or SafeLoader
+        return yaml.load(raw, Loader=SAFE_LOADER)  # a safe loader, libyaml when built with it
     except yaml.YAMLError:
         return yaml.safe_load(raw)
 

@@ -10,7 +10,7 @@ import pytest
 
 from archcheck.sources.go import scan as go_scan
 from archcheck.sources.go.cache import FactsCache, cache_dir
-from archcheck.sources.go.discover import discover_go_workloads
+from archcheck.sources.go.workloads import discover_go_workloads
 
 TICKER = """
     package main

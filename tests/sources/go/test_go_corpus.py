@@ -68,7 +68,7 @@ def test_parsing_by_name_finds_on_the_corpus_what_parsing_every_file_finds(
     parsed, except the "partly read" notes of files that did not need reading."""
     from test_go_scan import everything
 
-    from archcheck.sources.go.discover import discover_go_workloads
+    from archcheck.sources.go.workloads import discover_go_workloads
 
     corpus = require_shared(SHARED / "corpus" / "discovery")
     for tree in sorted(corpus.glob("*/tree")):

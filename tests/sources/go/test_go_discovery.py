@@ -14,8 +14,8 @@ from support import REPO, require_tool
 from archcheck.model import Workload
 from archcheck.sources.go import scan as go_scan
 from archcheck.sources.go.consts import format_duration
-from archcheck.sources.go.discover import discover_go_workloads
 from archcheck.sources.go.scan import list_go_files, scan
+from archcheck.sources.go.workloads import discover_go_workloads
 
 SHOP = REPO / "fixtures" / "shop"
 

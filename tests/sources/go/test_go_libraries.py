@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from archcheck.errors import UsageError
-from archcheck.sources.go.discover import discover_go_workloads
 from archcheck.sources.go.libraries import _parse, catalog_digest, default_path, load_catalog
+from archcheck.sources.go.workloads import discover_go_workloads
 
 CASES = Path(__file__).parent / "libraries"
 

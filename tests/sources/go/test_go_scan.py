@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from archcheck.sources.go import scan as go_scan
-from archcheck.sources.go.discover import GoDiscovery, discover_go_workloads
 from archcheck.sources.go.facts import FileFacts, extract
 from archcheck.sources.go.libraries import Catalog, load_catalog
+from archcheck.sources.go.targets import GoDiscovery
+from archcheck.sources.go.workloads import discover_go_workloads
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
