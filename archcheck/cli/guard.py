@@ -55,12 +55,13 @@ def guarded(report: Callable[[str], None] | None = None) -> Iterator[None]:
 
 def _origin(exc: BaseException) -> str:
     """``module.py:LINE`` of the innermost frame inside archcheck (else the innermost)."""
+    package = str(Path(__file__).resolve().parents[1]) + os.sep  # archcheck/, wherever it is
     tb = exc.__traceback__
     where = "unknown"
     while tb is not None:
         code = tb.tb_frame.f_code
         name = Path(code.co_filename).name
-        if "archcheck" in code.co_filename or where == "unknown":
+        if code.co_filename.startswith(package) or where == "unknown":
             where = f"{name}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
