@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,6 +23,15 @@ SCREENSHOTS = Path(os.environ.get("ARCHCHECK_SCREENSHOTS", REPO / "test-output" 
 lists the ones it wrote (tests/conftest.py)."""
 REQUIRE_SHARED = os.environ.get("ARCHCHECK_REQUIRE_SHARED") == "1"
 """Set by ``.ci/run``: material from ``../shared`` must be there (a skip becomes a failure)."""
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (relative path -> text, dedented) under ``root``; return ``root``."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return root
 
 
 def require_shared(path: Path) -> Path:

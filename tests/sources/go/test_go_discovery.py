@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
 from support import REPO, require_tool
+from support import write_tree as write
 
 from archcheck.model import Workload
 from archcheck.sources.go import scan as go_scan
@@ -19,13 +19,6 @@ from archcheck.sources.go.workloads import discover_go_workloads
 
 SHOP = REPO / "fixtures" / "shop"
 
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return root
 
 
 def workloads(root: Path, service: str = "svc") -> dict[str, Workload]:

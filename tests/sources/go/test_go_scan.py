@@ -4,24 +4,16 @@ declare what the parsed ones look up. Both are checked against parsing every fil
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+from support import write_tree as write
 
 from archcheck.sources.go import scan as go_scan
 from archcheck.sources.go.facts import FileFacts, extract
 from archcheck.sources.go.libraries import Catalog, load_catalog
 from archcheck.sources.go.targets import GoDiscovery
 from archcheck.sources.go.workloads import discover_go_workloads
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return root
 
 
 def registers(facts: FileFacts, catalog: Catalog) -> list[str]:
