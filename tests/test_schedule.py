@@ -43,17 +43,24 @@ func main() {
 """
 
 
-def test_the_grammar_agrees_with_robfig_cron(tmp_path: Path) -> None:
+def robfig_answers(folder: Path, program: str, specs: list[str]) -> dict[str, object]:
+    """What a Go ``program`` built against the real robfig/cron v3.0.1 prints for ``specs``
+    (JSON on stdin and stdout)."""
     go = require_tool("go")
-    (tmp_path / "main.go").write_text(PROGRAM)
-    (tmp_path / "go.mod").write_text("module probe\n\ngo 1.21\n\nrequire github.com/robfig/cron/v3 v3.0.1\n")
+    (folder / "main.go").write_text(program)
+    (folder / "go.mod").write_text("module probe\n\ngo 1.21\n\nrequire github.com/robfig/cron/v3 v3.0.1\n")
     env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "GOWORK": "off",
            "GOPROXY": os.environ.get("GOPROXY", "off")}  # fmt: skip
-    subprocess.run([go, "mod", "tidy"], cwd=tmp_path, env=env, check=True, capture_output=True,
+    subprocess.run([go, "mod", "tidy"], cwd=folder, env=env, check=True, capture_output=True,
                    timeout=300)  # fmt: skip
-    proc = subprocess.run([go, "run", "."], cwd=tmp_path, env=env, input=json.dumps(SPECS),
+    proc = subprocess.run([go, "run", "."], cwd=folder, env=env, input=json.dumps(specs),
                           capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
-    robfig = json.loads(proc.stdout)
+    answers: dict[str, object] = json.loads(proc.stdout)
+    return answers
+
+
+def test_the_grammar_agrees_with_robfig_cron(tmp_path: Path) -> None:
+    robfig = robfig_answers(tmp_path, PROGRAM, SPECS)
     ours = {spec: runs_on_standard_parser(spec) for spec in SPECS}
     assert ours == robfig
     for spec in SPECS:  # what robfig runs is a schedule for every reader
@@ -113,17 +120,8 @@ def test_cluster_schedules_and_their_gaps_agree_with_robfig_cron(tmp_path: Path)
     plans = {spec: c for spec, c in converted.items() if isinstance(c, ClusterSchedule)}
     assert set(plans) == set(CLUSTER)
     assert plans["CRON_TZ=Asia/Ho_Chi_Minh 0 2 * * *"] == ClusterSchedule("0 2 * * *", "Asia/Ho_Chi_Minh")
-    go = require_tool("go")
-    (tmp_path / "main.go").write_text(GAPS)
-    (tmp_path / "go.mod").write_text("module probe\n\ngo 1.21\n\nrequire github.com/robfig/cron/v3 v3.0.1\n")
-    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "GOWORK": "off",
-           "GOPROXY": os.environ.get("GOPROXY", "off")}  # fmt: skip
-    subprocess.run([go, "mod", "tidy"], cwd=tmp_path, env=env, check=True, capture_output=True,
-                   timeout=300)  # fmt: skip
     asked = sorted({c.schedule for c in plans.values()} | {s for s in CLUSTER if s.startswith("@every")})
-    proc = subprocess.run([go, "run", "."], cwd=tmp_path, env=env, input=json.dumps(asked),
-                          capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
-    robfig = json.loads(proc.stdout)
+    robfig = robfig_answers(tmp_path, GAPS, asked)
     for spec, plan in plans.items():
         assert plan.schedule in robfig, f"{spec} -> {plan.schedule} is no schedule for Kubernetes"
         assert shortest_gap_minutes(plan.schedule) == robfig[plan.schedule][0], spec

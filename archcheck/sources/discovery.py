@@ -160,6 +160,14 @@ class _Plan:
     """Service -> how its main package was found (for the coverage note)."""
     not_scanned: dict[str, str] = field(default_factory=dict)
 
+    def use(self, name: str, main: Path, how: str) -> None:
+        """Read ``name``'s code from the one main package at ``main``."""
+        from archcheck.sources.go.targets import GoTarget
+
+        self.targets[name] = GoTarget(mains=(MainPackage(main),))
+        self.roots[name] = main
+        self.how[name] = how
+
 
 def plan_go(
     project: ComposeProject,
@@ -194,9 +202,7 @@ def plan_go(
         context = _context(service, working_dir)
         mounted = _mounted_main(raw, working_dir) if context is None else None
         if mounted is not None:
-            plan.targets[name] = GoTarget(mains=(MainPackage(mounted[0]),))
-            plan.roots[name] = mounted[0]
-            plan.how[name] = mounted[1]
+            plan.use(name, *mounted)
             continue
         if context is None:
             image = str(raw.get("image") or "")
@@ -236,9 +242,7 @@ def plan_go(
         if not mains and next(root.rglob("*.go"), None) is None:
             mounted = _mounted_main(raw, working_dir)
             if mounted is not None:  # a dev image (air, reflex): the code is bind-mounted
-                plan.targets[name] = GoTarget(mains=(MainPackage(mounted[0]),))
-                plan.roots[name] = mounted[0]
-                plan.how[name] = mounted[1]
+                plan.use(name, *mounted)
                 continue
             cwd = _mounted_cwd(raw, working_dir)
             language = language_of(root) or (language_of(cwd) if cwd is not None else None)
@@ -287,20 +291,23 @@ def _mounted_main(raw: Mapping[str, Any], working_dir: Path) -> tuple[Path, str]
             if host is not None and host.is_dir():
                 return host, "go run in its command, through its bind mounts"
             return None
-    host = _mounted_cwd(raw, working_dir)
+    host = _mounted_cwd(raw, working_dir, mounts)
     if host is not None and is_main_package(host):
         return host, f"the main package at its working_dir {cwd}, through its bind mounts"
     return None
 
 
-def _mounted_cwd(raw: Mapping[str, Any], working_dir: Path) -> Path | None:
+def _mounted_cwd(
+    raw: Mapping[str, Any], working_dir: Path, mounts: list[tuple[Path, str]] | None = None
+) -> Path | None:
     """The host folder bind-mounted at the service's ``working_dir``, if any."""
     from archcheck.sources.dapr import bind_mounts, host_path
 
     cwd = raw.get("working_dir")
     if not isinstance(cwd, str) or not cwd:
         return None
-    host = host_path(posixpath.normpath(cwd), bind_mounts(raw, working_dir))
+    found = bind_mounts(raw, working_dir) if mounts is None else mounts
+    host = host_path(posixpath.normpath(cwd), found)
     return host if host is not None and host.is_dir() else None
 
 
