@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from archcheck.location import Location as Location  # noqa: PLC0414 (re-exported)
+from archcheck.records import Record, spec
 
 WorkloadKind = Literal["api", "events", "cron", "migration"]
 """One unit of work inside a service: request serving, a topic subscription, a schedule, a
@@ -51,8 +50,8 @@ VERDICT_PREFIX = "verdict."
 """Verdicts are suppressed (and reported in SARIF) as ``verdict.<kind>``, ``verdict.*`` for all."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+class _Frozen(Record):
+    """Frozen and keyword-only; built by archcheck's own code, validated only from input."""
 
 
 class Workload(_Frozen):
@@ -135,7 +134,7 @@ class Service(_Frozen):
     restart: str | None = None
     has_resource_limits: bool = False
     has_restart_policy: bool = False
-    depends_on: dict[str, str] = Field(default_factory=dict)
+    depends_on: dict[str, str] = spec(default_factory=dict)
     """Service name -> condition (``service_started``, ``service_completed_successfully``...)."""
     network_mode: str | None = None
     owner: str | None = None
@@ -152,7 +151,7 @@ class Service(_Frozen):
     """Where ``environment`` is declared."""
     location: Location | None = None
     """Where the service's key is written."""
-    key_locations: dict[str, Location] = Field(default_factory=dict)
+    key_locations: dict[str, Location] = spec(default_factory=dict)
     """Dotted compose key (``deploy.replicas``) -> where its effective value was written."""
     kubernetes: KubernetesWorkload | None = None
     """Set when the service was read from Kubernetes manifests instead of compose."""
@@ -219,6 +218,11 @@ def as_notes(value: object) -> object:
     return value
 
 
+def _notes_as_records(model: System | Report) -> None:
+    if not isinstance(model.notes, tuple) or any(isinstance(n, str) for n in model.notes):
+        object.__setattr__(model, "notes", as_notes(model.notes))
+
+
 class System(_Frozen):
     """Everything the sources know: the input of the engine."""
 
@@ -235,7 +239,8 @@ class System(_Frozen):
     notes: tuple[Note, ...] = ()
     """Warnings from the sources (metrics for unknown services, overridden measurements...)."""
 
-    _notes = field_validator("notes", mode="before")(as_notes)
+    def __post_init__(self) -> None:
+        _notes_as_records(self)
 
 
 class Suppression(_Frozen):
@@ -315,7 +320,7 @@ class Finding(_Frozen):
     message: str
     service: str | None = None
     location: Location | None = None
-    evidence: dict[str, float | int | str | None] = Field(default_factory=dict)
+    evidence: dict[str, float | int | str | None] = spec(default_factory=dict)
     key: str | None = None
     """The dotted compose key inside the service (``deploy.replicas``) the finding is about;
     part of the baseline fingerprint, which must not depend on line numbers."""
@@ -454,22 +459,23 @@ class Report(_Frozen):
     fail_on: FailOn = "high"
     """The ``--fail-on`` level the report was gated at: what is at or above it fails the run,
     and CI formats (SARIF levels, annotations, JUnit failures, CodeClimate severities) say so."""
-    rules: tuple[RuleDoc, ...] = Field(default=(), exclude=True)
+    rules: tuple[RuleDoc, ...] = spec(default=(), exclude=True)
     """The docs of every rule that judged the system. Not in ``--format json``: the docs are
     data of archcheck, not of the system (``archcheck rules explain ID``)."""
-    capacity: tuple[Capacity, ...] = Field(default=(), exclude=True)
+    capacity: tuple[Capacity, ...] = spec(default=(), exclude=True)
     """Per service with event workloads: what its event worker needs (what AC108 checks and
     the scaffold generates)."""
-    charts: tuple[Chart, ...] = Field(default=(), exclude=True)
+    charts: tuple[Chart, ...] = spec(default=(), exclude=True)
     """The decision charts (events, cron): one point per workload, thresholds from the rules."""
-    services: tuple[Service, ...] = Field(default=(), exclude=True)
+    services: tuple[Service, ...] = spec(default=(), exclude=True)
     """Every service of the system (roles, owners, sidecars): the before/after diagram."""
-    migration: tuple[MigrationPhase, ...] = Field(default=(), exclude=True)
+    migration: tuple[MigrationPhase, ...] = spec(default=(), exclude=True)
     """The migration path, shared by every report that shows one (``engine/migration.py``)."""
-    fixed: tuple[Fixed, ...] = Field(default=(), exclude=True)
+    fixed: tuple[Fixed, ...] = spec(default=(), exclude=True)
     """With ``--diff-base``: what the base revision had that is gone or better now."""
 
-    _notes = field_validator("notes", mode="before")(as_notes)
+    def __post_init__(self) -> None:
+        _notes_as_records(self)
 
 
 def gate_level(item: Finding | Verdict) -> int:

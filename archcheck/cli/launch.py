@@ -24,9 +24,6 @@ values, models); with CPython's defaults the collector rescans them again and ag
 
 def main(argv: list[str] | None = None) -> None:
     gc.set_threshold(*GC_THRESHOLDS)
-    from archcheck.cli.pydantic_plugins import skip_empty_scan
-
-    skip_empty_scan()
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["config"]:
         from archcheck.cli.guard import guarded
@@ -48,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         if code:
             sys.exit(code)
         return
+    from archcheck.cli.pydantic_plugins import skip_empty_scan
+
+    skip_empty_scan()  # NOTE: typer coerces option values with pydantic
     from archcheck.cli.app import main as typer_main
 
     typer_main(args)

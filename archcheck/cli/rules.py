@@ -43,7 +43,9 @@ def explain_rule(rule_id: str, config_file: Path | None) -> str:
     params = rule.params.model_dump()
     if params:
         lines += ["", f"Parameters (override in .archcheck.yaml under rules.{rule.id}.params):"]
-        fields = type(rule.params).model_fields
+        from archcheck.records import fields_of
+
+        fields = fields_of(type(rule.params))
         for key, value in params.items():
             help_text = fields[key].description or ""
             lines.append(f"  {key}: {value}" + (f"  # {help_text}" if help_text else ""))

@@ -9,28 +9,27 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field
-
 from archcheck.engine.criteria import Params
 from archcheck.engine.facts import Facts
 from archcheck.model import Capacity
+from archcheck.records import spec
 
 
 class CapacityParams(Params):
     """Little's law: concurrency needed = arrival rate x time in system."""
 
     required: bool = False
-    latency_metric: str = Field(
-        "processing_ms_p95", pattern=r"^processing_ms_p(50|95|99)$",
+    latency_metric: str = spec(
+        default="processing_ms_p95", pattern=r"^processing_ms_p(50|95|99)$",
         description="Which processing-time percentile stands for the time per event.",
     )
-    default_concurrency: int = Field(
-        1, ge=1, description="Concurrency assumed when WORKER_CONCURRENCY is not set."
+    default_concurrency: int = spec(
+        default=1, ge=1, description="Concurrency assumed when WORKER_CONCURRENCY is not set."
     )
-    headroom: float = Field(
-        2.0, ge=1, description="The scaffold generates WORKER_CONCURRENCY = need x headroom..."
+    headroom: float = spec(
+        default=2.0, ge=1, description="The scaffold generates WORKER_CONCURRENCY = need x headroom..."
     )
-    min_concurrency: int = Field(10, ge=1, description="...and never less than this.")
+    min_concurrency: int = spec(default=10, ge=1, description="...and never less than this.")
 
 
 def event_capacity(facts: Facts, service: str, p: CapacityParams) -> Capacity:

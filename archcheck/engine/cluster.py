@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import Field
-
 from archcheck.engine.criteria import Params
 from archcheck.engine.facts import Facts
 from archcheck.engine.hygiene import Hit, NoParams, _at
 from archcheck.model import KubernetesWorkload, Service
+from archcheck.records import spec
 
 _WORKERS = ("event-worker", "cron-worker", "worker")
 _EVENT_WORKERS = ("event-worker", "worker")
@@ -72,8 +71,8 @@ class DrainParams(Params):
     """The drain assumed when a worker does not declare it."""
 
     required: bool = False
-    assumed_drain_seconds: int = Field(
-        25,
+    assumed_drain_seconds: int = spec(
+        default=25,
         ge=0,
         description="The worker's drain when archcheck.dev/drain-seconds is not written (the"
         " scaffold's worker.stop_timeout).",

@@ -17,35 +17,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from archcheck.engine.suppress import SuppressEntry
 from archcheck.errors import ConfigError
 from archcheck.files.yamlpos import Positions, load_yaml, locate, validation_error
 from archcheck.model import FailOn, Location, Severity
+from archcheck.records import Invalid, Record, spec
 
 CONFIG_NAMES = (".archcheck.yaml", ".archcheck.yml")
 
 
-class RuleOverride(BaseModel):
+class RuleOverride(Record):
     """Overrides for one rule."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     enabled: bool | None = None
     severity: Severity | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = spec(default_factory=dict)
 
 
-class ProjectConfig(BaseModel):
+class ProjectConfig(Record):
     """The whole ``.archcheck.yaml``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     version: Literal[1] = 1
-    fail_on: FailOn | None = Field(
+    fail_on: FailOn | None = spec(
         default=None, description="Default for --fail-on (the flag wins)."
     )
-    rules: dict[str, RuleOverride] = Field(default_factory=dict)
-    suppress: tuple[SuppressEntry, ...] = Field(
+    rules: dict[str, RuleOverride] = spec(default_factory=dict)
+    suppress: tuple[SuppressEntry, ...] = spec(
         default=(), description="Accepted findings and verdicts, each with a reason (docs/ci.md)."
     )
 
@@ -81,9 +78,9 @@ def load_config(path: Path | None) -> LoadedConfig:
         )
     try:
         config = ProjectConfig.model_validate(data)
-    except ValidationError as exc:
+    except Invalid as exc:
         raise validation_error(
-            exc, lambda p: locate(positions, p), _error, what="config",
+            exc.error, lambda p: locate(positions, p), _error, what="config",
             hint="allowed keys: version, fail_on, rules.<ID>.{enabled,severity,params}, "
             "suppress[].{rule,service,reason}; "
             "see docs/rules.md",

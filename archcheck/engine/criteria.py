@@ -7,9 +7,7 @@ a missing measurement gives ``outcome="insufficient-data"`` with instructions, n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Self, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Literal, TypeVar
 
 from archcheck.engine.facts import Facts, KindContext, how_to_get
 from archcheck.metrics import METRICS
@@ -22,6 +20,7 @@ from archcheck.model import (
     Priority,
     Workload,
 )  # fmt: skip
+from archcheck.records import Record, spec
 
 P = TypeVar("P", bound="Params")
 
@@ -34,11 +33,10 @@ def _ordered(params: P, low: str, high: str) -> P:
     return params
 
 
-class Params(BaseModel):
+class Params(Record, allow_inf_nan=False):
     """Base of every check's parameters: strict, so a typo in a rule or config is an error."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
-    required: bool = Field(
+    required: bool = spec(
         default=True, description="Whether a missing value makes the verdict insufficient-data."
     )
 
@@ -122,12 +120,11 @@ def _tiered(
 class EventVolumeParams(Params):
     """Events per minute summed over the service's subscriptions."""
 
-    inline_max: float = Field(100, gt=0, description="Up to this many events/min: inline.")
-    high_above: float = Field(1000, gt=0, description="Above this: separate, high priority.")
+    inline_max: float = spec(default=100, gt=0, description="Up to this many events/min: inline.")
+    high_above: float = spec(default=1000, gt=0, description="Above this: separate, high priority.")
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        return _ordered(self, "inline_max", "high_above")
+    def check_record(self) -> None:
+        _ordered(self, "inline_max", "high_above")
 
 
 def event_volume(p: EventVolumeParams, ctx: KindContext, criterion: str) -> Evidence:
@@ -144,12 +141,11 @@ class ProcessingTimeParams(Params):
     metric: Literal["processing_ms_p50", "processing_ms_p95", "processing_ms_p99"] = (
         "processing_ms_p95"
     )
-    inline_max_ms: float = Field(50, gt=0, description="Up to this: inline.")
-    high_above_ms: float = Field(100, gt=0, description="Above this: separate, high priority.")
+    inline_max_ms: float = spec(default=50, gt=0, description="Up to this: inline.")
+    high_above_ms: float = spec(default=100, gt=0, description="Above this: separate, high priority.")
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        return _ordered(self, "inline_max_ms", "high_above_ms")
+    def check_record(self) -> None:
+        _ordered(self, "inline_max_ms", "high_above_ms")
 
 
 def processing_time(p: ProcessingTimeParams, ctx: KindContext, criterion: str) -> Evidence:
@@ -163,11 +159,11 @@ def processing_time(p: ProcessingTimeParams, ctx: KindContext, criterion: str) -
 class RetryParams(Params):
     """Whether deliveries need retries or a dead-letter queue."""
 
-    max_retry_rate: float = Field(
-        0.01, ge=0, le=1, description="Above this share of retried deliveries, retry is needed."
+    max_retry_rate: float = spec(
+        default=0.01, ge=0, le=1, description="Above this share of retried deliveries, retry is needed."
     )
-    several_event_types: int = Field(
-        2, ge=1, description="With retry needed and this many event types or more: high."
+    several_event_types: int = spec(
+        default=2, ge=1, description="With retry needed and this many event types or more: high."
     )
 
 
@@ -316,12 +312,11 @@ class CronRunTimeParams(Params):
     """Run time of the slowest scheduled job."""
 
     metric: Literal["cron_duration_s_p95", "cron_duration_s_max"] = "cron_duration_s_p95"
-    inline_max_s: float = Field(10, gt=0, description="Up to this: inline.")
-    separate_above_s: float = Field(60, gt=0, description="Above this: separate, medium priority.")
+    inline_max_s: float = spec(default=10, gt=0, description="Up to this: inline.")
+    separate_above_s: float = spec(default=60, gt=0, description="Above this: separate, medium priority.")
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        return _ordered(self, "inline_max_s", "separate_above_s")
+    def check_record(self) -> None:
+        _ordered(self, "inline_max_s", "separate_above_s")
 
 
 def cron_run_time(p: CronRunTimeParams, ctx: KindContext, criterion: str) -> Evidence:
@@ -336,7 +331,7 @@ class SchedulesParams(Params):
     """How many different schedules the service runs."""
 
     required: bool = False
-    min_distinct: int = Field(2, ge=2, description="This many distinct schedules: separate.")
+    min_distinct: int = spec(default=2, ge=2, description="This many distinct schedules: separate.")
 
 
 def schedules(p: SchedulesParams, ctx: KindContext, criterion: str) -> Evidence:
@@ -362,8 +357,8 @@ class ResourceParams(Params):
     """CPU or memory use against the service's limits."""
 
     required: bool = False
-    cpu_ratio: float = Field(0.7, gt=0, le=1, description="Above this CPU/limit: high usage.")
-    memory_ratio: float = Field(0.8, gt=0, le=1, description="Above this memory/limit: high.")
+    cpu_ratio: float = spec(default=0.7, gt=0, le=1, description="Above this CPU/limit: high usage.")
+    memory_ratio: float = spec(default=0.8, gt=0, le=1, description="Above this memory/limit: high.")
 
 
 def resource_usage(p: ResourceParams, ctx: KindContext, criterion: str) -> Evidence:
@@ -392,7 +387,7 @@ class ScalingParams(Params):
     """Backlog that says the handlers need to scale on their own."""
 
     required: bool = False
-    queue_size_max: float = Field(100, ge=0, description="Above this backlog: scale separately.")
+    queue_size_max: float = spec(default=100, ge=0, description="Above this backlog: scale separately.")
 
 
 def scaling_needs(p: ScalingParams, ctx: KindContext, criterion: str) -> Evidence:
@@ -436,7 +431,7 @@ class EnvironmentParams(Params):
     """How many priority steps a non-production environment removes."""
 
     required: bool = False
-    downgrade_steps: dict[Environment, int] = Field(
+    downgrade_steps: dict[Environment, int] = spec(
         default_factory=_default_steps,
         description="Priority steps removed per environment; below low means keep inline.",
     )

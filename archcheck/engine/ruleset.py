@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from archcheck.engine.config import LoadedConfig, load_config
 from archcheck.engine.criteria import Params
 from archcheck.engine.registry import CHECKS, Check
@@ -21,40 +19,39 @@ from archcheck.engine.suppress import located_suppressions
 from archcheck.errors import ConfigError, RuleDefinitionError
 from archcheck.files.yamlpos import load_yaml, locate, validation_error
 from archcheck.model import FailOn, Location, Severity, Suppression
+from archcheck.records import Invalid, Record, fields_of, spec
 
 Platform = Literal["docker-compose", "kubernetes"]
 PLATFORMS: tuple[Platform, ...] = ("docker-compose", "kubernetes")
 
 
-class RuleDocs(BaseModel):
+class RuleDocs(Record):
     """What ``archcheck rules explain ID`` prints."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    what: str = Field(min_length=1)
-    why: str = Field(min_length=1)
-    example: str = Field(min_length=1)
-    fix: str = Field(min_length=1)
+    what: str = spec(min_length=1)
+    why: str = spec(min_length=1)
+    example: str = spec(min_length=1)
+    fix: str = spec(min_length=1)
 
 
-class RuleFile(BaseModel):
+class RuleFile(Record):
     """One ``rules/*.yaml`` file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    id: str = Field(pattern=r"^AC\d{3}$")
-    name: str = Field(pattern=r"^[a-z][a-z0-9-]+$")
+    id: str = spec(pattern=r"^AC\d{3}$")
+    name: str = spec(pattern=r"^[a-z][a-z0-9-]+$")
     check: str
-    criterion: str | None = Field(
+    criterion: str | None = spec(
         default=None, description="Decision-matrix row name (criterion rules only)."
     )
-    applies_to: list[Literal["events", "cron"]] = Field(default_factory=list)
-    platforms: list[Platform] = Field(
+    applies_to: list[Literal["events", "cron"]] = spec(default_factory=list)
+    platforms: list[Platform] = spec(
         default_factory=lambda: list(PLATFORMS),
         min_length=1,
         description="What the rule reads: compose files, Kubernetes manifests or both (SARIF tags).",
     )
     severity: Severity | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    message: str = Field(min_length=1)
+    params: dict[str, Any] = spec(default_factory=dict)
+    message: str = spec(min_length=1)
     docs: RuleDocs
 
 
@@ -120,9 +117,9 @@ def load_rule(path: Path) -> RuleSpec:
     data, positions = load_yaml(path, _rule_error, what="rule")
     try:
         rule = RuleFile.model_validate(data)
-    except ValidationError as exc:
+    except Invalid as exc:
         raise validation_error(
-            exc, lambda p: locate(positions, p), _rule_error, what="rule",
+            exc.error, lambda p: locate(positions, p), _rule_error, what="rule",
             hint="see docs/rules.md for the rule file format",
         ) from exc
     check = CHECKS.get(rule.check)
@@ -143,9 +140,9 @@ def load_rule(path: Path) -> RuleSpec:
         )
     try:
         params = check.params.model_validate(rule.params)
-    except ValidationError as exc:
+    except Invalid as exc:
         raise validation_error(
-            exc, lambda p: locate(positions, ("params", *p)), _rule_error,
+            exc.error, lambda p: locate(positions, ("params", *p)), _rule_error,
             what=f"rule {rule.id} params", hint="fix the value in the rule file",
         ) from exc
     _check_template(rule.message, check, params, locate(positions, ("message",)), rule.id)
@@ -160,7 +157,7 @@ def load_rule(path: Path) -> RuleSpec:
 def _check_template(
     message: str, check: Check, params: Params, location: Location | None, rule_id: str
 ) -> None:
-    allowed = check.fields | set(type(params).model_fields)
+    allowed = check.fields | set(fields_of(type(params)))
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(message) if name}
     except ValueError as exc:
@@ -212,9 +209,9 @@ def _apply(rule: RuleSpec, override: dict[str, Any], loaded: LoadedConfig) -> Ru
         merged = {**rule.params.model_dump(), **override["params"]}
         try:
             params = type(rule.params).model_validate(merged)
-        except ValidationError as exc:
+        except Invalid as exc:
             raise validation_error(
-                exc, lambda p: loaded.locate("rules", rule.id, "params", *p), _config_error,
+                exc.error, lambda p: loaded.locate("rules", rule.id, "params", *p), _config_error,
                 what=f"config: rules.{rule.id}.params",
                 hint=f"see `archcheck rules explain {rule.id}` for its params",
             ) from exc

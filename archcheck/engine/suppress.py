@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
-
 from archcheck.errors import ConfigError
 from archcheck.model import (
     VERDICT_PREFIX,
@@ -31,32 +29,30 @@ from archcheck.model import (
     Suppression,
     Verdict,
 )  # fmt: skip
+from archcheck.records import Record, spec
 
 _Item = TypeVar("_Item", Finding, Verdict)
 
 
-class SuppressEntry(BaseModel):
+def _reason_is_written(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a suppression needs a reason: say why the finding is accepted")
+    return value.strip()
+
+
+class SuppressEntry(Record):
     """One ``suppress:`` entry: a rule, a service or both, and the reason (mandatory)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     rule: str | None = None
     """A rule id (``AC104``), ``verdict.<kind>`` or ``verdict.*``; None for every rule."""
     service: str | None = None
     """A compose service name; None for every service."""
-    reason: str
+    reason: str = spec(check=_reason_is_written)
 
-    @field_validator("reason")
-    @classmethod
-    def _reason_is_written(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a suppression needs a reason: say why the finding is accepted")
-        return value.strip()
-
-    @model_validator(mode="after")
-    def _names_something(self) -> SuppressEntry:
+    def check_record(self) -> None:
         if self.rule is None and self.service is None:
             raise ValueError("a suppression must name a rule, a service or both")
-        return self
+
 
 
 def covers(suppression: Suppression, item: Finding | Verdict) -> bool:

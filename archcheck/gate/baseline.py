@@ -16,8 +16,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from archcheck.errors import ArchcheckError
 from archcheck.files.read import read_text
 from archcheck.model import (
@@ -33,6 +31,7 @@ from archcheck.model import (
     gate_level,
     is_gating,
 )
+from archcheck.records import Invalid, Record
 
 BASELINE_FILE = ".archcheck-baseline.json"
 """The default file ``archcheck baseline`` writes and ``analyze --baseline`` reads."""
@@ -43,10 +42,8 @@ def gating(report: Report, fail_on: str) -> list[Finding | Verdict]:
     return [item for item in items if is_gating(item, fail_on)]
 
 
-class BaselineEntry(BaseModel):
+class BaselineEntry(Record):
     """One accepted finding or verdict; positions are deliberately not stored."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     fingerprint: str
     type: Literal["finding", "verdict"]
@@ -61,10 +58,8 @@ class BaselineEntry(BaseModel):
     """The message (positions taken out) or verdict summary, for people reading it in review."""
 
 
-class Baseline(BaseModel):
+class Baseline(Record):
     """The ``.archcheck-baseline.json`` file (sorted, so that it diffs well in review)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     version: Literal[1] = 1
     tool_version: str
@@ -118,10 +113,10 @@ def load_baseline(path: Path) -> Baseline:
     ))  # fmt: skip
     try:
         return Baseline.model_validate_json(text)
-    except ValidationError as exc:
+    except Invalid as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors()[:5]
+            for err in exc.error.errors()[:5]
         )
         raise ArchcheckError(
             f"not a valid archcheck baseline ({problems}): regenerate it with `archcheck baseline`",

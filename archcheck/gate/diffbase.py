@@ -8,6 +8,7 @@ the repository is mapped into it. Nothing in the working tree or in ``.git`` is 
 from __future__ import annotations
 
 import dataclasses
+import json
 import shlex
 import shutil
 import subprocess
@@ -233,5 +234,5 @@ def report_at(
         except ArchcheckError as exc:
             return empty, f"could not analyse {ref} ({exc}): everything counts as new"
     # NOTE: paths inside messages name the temporary copy; point them back at the checkout.
-    text = report.model_dump_json().replace(str(tree), str(root))
+    text = json.dumps(report.model_dump(mode="json")).replace(str(tree), str(root))
     return Report.model_validate_json(text), None

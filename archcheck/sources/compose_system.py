@@ -13,8 +13,6 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
 from archcheck.compose import ComposeProject
 from archcheck.errors import ArchcheckError, ComposeError
 from archcheck.files.read import read_text
@@ -29,79 +27,75 @@ from archcheck.model import (
     ServiceRole,
     Workload,
 )
+from archcheck.records import Invalid, Record, spec
 from archcheck.schedule import valid_schedule
 
 EXTENSION = "x-archcheck"
 
-_STRICT = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-class EventDecl(BaseModel):
+
+class EventDecl(Record):
     """An event subscription the service handles."""
 
-    model_config = _STRICT
-    topic: str = Field(min_length=1)
-    name: str | None = Field(default=None, description="Defaults to the topic.")
+    topic: str = spec(min_length=1)
+    name: str | None = spec(default=None, description="Defaults to the topic.")
     pubsub: str | None = None
     handler: str | None = None
-    dead_letter_topic: str | None = Field(
+    dead_letter_topic: str | None = spec(
         default=None, description="The subscription's dead-letter topic: a dead-letter queue is needed."
     )
-    retry_needed: bool | None = Field(
+    retry_needed: bool | None = spec(
         default=None, description="Whether failed deliveries need retries (when not measured)."
     )
-    dead_letter_needed: bool | None = Field(
+    dead_letter_needed: bool | None = spec(
         default=None, description="Whether a dead-letter queue is needed (when not measured)."
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> EventDecl:
+    def check_record(self) -> None:
         if self.dead_letter_topic and self.dead_letter_needed is False:
             raise ValueError(
                 "dead_letter_topic says a dead-letter queue exists but dead_letter_needed is"
                 " false: remove one of them"
             )
-        return self
 
 
-class CronDecl(BaseModel):
+def _schedule(value: str | None) -> str | None:
+    if value is not None and not valid_schedule(value):
+        raise ValueError(
+            f"{value!r} is not a cron schedule: use 5 fields ('*/5 * * * *') or '@every 1m'"
+        )
+    return value
+
+
+class CronDecl(Record):
     """A scheduled job the service runs."""
 
-    model_config = _STRICT
-    name: str = Field(min_length=1)
-    schedule: str | None = Field(default=None, description="Cron spec or @every 1m.")
+    name: str = spec(min_length=1)
+    schedule: str | None = spec(
+        default=None, description="Cron spec or @every 1m.", check=_schedule
+    )
     handler: str | None = None
 
-    @field_validator("schedule")
-    @classmethod
-    def _schedule(cls, value: str | None) -> str | None:
-        if value is not None and not valid_schedule(value):
-            raise ValueError(
-                f"{value!r} is not a cron schedule: use 5 fields ('*/5 * * * *') or '@every 1m'"
-            )
-        return value
 
-
-class ServiceExtension(BaseModel):
+class ServiceExtension(Record):
     """``x-archcheck`` inside a service."""
 
-    model_config = _STRICT
     role: ServiceRole | None = None
     owner: str | None = None
     environment: Environment | None = None
-    events: list[EventDecl] = Field(default_factory=list)
-    cron: list[CronDecl] = Field(default_factory=list)
-    main: str | None = Field(
+    events: list[EventDecl] = spec(default_factory=list)
+    cron: list[CronDecl] = spec(default_factory=list)
+    main: str | None = spec(
         default=None,
         description="Folder of the Go main package the container runs, relative to the compose"
         " file (when archcheck cannot read it from the Dockerfile).",
     )
 
 
-class ProjectExtension(BaseModel):
+class ProjectExtension(Record):
     """``x-archcheck`` at the top level of the compose file."""
 
-    model_config = _STRICT
     environment: Environment | None = None
-    metrics: str | list[str] | None = Field(
+    metrics: str | list[str] | None = spec(
         default=None, description="Metrics snapshot file(s), relative to the compose file."
     )
 
@@ -282,9 +276,9 @@ def _project_extension(project: ComposeProject) -> ProjectExtension:
         return ProjectExtension()
     try:
         return ProjectExtension.model_validate(raw)
-    except ValidationError as exc:
+    except Invalid as exc:
         raise validation_error(
-            exc,
+            exc.error,
             lambda p: project.locate(EXTENSION, *p) or _scan_top_level(project, p),
             _error,
             what=f"top-level {EXTENSION}",
@@ -327,9 +321,9 @@ def _service_extension(
         return None
     try:
         return ServiceExtension.model_validate(raw)
-    except ValidationError as exc:
+    except Invalid as exc:
         raise validation_error(
-            exc,
+            exc.error,
             lambda p: project.locate("services", name, EXTENSION, *p),
             _error,
             what=f"services.{name}.{EXTENSION}",

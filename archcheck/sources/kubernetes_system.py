@@ -353,7 +353,7 @@ def _service(name: str, pod: _Pod, notes: list[Note]) -> Service:
             if m.kind == "CronJob"
             else None,
             starting_deadline_seconds=_int(m.get("spec", "startingDeadlineSeconds")),
-            termination_grace_seconds=_int(grace) if _int(grace) is not None else GRACE_DEFAULT,
+            termination_grace_seconds=seconds if (seconds := _int(grace)) is not None else GRACE_DEFAULT,
             sidecar_grace_seconds=(_seconds(pod, grace_key, "pod") or DAPR_GRACE_DEFAULT)
             if _dapr(pod)
             else None,

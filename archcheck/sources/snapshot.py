@@ -18,22 +18,23 @@ Values are numbers in the canonical unit of ``METRICS`` or strings with a unit (
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from archcheck.errors import SourceError
 from archcheck.files.yamlpos import KeyPath, Positions, load_yaml, locate, validation_error
 from archcheck.metrics import MAX_VALUE, METRICS, UnitError, to_canonical
 from archcheck.model import Declaration, DeclaredFact, Environment, Location, Measurement
+from archcheck.records import Constraint, Invalid, Record, spec
 
 SNAPSHOT_VERSION = 1
 
-Value = Annotated[float, Field(strict=True, allow_inf_nan=False, le=MAX_VALUE)] | str
+Value = Annotated[float, Constraint(strict=True, allow_inf_nan=False, le=MAX_VALUE)] | str
 """A finite number (not a boolean) in the canonical unit, or a string with a unit: ``"120ms"``."""
 _DURATION = r"^([0-9]+(ms|s|m|h|d|w|y))+$"
 
@@ -42,78 +43,78 @@ def _metric_fields(*scopes: str) -> dict[str, Any]:
     return {
         name: (
             Value | None,
-            Field(default=None, description=f"{spec.description} Canonical unit: {spec.unit}."),
+            spec(default=None, description=f"{metric.description} Canonical unit: {metric.unit}."),
         )
-        for name, spec in METRICS.items()
-        if spec.scope in scopes
+        for name, metric in METRICS.items()
+        if metric.scope in scopes
     }
 
 
-_STRICT = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+def _record(name: str, doc: str, fields: dict[str, tuple[Any, Any]]) -> type[Record]:
+    """A record class with one field per entry of ``fields`` (name -> (type, default))."""
+    namespace = {
+        "__doc__": doc, "__module__": __name__,
+        "__annotations__": {key: kind for key, (kind, _) in fields.items()},
+        **{key: default for key, (_, default) in fields.items()},
+    }  # fmt: skip
+    return types.new_class(name, (Record,), {}, lambda ns: ns.update(namespace))
+
 
 _WORKLOAD_FIELDS: dict[str, Any] = {
     "kind": (
         Literal["events", "cron"] | None,
-        Field(default=None, description="Only needed when the workload is not declared."),
+        spec(default=None, description="Only needed when the workload is not declared."),
     ),
     "retry_needed": (
         bool | None,
-        Field(default=None, description="Declared: failed deliveries need retries (true/false)."),
+        spec(default=None, description="Declared: failed deliveries need retries (true/false)."),
     ),
     "dead_letter_needed": (
         bool | None,
-        Field(default=None, description="Declared: a dead-letter queue is needed (true/false)."),
+        spec(default=None, description="Declared: a dead-letter queue is needed (true/false)."),
     ),
     **_metric_fields("workload", "both"),
 }
 DECLARED: tuple[DeclaredFact, ...] = ("retry_needed", "dead_letter_needed")
 """Workload keys that state a fact instead of measuring it (a measurement of it wins)."""
-WorkloadMetrics: type[BaseModel] = create_model(
-    "WorkloadMetrics",
-    __config__=_STRICT,
-    __doc__="Measurements of one workload: an event topic or a scheduled job.",
-    **_WORKLOAD_FIELDS,
-)
+WorkloadMetrics = _record(
+    "WorkloadMetrics", "Measurements of one workload: an event topic or a scheduled job.",
+    _WORKLOAD_FIELDS,
+)  # fmt: skip
 
 _SERVICE_FIELDS: dict[str, Any] = {
     "environment": (Environment | None, None),
-    "workloads": (dict[str, WorkloadMetrics], Field(default_factory=dict)),
+    "workloads": (dict[str, WorkloadMetrics], spec(default_factory=dict)),  # type: ignore[valid-type]
     **_metric_fields("service", "both"),
 }
-ServiceMetrics: type[BaseModel] = create_model(
-    "ServiceMetrics",
-    __config__=_STRICT,
-    __doc__="Measurements of one compose service and of its workloads.",
-    **_SERVICE_FIELDS,
+ServiceMetrics = _record(
+    "ServiceMetrics", "Measurements of one compose service and of its workloads.", _SERVICE_FIELDS
 )
 
 
-class MetricsSnapshot(BaseModel):
+def _iso_8601(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not an ISO 8601 time such as 2026-01-31T12:00:00Z") from None
+    return value
+
+
+class MetricsSnapshot(Record):
     """A metrics snapshot file (version 1)."""
 
-    model_config = _STRICT
-
-    version: Literal[1] = Field(description="Snapshot format version; always 1 for now.")
-    window: str | None = Field(
+    version: Literal[1] = spec(description="Snapshot format version; always 1 for now.")
+    window: str | None = spec(
         default=None,
         pattern=_DURATION,
         description="Time range the values summarise (Prometheus duration, 7d).",
     )
-    source: str | None = Field(default=None, description="Where the values came from.")
-    taken_at: str | None = Field(
-        default=None, description="When the snapshot was taken (ISO 8601)."
+    source: str | None = spec(default=None, description="Where the values came from.")
+    taken_at: str | None = spec(
+        default=None, description="When the snapshot was taken (ISO 8601).", check=_iso_8601
     )
-
-    @field_validator("taken_at")
-    @classmethod
-    def _iso_8601(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                datetime.fromisoformat(value)
-            except ValueError:
-                raise ValueError("not an ISO 8601 time such as 2026-01-31T12:00:00Z") from None
-        return value
-    services: dict[str, ServiceMetrics] = Field(
+    services: dict[str, ServiceMetrics] = spec(  # type: ignore[valid-type]
         default_factory=dict, description="Compose service name -> its measurements."
     )
 
@@ -150,9 +151,9 @@ def read_snapshot(path: Path) -> LoadedSnapshot:
         )
     try:
         snapshot = MetricsSnapshot.model_validate(data)
-    except ValidationError as exc:
+    except Invalid as exc:
         raise validation_error(
-            exc,
+            exc.error,
             lambda p: locate(positions, p),
             _error,
             what="metrics snapshot",
@@ -204,7 +205,7 @@ def _measurements(snapshot: MetricsSnapshot, file: str, positions: Positions) ->
 
 def _collect(
     result: LoadedSnapshot,
-    metrics: BaseModel,
+    metrics: Record,
     service: str,
     workload: str | None,
     snapshot: MetricsSnapshot,
@@ -212,16 +213,15 @@ def _collect(
     positions: Positions,
     base: KeyPath,
 ) -> None:
-    for name, raw in metrics:
-        if name not in METRICS or raw is None:
+    for name in METRICS:
+        raw = getattr(metrics, name, None)
+        if raw is None:
             continue
         location = locate(positions, (*base, name))
         try:
             value = to_canonical(name, raw)
         except UnitError as exc:
             raise SourceError(f"metrics snapshot: {exc}", location) from exc
-        # NOTE: validated, not model_construct: pydantic-core validates these few plain fields
-        # faster than model_construct copies them in Python (a big snapshot holds thousands).
         result.measurements.append(
             Measurement(
                 service=service,

@@ -15,41 +15,39 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from archcheck.errors import UsageError
 from archcheck.files.yamlpos import SAFE_LOADER
+from archcheck.records import Invalid, Record, spec
 
 Role = Literal["topic", "schedule", "name", "group", "route", "pubsub", "dead_letter_topic"]
 
 
-class CallSpec(BaseModel):
+class CallSpec(Record):
     """What the arguments of one method or function are."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    schedule: int | None = Field(default=None, ge=0)
-    handler: int | None = Field(default=None, ge=0)
-    topic: int | None = Field(default=None, ge=0)
-    group: int | None = Field(default=None, ge=0)
-    config: int | None = Field(default=None, ge=0)
-    subscriber: int | None = Field(default=None, ge=0)
+    schedule: int | None = spec(default=None, ge=0)
+    handler: int | None = spec(default=None, ge=0)
+    topic: int | None = spec(default=None, ge=0)
+    group: int | None = spec(default=None, ge=0)
+    config: int | None = spec(default=None, ge=0)
+    subscriber: int | None = spec(default=None, ge=0)
     """The argument that is the transport (a Watermill subscriber): see ``in_process``."""
-    fields: dict[Role, str] = Field(default_factory=dict)
+    fields: dict[Role, str] = spec(default_factory=dict)
     distinctive: bool = False
 
 
-class Library(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+class Library(Record):
+    """One recognised Go library: its packages and the calls that register work."""
 
     title: str
     kind: Literal["cron", "events"]
-    packages: list[str] = Field(min_length=1)
-    methods: dict[str, CallSpec] = Field(default_factory=dict)
-    functions: dict[str, CallSpec] = Field(default_factory=dict)
-    arguments: dict[str, Literal["every", "spec", "handler", "name"]] = Field(default_factory=dict)
+    packages: list[str] = spec(min_length=1)
+    methods: dict[str, CallSpec] = spec(default_factory=dict)
+    functions: dict[str, CallSpec] = spec(default_factory=dict)
+    arguments: dict[str, Literal["every", "spec", "handler", "name"]] = spec(default_factory=dict)
     chain: bool = False
-    in_process: list[str] = Field(default_factory=list)
+    in_process: list[str] = spec(default_factory=list)
     """Packages of transports that never leave the process (Watermill's GoChannel): a handler
     subscribed through one cannot move to another container."""
 
@@ -63,8 +61,8 @@ class Library(BaseModel):
         return False
 
 
-class LibraryFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+class LibraryFile(Record):
+    """The whole ``go-libraries.yaml``."""
 
     version: Literal[1]
     libraries: dict[str, Library]
@@ -136,8 +134,8 @@ def load_catalog(path: Path | None = None) -> Catalog:
         data = LibraryFile.model_validate(_parse(raw))
     except yaml.YAMLError as exc:
         raise UsageError(f"{file}: cannot read the Go library data: {exc}") from exc
-    except ValidationError as exc:
-        problem = exc.errors()[0]
+    except Invalid as exc:
+        problem = exc.error.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])
         raise UsageError(f"{file}: {where}: {problem['msg']}; see the format at the top") from exc
     return Catalog(data.libraries, _digest(raw))
