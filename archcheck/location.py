@@ -7,8 +7,9 @@ it as a field type and validate, serialise and describe it in JSON Schema like a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+
+from archcheck.structs import dataclass
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler

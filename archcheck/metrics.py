@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Literal
+
+from archcheck.structs import dataclass
 
 Scope = Literal["service", "workload", "both"]
 LiveSource = Literal["prometheus", "docker", "git"]

@@ -8,7 +8,7 @@ replace earlier ones (and the report says so). Teams adding a source add a field
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -29,6 +29,7 @@ from archcheck.model import (
     general,
 )
 from archcheck.sources.discovery import Discovery, DiscoveryOptions
+from archcheck.structs import dataclass
 
 if TYPE_CHECKING:
     from archcheck.engine.ruleset import Ruleset

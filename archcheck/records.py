@@ -37,6 +37,7 @@ from typing import (
 )
 
 from archcheck.location import Location
+from archcheck.structs import build
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, GetCoreSchemaHandler, TypeAdapter, ValidationError
@@ -65,28 +66,21 @@ class FieldSpec:
     __slots__ = ("check", "constraints", "default", "default_factory", "description", "exclude",
                  "module", "name", "type")  # fmt: skip
 
-    def __init__(
-        self,
-        default: Any = _MISSING,
-        default_factory: Callable[[], Any] | Any = _MISSING,
-        description: str | None = None,
-        constraints: Mapping[str, Any] | None = None,
-        check: Callable[[Any], Any] | None = None,
-        exclude: bool = False,
-    ) -> None:
-        self.default = default
-        self.default_factory = default_factory
-        self.description = description
-        self.constraints: Mapping[str, Any] = constraints or {}
-        self.check = check
-        """Called with the validated value; returns it (or a replacement), raises ValueError."""
-        self.exclude = exclude
-        """Left out of ``model_dump`` (and so of ``--format json``)."""
-        self.name = ""
-        self.type: Any = None
+    def __init__(self, f: dataclasses.Field[Any], module: str) -> None:
+        meta: dict[str, Any] = f.metadata.get("record", {})
+        self.name = f.name
+        self.type: Any = f.type
         """The annotation as written (a string under ``from __future__ import annotations``)."""
-        self.module = ""
+        self.module = module
         """The module of the class that declares the field: where ``type`` is resolved."""
+        self.default: Any = f.default
+        self.default_factory: Any = f.default_factory
+        self.description: str | None = meta.get("description")
+        self.constraints: Mapping[str, Any] = meta.get("constraints", {})
+        self.check: Callable[[Any], Any] | None = meta.get("check")
+        """Called with the validated value; returns it (or a replacement), raises ValueError."""
+        self.exclude: bool = meta.get("exclude", False)
+        """Left out of ``model_dump`` (and so of ``--format json``)."""
 
     @property
     def required(self) -> bool:
@@ -128,21 +122,24 @@ def spec(
     exclude: bool = False,
     **constraints: Any,
 ) -> Any:
-    """A field with a default factory, a description, pydantic-style constraints, a check or
-    ``exclude``."""
-    return FieldSpec(default, default_factory, description, constraints, check, exclude)
+    """A field with a description, pydantic-style constraints, a check or ``exclude``."""
+    meta = {"record": {"description": description, "constraints": constraints, "check": check,
+                       "exclude": exclude}}  # fmt: skip
+    if default_factory is not _MISSING:
+        return dataclasses.field(default_factory=default_factory, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
 
 
-@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(spec,))
+@dataclass_transform(
+    frozen_default=True, kw_only_default=True, field_specifiers=(spec, dataclasses.field)
+)
 class Record:
-    """A frozen, keyword-only data class with the few pydantic-style methods archcheck uses.
+    """A frozen, keyword-only dataclass (``archcheck.structs``) with the few pydantic-style
+    methods archcheck uses.
 
-    Not ``dataclasses.dataclass``: it generates six methods per class with one ``exec`` each,
-    about 0.5 ms per model, 25 ms of every run. A record gets one generated ``__init__``; equality,
-    hashing, ``repr`` and immutability are shared. ``class Name(Record, extra="ignore",
-    allow_inf_nan=False)`` sets what the model's validation takes; both options are inherited.
-    A ``check_record(self)`` method that raises ValueError rejects a validated value as a whole
-    (pydantic's ``model_validator``); ``__post_init__`` runs after every ``__init__``.
+    ``class Name(Record, extra="ignore", allow_inf_nan=False)`` sets what the model's
+    validation takes; both options are inherited. A ``check_record(self)`` method that raises
+    ValueError rejects a validated value as a whole (pydantic's ``model_validator``).
     """
 
     __slots__ = ()
@@ -150,6 +147,7 @@ class Record:
     __record_fields__: ClassVar[tuple[FieldSpec, ...]] = ()
 
     if TYPE_CHECKING:
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
         def __init__(self, **values: Any) -> None: ...
 
@@ -163,49 +161,21 @@ class Record:
         if allow_inf_nan is not None:
             options["allow_inf_nan"] = allow_inf_nan
         cls.__record_options__ = options
-        fields = {f.name: f for f in cls.__record_fields__}
-        for name, annotation in inspect.get_annotations(cls).items():
-            if "ClassVar" in str(annotation):
-                continue
-            value = cls.__dict__.get(name, _MISSING)
-            found = value if isinstance(value, FieldSpec) else FieldSpec(default=value)
-            found.name, found.type, found.module = name, annotation, cls.__module__
-            if found.default is _MISSING:
-                if name in cls.__dict__:
-                    delattr(cls, name)
-            else:
-                setattr(cls, name, found.default)
-            fields[name] = found
-        cls.__record_fields__ = tuple(fields.values())
-        cls.__init__ = _make_init(cls)  # type: ignore[method-assign]
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(self.__dict__[f.name] for f in self.__record_fields__)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={self.__dict__[f.name]!r}" for f in self.__record_fields__)
-        return f"{type(self).__qualname__}({shown})"
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        inherited = {f.name: f for f in cls.__record_fields__}
+        build(cls, frozen=True, eq=True, kw_only=True)
+        own = inspect.get_annotations(cls)
+        cls.__record_fields__ = tuple(
+            inherited[f.name] if f.name in inherited and f.name not in own
+            else FieldSpec(f, cls.__module__)
+            for f in cls.__dataclass_fields__.values()
+        )  # fmt: skip
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
         """A copy with ``update``'s fields replaced (not validated, as in pydantic)."""
         if not update:
             return self
-        return type(self)(**{**{f.name: self.__dict__[f.name] for f in self.__record_fields__},
-                             **update})  # fmt: skip
+        values = {f.name: self.__dict__[f.name] for f in self.__record_fields__}
+        return type(self)(**{**values, **update})
 
     def model_dump(
         self, *, mode: Literal["python", "json"] = "python", exclude_none: bool = False
@@ -256,36 +226,6 @@ class Record:
         return core_schema.no_info_after_validator_function(
             partial(_from_shadow, cls), handler(_shadow(cls))
         )
-
-
-_FACTORY: Any = object()
-"""The default of a parameter whose field has a default factory: call the factory."""
-
-
-def _make_init(cls: type[Record]) -> Callable[..., None]:
-    """``cls.__init__``, generated: keyword-only parameters written straight to ``__dict__``."""
-    params, body = [], ["    d = self.__dict__"]
-    scope: dict[str, Any] = {"_FACTORY": _FACTORY}
-    for index, f in enumerate(cls.__record_fields__):
-        if f.default_factory is not _MISSING:
-            scope[f"_f{index}"] = f.default_factory
-            params.append(f"{f.name}=_FACTORY")
-            body.append(f"    d[{f.name!r}] = _f{index}() if {f.name} is _FACTORY else {f.name}")
-            continue
-        if f.default is _MISSING:
-            params.append(f.name)
-        else:
-            scope[f"_d{index}"] = f.default
-            params.append(f"{f.name}=_d{index}")
-        body.append(f"    d[{f.name!r}] = {f.name}")
-    if hasattr(cls, "__post_init__"):
-        body.append("    self.__post_init__()")
-    star = "*, " if params else ""
-    source = f"def __init__(self, {star}{', '.join(params)}):\n" + "\n".join(body) + "\n"
-    exec(source, scope)  # noqa: S102 (generated from the class's own field names)
-    init: Callable[..., None] = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
 
 
 class Invalid(ValueError):

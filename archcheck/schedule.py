@@ -10,7 +10,8 @@ worker runs robfig/cron's standard parser, which takes neither a seconds field n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from archcheck.structs import dataclass
 
 _GO_DURATION = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*")
 _TIMEZONE = re.compile(r"^(CRON_)?TZ=\S+\s+")

@@ -7,12 +7,13 @@ both build an ``AnalyzeArgs`` and call ``run_analyze``, so the two paths cannot 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archcheck.compose.project import ComposeOptions
 from archcheck.errors import ExitCode, UsageError
+from archcheck.structs import dataclass
 
 if TYPE_CHECKING:
     from archcheck.model import Report, System

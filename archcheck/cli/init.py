@@ -11,12 +11,12 @@ a commented template. Existing files are never overwritten unless ``--force``.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archcheck import links
 from archcheck.errors import ExitCode
+from archcheck.structs import dataclass
 
 if TYPE_CHECKING:
     from archcheck.engine.ruleset import Ruleset

@@ -12,8 +12,10 @@ handles ``None`` itself). On a typer without this machinery it does nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from archcheck.structs import dataclass
 
 
 def install() -> None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from archcheck.errors import UsageError
+from archcheck.structs import dataclass
 
 STDOUT = "-"
 _FORMAT_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")

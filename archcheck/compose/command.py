@@ -4,10 +4,11 @@ start-up fast path in ``archcheck.cli.launch``."""
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from archcheck.compose.project import ComposeOptions
+from archcheck.structs import dataclass
 
 
 @dataclass(frozen=True)

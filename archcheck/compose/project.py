@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from archcheck.structs import dataclass
 
 if TYPE_CHECKING:
     from archcheck.compose.yamlnodes import PDict

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from archcheck.compose.yamlnodes import RESET, Override, PDict, PList
 from archcheck.errors import ComposeError
 from archcheck.files.yamlpos import location
+from archcheck.structs import dataclass
 
 SCHEMA = Path(__file__).with_name("data") / "compose-spec.json"
 

@@ -13,7 +13,6 @@ Unknown keys and unknown rule ids are errors naming the file and line (see ``rul
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +21,7 @@ from archcheck.errors import ConfigError
 from archcheck.files.yamlpos import Positions, load_yaml, locate, validation_error
 from archcheck.model import FailOn, Location, Severity
 from archcheck.records import Invalid, Record, spec
+from archcheck.structs import dataclass
 
 CONFIG_NAMES = (".archcheck.yaml", ".archcheck.yml")
 

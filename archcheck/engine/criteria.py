@@ -6,7 +6,6 @@ a missing measurement gives ``outcome="insufficient-data"`` with instructions, n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from archcheck.engine.facts import Facts, KindContext, how_to_get
@@ -21,6 +20,7 @@ from archcheck.model import (
     Workload,
 )  # fmt: skip
 from archcheck.records import Record, spec
+from archcheck.structs import dataclass
 
 P = TypeVar("P", bound="Params")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from archcheck.metrics import METRICS
 from archcheck.model import (
@@ -15,6 +14,7 @@ from archcheck.model import (
     Workload,
     WorkloadKind,
 )
+from archcheck.structs import dataclass
 
 
 class Facts:

@@ -7,12 +7,12 @@ Nothing is discovered implicitly: adding a check means adding a line here, and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from archcheck.engine import cluster, criteria, hygiene
 from archcheck.engine.capacity import CapacityParams
 from archcheck.engine.criteria import Params
+from archcheck.structs import dataclass
 
 CheckKind = Literal["criterion", "hygiene"]
 

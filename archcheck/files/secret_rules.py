@@ -21,10 +21,11 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from archcheck.structs import dataclass
 
 DATA = Path(__file__).with_name("data") / "gitleaks.toml"
 COMPILED = DATA.with_name("gitleaks.compiled.json")

@@ -8,8 +8,9 @@ belongs to every service sharing the anchor, so it is left alone (the fix says w
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from archcheck.structs import dataclass
 
 WORKER_LIMITS = {
     "cron-worker": {"cpus": "0.5", "memory": "256M"},

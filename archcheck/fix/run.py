@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from archcheck.files.read import read_text
 from archcheck.fix.edits import FIXES, Edit, Skip
 from archcheck.model import Finding, System
 from archcheck.pipeline import AnalyzeOptions, run_analysis
+from archcheck.structs import dataclass
 
 
 @dataclass(frozen=True)

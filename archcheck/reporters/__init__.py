@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
 from typing import Protocol
 
 from archcheck.errors import UsageError
 from archcheck.model import PRIORITY_RANK, Note, Priority, Report
+from archcheck.structs import dataclass
 
 FORMATS: dict[str, str] = {
     "text": "archcheck.reporters.text",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from archcheck.model import (
     gate_level,
     is_gating,
 )
+from archcheck.structs import dataclass
 
 _KIND_WORDS = {"events": "event handlers", "cron": "cron jobs", "migration": "migrations"}
 _LEVEL_NAME = {0: "none", 1: "low", 2: "medium", 3: "high"}

@@ -12,11 +12,11 @@ lists its subscribers, and ``clusters`` puts the groups that share topics into o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from archcheck.model import Priority, Report, Service, Verdict, Workload
 from archcheck.reporters import ServiceSummary, service_summaries
+from archcheck.structs import dataclass
 
 State = Literal["existing", "recommended", "separated"]
 """A box as the system has it, a worker the report recommends, or a worker already split out."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from archcheck.scaffold.request import CronSpec
 from archcheck.schedule import ClusterSchedule, kubernetes_schedule, shortest_gap_minutes
+from archcheck.structs import dataclass
 
 CronAs = Literal["cronjob", "deployment"]
 MIN_GAP_MINUTES = 15

@@ -8,8 +8,9 @@ The Dockerfile and the Makefiles it runs are read by discovery's one reader
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from archcheck.structs import dataclass
 
 
 @dataclass(frozen=True)

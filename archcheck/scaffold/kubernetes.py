@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,6 +31,7 @@ from archcheck.scaffold.render import (
     STOP_TIMEOUT_S,
 )
 from archcheck.scaffold.request import CronSpec, ScaffoldRequest
+from archcheck.structs import dataclass
 
 Echo = Callable[[str], None]
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from archcheck.errors import ScaffoldError
 from archcheck.files.read import read_text
+from archcheck.structs import dataclass
 
 FileVerdict = Literal["create", "identical", "overwrite", "conflict", "skip", "keep"]
 MANIFEST = ".archcheck-scaffold.json"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import posixpath
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -21,6 +20,7 @@ from archcheck.names import kebab
 from archcheck.scaffold import names, wiregen
 from archcheck.scaffold.gotarget import GoTarget, versions_for
 from archcheck.scaffold.request import ScaffoldRequest
+from archcheck.structs import dataclass
 
 OVERRIDE_NAME = "docker-compose.workers.yml"
 

@@ -6,9 +6,11 @@ The CLI fills it from the analysis (verdicts and discovered workloads) plus ``--
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from archcheck.structs import dataclass
 
 if TYPE_CHECKING:
     from archcheck.scaffold.inherit import Inherited

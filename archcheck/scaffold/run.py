@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -30,6 +30,7 @@ from archcheck.scaffold.plan import Planned, plan_root, unified_diff
 from archcheck.scaffold.render import Rendered, render
 from archcheck.scaffold.request import ComposeTarget, CronSpec, EventSpec, Mode, ScaffoldRequest
 from archcheck.schedule import runs_on_standard_parser
+from archcheck.structs import dataclass
 
 Echo = Callable[[str], None]
 _HANDLER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)?")

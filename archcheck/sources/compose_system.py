@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
 from typing import Any
 
 from archcheck.compose import ComposeProject
@@ -29,6 +28,7 @@ from archcheck.model import (
 )
 from archcheck.records import Invalid, Record, spec
 from archcheck.schedule import valid_schedule
+from archcheck.structs import dataclass
 
 EXTENSION = "x-archcheck"
 

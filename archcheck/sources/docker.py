@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from archcheck.errors import SourceUnreachableError
 from archcheck.metrics import METRICS
 from archcheck.model import Measurement
+from archcheck.structs import dataclass
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"

@@ -9,11 +9,11 @@ measurement, and the engine reports that row as missing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archcheck.model import Measurement
+from archcheck.structs import dataclass
 
 if TYPE_CHECKING:  # NOTE: subprocess and datetime load only when git history is read
     import subprocess

@@ -5,7 +5,6 @@ overridable with ``--prometheus-queries``), validated and expanded for one windo
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +15,7 @@ from archcheck.files.bundled import rules_dir
 from archcheck.files.yamlpos import Positions, load_yaml, locate, validation_error
 from archcheck.metrics import METRICS, UnitError, to_canonical
 from archcheck.model import Location
+from archcheck.structs import dataclass
 
 DEFAULT_WINDOW = "7d"
 """The range the queries summarise unless ``--window`` says otherwise."""

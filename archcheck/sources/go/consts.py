@@ -8,7 +8,8 @@ time stays ``Opaque`` and evaluates to None ("unknown"), never a guess.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from archcheck.structs import dataclass
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from archcheck.sources.go import syntax
 from archcheck.sources.go.consts import BinOp, Expr, FieldRef, Lit, Opaque, Ref
 from archcheck.sources.go.libraries import Catalog
 from archcheck.sources.go.syntax import GoSource, text, walk
+from archcheck.structs import dataclass
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -19,6 +18,7 @@ import yaml
 from archcheck.errors import UsageError
 from archcheck.files.yamlpos import SAFE_LOADER
 from archcheck.records import Invalid, Record, spec
+from archcheck.structs import dataclass
 
 Role = Literal["topic", "schedule", "name", "group", "route", "pubsub", "dead_letter_topic"]
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from archcheck.errors import ArchcheckError
 from archcheck.files.read import read_bytes
 from archcheck.sources.go import syntax
+from archcheck.structs import dataclass
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from archcheck.errors import ArchcheckError
@@ -20,6 +19,7 @@ from archcheck.sources.go import syntax
 from archcheck.sources.go.cache import FactsCache
 from archcheck.sources.go.facts import FileFacts, extract
 from archcheck.sources.go.libraries import Catalog, load_catalog
+from archcheck.structs import dataclass
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Larger files are skipped with a note: hand-written Go that schedules work is never this big."""

@@ -18,9 +18,11 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import TYPE_CHECKING
+
+from archcheck.structs import dataclass
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Query, Tree
