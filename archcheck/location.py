@@ -7,6 +7,7 @@ it as a field type and validate, serialise and describe it in JSON Schema like a
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from archcheck.structs import dataclass
@@ -44,3 +45,30 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        """Validated and described as a standard dataclass of the same fields, then built."""
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(_from_shadow, handler(_shadow()))
+
+
+@cache
+def _shadow() -> type:
+    import dataclasses
+
+    namespace = {
+        "__doc__": Location.__doc__, "__module__": __name__,
+        "__pydantic_config__": Location.__pydantic_config__,
+        "__annotations__": {"file": str, "line": Annotated[int, _POSITIVE],
+                            "column": Annotated[int, _POSITIVE]},
+        "column": 1,
+    }  # fmt: skip
+    return dataclasses.dataclass(frozen=True)(type("Location", (), namespace))
+
+
+def _from_shadow(value: Any) -> Location:
+    return Location(value.file, value.line, value.column)

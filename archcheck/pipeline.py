@@ -8,7 +8,6 @@ replace earlier ones (and the report says so). Teams adding a source add a field
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -29,7 +28,7 @@ from archcheck.model import (
     general,
 )
 from archcheck.sources.discovery import Discovery, DiscoveryOptions
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field, replace
 
 if TYPE_CHECKING:
     from archcheck.engine.ruleset import Ruleset

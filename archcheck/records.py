@@ -12,8 +12,6 @@ reference: the strict pass takes only input pydantic takes, and builds what pyda
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 import math
 import operator
 import re
@@ -37,7 +35,7 @@ from typing import (
 )
 
 from archcheck.location import Location
-from archcheck.structs import build
+from archcheck.structs import MISSING, Field, build, field
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, GetCoreSchemaHandler, TypeAdapter, ValidationError
@@ -46,7 +44,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R", bound="Record")
 Extra = Literal["forbid", "ignore"]
-_MISSING: Any = dataclasses.MISSING
+_MISSING: Any = MISSING
 
 
 class Constraint:
@@ -66,7 +64,7 @@ class FieldSpec:
     __slots__ = ("check", "constraints", "default", "default_factory", "description", "exclude",
                  "module", "name", "type")  # fmt: skip
 
-    def __init__(self, f: dataclasses.Field[Any], module: str) -> None:
+    def __init__(self, f: Field, module: str) -> None:
         meta: dict[str, Any] = f.metadata.get("record", {})
         self.name = f.name
         self.type: Any = f.type
@@ -126,12 +124,12 @@ def spec(
     meta = {"record": {"description": description, "constraints": constraints, "check": check,
                        "exclude": exclude}}  # fmt: skip
     if default_factory is not _MISSING:
-        return dataclasses.field(default_factory=default_factory, metadata=meta)
-    return dataclasses.field(default=default, metadata=meta)
+        return field(default_factory=default_factory, metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 @dataclass_transform(
-    frozen_default=True, kw_only_default=True, field_specifiers=(spec, dataclasses.field)
+    frozen_default=True, kw_only_default=True, field_specifiers=(spec, field)
 )
 class Record:
     """A frozen, keyword-only dataclass (``archcheck.structs``) with the few pydantic-style
@@ -147,7 +145,7 @@ class Record:
     __record_fields__: ClassVar[tuple[FieldSpec, ...]] = ()
 
     if TYPE_CHECKING:
-        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+        __struct_fields__: ClassVar[dict[str, Field]]
 
         def __init__(self, **values: Any) -> None: ...
 
@@ -163,11 +161,11 @@ class Record:
         cls.__record_options__ = options
         inherited = {f.name: f for f in cls.__record_fields__}
         build(cls, frozen=True, eq=True, kw_only=True)
-        own = inspect.get_annotations(cls)
+        own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 (no inspect)
         cls.__record_fields__ = tuple(
             inherited[f.name] if f.name in inherited and f.name not in own
             else FieldSpec(f, cls.__module__)
-            for f in cls.__dataclass_fields__.values()
+            for f in cls.__struct_fields__.values()
         )  # fmt: skip
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:

@@ -1,5 +1,6 @@
 """``archcheck.structs.dataclass`` behaves as ``dataclasses.dataclass`` for what archcheck uses:
-each shape below is declared with both decorators and must act the same."""
+each shape below is declared with both decorators (and ``field`` of each module) and must act
+the same through ``structs.fields``, ``structs.replace`` and ``structs.is_dataclass``."""
 
 from __future__ import annotations
 
@@ -13,23 +14,31 @@ import pytest
 
 from archcheck import structs
 
-DECORATORS: dict[str, Callable[..., Any]] = {"stdlib": dataclasses.dataclass, "ours": structs.dataclass}
+MODULES: dict[str, Any] = {"stdlib": dataclasses, "ours": structs}
 
 
-def _shapes(decorate: Callable[..., Any]) -> dict[str, type]:
+def _asdict(obj: Any) -> Any:
+    if structs.is_dataclass(obj):
+        return {f.name: _asdict(getattr(obj, f.name)) for f in structs.fields(obj)}
+    return copy.deepcopy(obj)
+
+
+def _shapes(module: Any) -> dict[str, type]:
+    decorate, field = module.dataclass, module.field
+
     @decorate(frozen=True)
     class Point:
         x: int
         y: int = 0
-        tags: list[str] = dataclasses.field(default_factory=list)
-        cache: dict[str, int] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+        tags: list[str] = field(default_factory=list)
+        cache: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
         LIMIT: ClassVar[int] = 3
 
     @decorate
     class Mutable:
         name: str
-        count: int = dataclasses.field(default=0, compare=False)
-        seen: list[int] = dataclasses.field(default_factory=list, init=False)
+        count: int = field(default=0, compare=False)
+        seen: list[int] = field(default_factory=list, init=False)
 
         def __post_init__(self) -> None:
             self.seen.append(self.count)
@@ -63,12 +72,12 @@ def _shapes(decorate: Callable[..., Any]) -> dict[str, type]:
 
     # NOTE: pickle finds classes by module and qualified name; give each its own.
     for cls in (Point, Mutable, Keywords, Child, Identity, OwnEq, Empty):
-        cls.__qualname__ = f"{cls.__name__}_{decorate.__module__.replace('.', '_')}"
+        cls.__qualname__ = f"{cls.__name__}_{module.__name__.replace('.', '_')}"
         globals()[cls.__qualname__] = cls
     return {c.__name__: c for c in (Point, Mutable, Keywords, Child, Identity, OwnEq, Empty)}
 
 
-SHAPES = {name: _shapes(decorate) for name, decorate in DECORATORS.items()}
+SHAPES = {name: _shapes(module) for name, module in MODULES.items()}
 
 
 def _behaviour(shapes: dict[str, type]) -> dict[str, Any]:
@@ -85,28 +94,28 @@ def _behaviour(shapes: dict[str, type]) -> dict[str, Any]:
         "ne": p != point(2),
         "hash equal": hash(keywords(a="x")) == hash(keywords(a="x")),
         "unhashable list": _raises(lambda: hash(point(1))),
-        "fields": [(f.name, f.init, f.repr, f.compare) for f in dataclasses.fields(point)],
-        "asdict": dataclasses.asdict(p),
-        "replace": dataclasses.asdict(dataclasses.replace(p, y=5)),
+        "fields": [(f.name, f.init, f.repr, f.compare) for f in structs.fields(point)],
+        "asdict": _asdict(p),
+        "replace": _asdict(structs.replace(p, y=5)),
         "class default": point.y,
         "classvar": point.LIMIT,
         "match_args": point.__match_args__,
-        "is_dataclass": dataclasses.is_dataclass(p),
+        "is_dataclass": structs.is_dataclass(p),
         "factory fresh": point(1).tags is not point(1).tags,
         "mutable": (m.seen, m == mutable("n", 5)),
         "unhashable when mutable": mutable.__hash__ is None,
         "keywords": repr(keywords(a="x")).split("(", 1)[1],
-        "child": dataclasses.asdict(child(1, 2)),
-        "child fields": [f.name for f in dataclasses.fields(child)],
+        "child": _asdict(child(1, 2)),
+        "child fields": [f.name for f in structs.fields(child)],
         "identity": identity(1) == identity(1),
         "own eq": (own_eq(1) == own_eq(2), hash(own_eq(1))),
         "empty": (empty() == empty(), repr(empty()).split("(", 1)[1]),
         "copy": copy.deepcopy(p) == p,
         "pickle": pickle.loads(pickle.dumps(p)) == p,
     }
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         p.x = 3  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         del p.x  # type: ignore[misc]
     with pytest.raises(TypeError):
         keywords("x")
@@ -121,20 +130,40 @@ def test_both_decorators_behave_the_same() -> None:
     assert ours["eq"] and ours["eq ignores compare=False"] and not ours["identity"]
 
 
-def test_a_stdlib_dataclass_can_subclass_ours() -> None:
+def test_fields_and_replace_take_standard_dataclasses_too() -> None:
     @dataclasses.dataclass(frozen=True)
-    class Sub(SHAPES["ours"]["Point"]):  # type: ignore[misc, valid-type]
-        w: int = 4
-
-    assert dataclasses.asdict(Sub(1)) == {"x": 1, "y": 0, "tags": [], "cache": {}, "w": 4}
-
-
-def test_slots_go_to_the_standard_decorator() -> None:
-    @structs.dataclass(frozen=True, slots=True)
-    class Slotted:
+    class Standard:
         x: int
+        y: int = 2
 
-    assert Slotted.__slots__ == ("x",) and not hasattr(Slotted(1), "__dict__")
+    assert [f.name for f in structs.fields(Standard)] == ["x", "y"]
+    assert structs.replace(Standard(1), y=5) == Standard(1, 5)
+    assert structs.is_dataclass(Standard(1)) and not structs.is_dataclass(1)
+
+
+@structs.dataclass(frozen=True, slots=True)
+class Slotted:
+    """A slotted shape at module level, so that pickle finds it."""
+
+    x: int
+    y: int = 1
+
+
+def test_slots_classes_have_no_dict_and_survive_pickle_and_copy() -> None:
+    value = Slotted(3)
+    assert Slotted.__slots__ == ("x", "y") and not hasattr(value, "__dict__")
+    assert pickle.loads(pickle.dumps(value)) == value == copy.deepcopy(value)
+    assert repr(value) == "Slotted(x=3, y=1)" and hash(value) == hash(Slotted(3))
+    with pytest.raises(AttributeError):
+        value.x = 4  # type: ignore[misc]
+
+
+def test_a_run_imports_neither_dataclasses_nor_inspect() -> None:
+    from support import REPO, modules_after
+
+    modules = modules_after(["analyze"], REPO / "fixtures" / "shop")
+    assert "archcheck.model" in modules  # the probe analysed the shop
+    assert not {"dataclasses", "inspect", "pydantic"} & modules
 
 
 def _raises(call: Callable[[], object]) -> str | None:

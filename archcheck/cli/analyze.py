@@ -7,13 +7,12 @@ both build an ``AnalyzeArgs`` and call ``run_analyze``, so the two paths cannot 
 from __future__ import annotations
 
 import sys
-from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archcheck.compose.project import ComposeOptions
 from archcheck.errors import ExitCode, UsageError
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field, replace
 
 if TYPE_CHECKING:
     from archcheck.model import Report, System

@@ -12,10 +12,8 @@ handles ``None`` itself). On a typer without this machinery it does nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import field
+from dataclasses import dataclass, field  # NOTE: it subclasses typer's standard dataclass
 from typing import Any
-
-from archcheck.structs import dataclass
 
 
 def install() -> None:

@@ -12,11 +12,12 @@ the annotations as objects, and ``with_groups`` copies them as they are.
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
+
+from archcheck.structs import replace
 
 if TYPE_CHECKING:
     from archcheck.compose import ComposeOptions

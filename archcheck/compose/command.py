@@ -4,11 +4,10 @@ start-up fast path in ``archcheck.cli.launch``."""
 from __future__ import annotations
 
 import sys
-from dataclasses import field
 from pathlib import Path
 
 from archcheck.compose.project import ComposeOptions
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 
 @dataclass(frozen=True)

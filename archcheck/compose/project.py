@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 if TYPE_CHECKING:
     from archcheck.compose.yamlnodes import PDict

@@ -7,13 +7,12 @@ rule's message template uses.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import field
 
 from archcheck.engine.capacity import CapacityParams, event_capacity
 from archcheck.engine.criteria import Params
 from archcheck.engine.facts import Facts
 from archcheck.model import Location, Service, Workload, WorkloadKind
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 Value = float | int | str | None
 

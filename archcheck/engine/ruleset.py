@@ -8,7 +8,6 @@ against the check's model when loading, so a bad threshold fails before anything
 from __future__ import annotations
 
 import string
-from dataclasses import field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +19,7 @@ from archcheck.errors import ConfigError, RuleDefinitionError
 from archcheck.files.yamlpos import load_yaml, locate, validation_error
 from archcheck.model import FailOn, Location, Severity, Suppression
 from archcheck.records import Invalid, Record, fields_of, spec
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 Platform = Literal["docker-compose", "kubernetes"]
 PLATFORMS: tuple[Platform, ...] = ("docker-compose", "kubernetes")

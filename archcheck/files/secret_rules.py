@@ -206,9 +206,10 @@ def _global_allow() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 @cache
-def _keywords() -> re.Pattern[str]:
-    words = sorted({k for rule in rules() for k in rule.keywords}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(word) for word in words))
+def _keywords() -> tuple[str, ...]:
+    """Every rule's keywords. NOTE: tested one by one with ``in``: compiling them into one
+    alternation cost 3 ms of every run that shows an excerpt, for a handful of short lines."""
+    return tuple(sorted({k for rule in rules() for k in rule.keywords}))
 
 
 def shannon_entropy(text: str) -> float:
@@ -221,7 +222,7 @@ def shannon_entropy(text: str) -> float:
 def token_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` holds a well-known token: (start, end) of each secret part."""
     lowered = text.lower()
-    if not _keywords().search(lowered):
+    if not any(word in lowered for word in _keywords()):
         return []
     allow, stopwords = _global_allow()
     spans: list[tuple[int, int]] = []

@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 import io
 from collections.abc import Callable
-from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from archcheck.files.read import read_text
 from archcheck.fix.edits import FIXES, Edit, Skip
 from archcheck.model import Finding, System
 from archcheck.pipeline import AnalyzeOptions, run_analysis
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field, replace
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ the repository is mapped into it. Nothing in the working tree or in ``.git`` is 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shlex
 import shutil
@@ -19,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from archcheck import structs
 from archcheck.errors import UsageError
 
 if TYPE_CHECKING:
@@ -127,8 +127,8 @@ def remap_paths(options: _T, root: Path, tree: Path, *, keep: frozenset[str] = f
 
 
 def _remap_dataclass(obj: _T, root: Path, tree: Path, cwd: Path, keep: frozenset[str]) -> _T:
-    assert dataclasses.is_dataclass(obj) and not isinstance(obj, type)
-    names = {f.name for f in dataclasses.fields(obj)}
+    assert structs.is_dataclass(obj) and not isinstance(obj, type)
+    names = {f.name for f in structs.fields(obj)}
     base = cwd
     changes: dict[str, Any] = {}
     if "cwd" in names:
@@ -141,7 +141,7 @@ def _remap_dataclass(obj: _T, root: Path, tree: Path, cwd: Path, keep: frozenset
         moved = _remap_value(value, root, tree, base, keep)
         if moved is not value:
             changes[name] = moved
-    return dataclasses.replace(obj, **changes)
+    return structs.replace(obj, **changes)
 
 
 def _move(path: Path, root: Path, tree: Path) -> Path:
@@ -160,7 +160,7 @@ def _remap_value(value: Any, root: Path, tree: Path, base: Path, keep: frozenset
         return tuple(_remap_value(v, root, tree, base, keep) for v in value)
     if isinstance(value, Mapping) and any(isinstance(v, Path) for v in value.values()):
         return {k: _remap_value(v, root, tree, base, keep) for k, v in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if structs.is_dataclass(value) and not isinstance(value, type):
         return _remap_dataclass(value, root, tree, base, keep)
     return value
 
@@ -221,14 +221,14 @@ def report_at(
     root = repo_root(cwd if cwd.is_dir() else Path.cwd())
     commit = resolve(root, ref)
     with tree_at(root, commit) as tree:
-        head = dataclasses.replace(options, config=config.resolve() if config else None)
+        head = structs.replace(options, config=config.resolve() if config else None)
         base = remap_paths(head, root, tree, keep=frozenset({"config"}))
         files = tuple(p for p in (_in_tree(f, root, tree) for f in compose_files) if p)
         _keep_local_env(compose_files, root, tree)
         _share_history(root, tree)
         if not files:
             return empty, f"the compose files did not exist at {ref}: everything counts as new"
-        base = dataclasses.replace(base, compose=dataclasses.replace(base.compose, files=files))
+        base = structs.replace(base, compose=structs.replace(base.compose, files=files))
         try:
             report = run_analysis(base).report
         except ArchcheckError as exc:

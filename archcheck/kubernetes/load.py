@@ -9,7 +9,6 @@ objects in archcheck's vocabulary.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from archcheck.files.read import decode, read_bytes, read_text
 from archcheck.files.yamlpos import KeyPath, Positions, load_yaml_documents, locate
 from archcheck.location import Location
 from archcheck.model import Note
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 STDIN = "-"
 SUFFIXES = (".yaml", ".yml", ".json")

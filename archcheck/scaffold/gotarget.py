@@ -9,7 +9,6 @@ that compile anyway.
 from __future__ import annotations
 
 import re
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ from archcheck.files.read import read_text
 from archcheck.model import Location
 from archcheck.sources.gomodule import KRATOS
 from archcheck.sources.gomodule import module_root as find_module_root
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -19,7 +18,7 @@ from archcheck.compose import ComposeProject
 from archcheck.errors import ArchcheckError
 from archcheck.files.read import read_text
 from archcheck.files.redact import is_secret_name
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 DEFAULT_DAPR_IMAGE = "daprio/daprd:1.14.4"
 """The daprd the scaffold's end-to-end test runs; used when the project pins no sidecar image."""

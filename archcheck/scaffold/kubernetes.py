@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,7 +30,7 @@ from archcheck.scaffold.render import (
     STOP_TIMEOUT_S,
 )
 from archcheck.scaffold.request import CronSpec, ScaffoldRequest
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, replace
 
 Echo = Callable[[str], None]
 

@@ -6,11 +6,10 @@ The CLI fills it from the analysis (verdicts and discovered workloads) plus ``--
 
 from __future__ import annotations
 
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 if TYPE_CHECKING:
     from archcheck.scaffold.inherit import Inherited

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -30,7 +29,7 @@ from archcheck.scaffold.plan import Planned, plan_root, unified_diff
 from archcheck.scaffold.render import Rendered, render
 from archcheck.scaffold.request import ComposeTarget, CronSpec, EventSpec, Mode, ScaffoldRequest
 from archcheck.schedule import runs_on_standard_parser
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field, replace
 
 Echo = Callable[[str], None]
 _HANDLER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)?")

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from archcheck.errors import ScaffoldError
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 if TYPE_CHECKING:
     from tree_sitter import Node

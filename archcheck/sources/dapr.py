@@ -12,7 +12,6 @@ from __future__ import annotations
 import posixpath
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from archcheck.files.read import read_text
 from archcheck.files.yamlpos import MAX_DEPTH, SAFE_LOADER, too_deep
 from archcheck.model import Location, Note, Service, Workload
 from archcheck.schedule import valid_schedule
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 RESOURCE_FLAGS = ("resources-path", "components-path")
 """daprd flags naming resource folders (Go flags: one or two dashes, ``=`` or a separate value)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import posixpath
 import shlex
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,7 @@ from archcheck.sources.go.build import (
     main_dirs,
     read_build,
 )
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 if TYPE_CHECKING:
     from archcheck.sources.go.targets import GoDiscovery, GoTarget

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from typing import Any
 
 import yaml
@@ -43,7 +42,7 @@ from archcheck.sources.compose_system import (
 )
 from archcheck.sources.dapr import PubsubComponent
 from archcheck.sources.discovery import merge_workloads
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 PREFIX = "archcheck.dev/"
 """Annotations archcheck reads, the Kubernetes counterpart of ``x-archcheck``."""

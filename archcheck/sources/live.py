@@ -7,12 +7,11 @@ measurements ``analyze --prometheus``/``--docker`` would use.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from archcheck.errors import UsageError
 from archcheck.model import Measurement
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 if TYPE_CHECKING:  # NOTE: prometheus imports http.client and ssl; only --prometheus needs them.
     from archcheck.sources.prom_http import PrometheusOptions

@@ -17,7 +17,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from archcheck.files.read import read_text
 from archcheck.model import Location
 from archcheck.sources.prom_queries import DEFAULT_WINDOW
 from archcheck.sources.safe_http import fetch, header_value
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 TOKEN_ENV = "ARCHCHECK_PROMETHEUS_TOKEN"
 PASSWORD_ENV = "ARCHCHECK_PROMETHEUS_PASSWORD"

@@ -20,14 +20,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 
 from archcheck.errors import SourceError
 from archcheck.files.read import read_text
 from archcheck.metrics import METRICS
 from archcheck.model import Location, Measurement
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 SERVICE_LABELS = ("service", "container_label_com_docker_compose_service", "compose_service")
 FAILED_STATUSES = frozenset({"retry", "failed", "failure", "error"})

@@ -19,7 +19,6 @@ Values are numbers in the canonical unit of ``METRICS`` or strings with a unit (
 from __future__ import annotations
 
 import types
-from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,7 +30,7 @@ from archcheck.files.yamlpos import KeyPath, Positions, load_yaml, locate, valid
 from archcheck.metrics import MAX_VALUE, METRICS, UnitError, to_canonical
 from archcheck.model import Declaration, DeclaredFact, Environment, Location, Measurement
 from archcheck.records import Constraint, Invalid, Record, spec
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 SNAPSHOT_VERSION = 1
 

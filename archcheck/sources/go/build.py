@@ -18,12 +18,11 @@ import posixpath
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from pathlib import Path
 
 from archcheck.errors import ArchcheckError
 from archcheck.files.read import read_bytes
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 _MAKE_VAR = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]")

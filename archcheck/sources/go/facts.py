@@ -14,14 +14,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from archcheck.sources.go import syntax
 from archcheck.sources.go.consts import BinOp, Expr, FieldRef, Lit, Opaque, Ref
 from archcheck.sources.go.libraries import Catalog
 from archcheck.sources.go.syntax import GoSource, text, walk
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -8,7 +8,6 @@ ticker's work only touches in-process state (then it is housekeeping: a note, no
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field, replace
 
 from archcheck.model import Location, Note, Workload
 from archcheck.names import kebab
@@ -17,7 +16,7 @@ from archcheck.sources.go.consts import Expr, FieldRef, Lit, Ref, evaluate, form
 from archcheck.sources.go.facts import Arg, Call, FileFacts, Pos
 from archcheck.sources.go.libraries import CallSpec, Catalog, Library
 from archcheck.sources.go.names import job_name, name_from_handler, name_from_text, registrar_name
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field, replace
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import field
 from pathlib import Path
 
 from archcheck.errors import ArchcheckError
 from archcheck.files.read import read_bytes
 from archcheck.sources.go import syntax
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 
 @dataclass

@@ -18,11 +18,10 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator
-from dataclasses import field
 from functools import cache
 from typing import TYPE_CHECKING
 
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Query, Tree

@@ -3,12 +3,11 @@ cached result (``archcheck.sources.go.workloads``) is read without loading the s
 
 from __future__ import annotations
 
-from dataclasses import field
 from pathlib import Path
 
 from archcheck.model import Location, Note, Workload
 from archcheck.sources.go.build import MainPackage
-from archcheck.structs import dataclass
+from archcheck.structs import dataclass, field
 
 
 @dataclass(frozen=True)
