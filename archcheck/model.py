@@ -529,6 +529,6 @@ def fingerprint(item: Finding | Verdict) -> str:
         )
     else:
         parts = ("verdict", item.service, item.kind)
-    import hashlib  # NOTE: only reports that need fingerprints pay for it
+    from archcheck.digest import sha256
 
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return sha256("\x1f".join(parts).encode()).hexdigest()[:32]

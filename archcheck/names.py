@@ -7,9 +7,10 @@ lower-case ASCII words, never none; the scaffold builds Go identifiers and file 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
+
+from archcheck.digest import sha256
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _CAMEL_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
@@ -26,7 +27,7 @@ def _ascii_words(name: str) -> list[str]:
 
 def _fallback(name: str) -> list[str]:
     """A stable name for text with no ASCII letters at all (``価格``): ``t`` + a short hash."""
-    return ["t" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]]
+    return ["t" + sha256(name.encode("utf-8")).hexdigest()[:8]]
 
 
 def words(name: str) -> list[str]:

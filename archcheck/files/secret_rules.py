@@ -163,9 +163,9 @@ def write_compiled() -> None:
 
 
 def _sha256(raw: bytes) -> str:
-    import hashlib
+    from archcheck.digest import sha256
 
-    return hashlib.sha256(raw).hexdigest()
+    return sha256(raw).hexdigest()
 
 
 @cache

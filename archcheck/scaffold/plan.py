@@ -9,11 +9,11 @@ manifest beside the files records the hash of what was generated, so user edits 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 from pathlib import Path
 from typing import Literal
 
+from archcheck.digest import sha256
 from archcheck.errors import ScaffoldError
 from archcheck.files.read import read_text
 from archcheck.structs import dataclass
@@ -43,7 +43,7 @@ class Planned:
 
 
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256(text.encode("utf-8")).hexdigest()
 
 
 def read_manifest(root: Path) -> dict[str, str]:

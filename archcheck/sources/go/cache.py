@@ -10,7 +10,6 @@ turns it off.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import sqlite3
@@ -19,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archcheck.digest import blake2b
 from archcheck.sources.go import syntax
 
 if TYPE_CHECKING:  # NOTE: a cached whole result is read without the Go facts' modules
@@ -48,7 +48,7 @@ def _extractor_digest() -> str:
     older one wrote."""
     from archcheck.sources.go import consts, facts
 
-    digest = hashlib.blake2b(str(facts.VERSION).encode(), digest_size=8)
+    digest = blake2b(str(facts.VERSION).encode(), digest_size=8)
     for module in (facts, syntax, consts):
         with contextlib.suppress(OSError, TypeError):
             digest.update(Path(str(module.__file__)).read_bytes())
@@ -105,7 +105,7 @@ class FactsCache:
     @staticmethod
     def key(source: bytes, catalog_digest: str) -> str:
         salt = f"{_extractor_digest()}:{syntax.grammar_version()}:{catalog_digest}:".encode()
-        return hashlib.blake2b(salt + source, digest_size=20).hexdigest()
+        return blake2b(salt + source, digest_size=20).hexdigest()
 
     def get(self, key: str) -> facts.FileFacts | None:
         if self._db is None:

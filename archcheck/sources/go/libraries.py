@@ -7,7 +7,6 @@ a number is an error naming the entry), so supporting one more library is one en
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Literal
 
 import yaml
 
+from archcheck.digest import sha256
 from archcheck.errors import UsageError
 from archcheck.files.yamlpos import SAFE_LOADER
 from archcheck.records import Invalid, Record, spec
@@ -165,4 +165,4 @@ def _parse(raw: bytes) -> object:
 
 
 def _digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()[:16]
+    return sha256(raw).hexdigest()[:16]

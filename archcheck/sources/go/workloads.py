@@ -8,11 +8,11 @@ are imported and run on a miss only, which keeps them out of the start-up of mos
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
+from archcheck.digest import blake2b
 from archcheck.sources.go import syntax
 from archcheck.sources.go.cache import FactsCache, Stat, open_cache, stat_of
 from archcheck.sources.go.libraries import catalog_digest, load_catalog
@@ -67,7 +67,7 @@ def _result_key(
         mains = [(str(m.folder), sorted(m.tags), m.binary) for m in target.mains]
         described.append([service, mains, str(target.root)])
     text = repr((described, str(relative_to), digest, _code_digest()))
-    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+    return blake2b(text.encode(), digest_size=20).hexdigest()
 
 
 @cache
@@ -75,7 +75,7 @@ def _code_digest() -> str:
     """Changes with any code a result comes from (an upgrade never reads an older result)."""
     from archcheck import __version__
 
-    digest = hashlib.blake2b(syntax.grammar_version().encode(), digest_size=16)
+    digest = blake2b(syntax.grammar_version().encode(), digest_size=16)
     here = Path(__file__).parent
     for source in sorted(
         (
