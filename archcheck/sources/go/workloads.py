@@ -7,7 +7,6 @@ are imported and run on a miss only, which keeps them out of the start-up of mos
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -72,21 +71,21 @@ def _result_key(
 
 @cache
 def _code_digest() -> str:
-    """Changes with any code a result comes from (an upgrade never reads an older result)."""
+    """Changes with any code a result comes from (an upgrade never reads an older result).
+
+    By each source file's size, mtime and inode, as Python's own bytecode cache tells a
+    changed source: reading and hashing them all was a millisecond of every warm run."""
     from archcheck import __version__
 
-    digest = blake2b(syntax.grammar_version().encode(), digest_size=16)
     here = Path(__file__).parent
-    for source in sorted(
+    sources = sorted(
         (
-            *here.glob("*.py"),
-            *(here.parents[1] / n for n in ("names.py", "schedule.py", "model.py")),
+            *map(str, here.glob("*.py")),
+            *(str(here.parents[1] / n) for n in ("names.py", "schedule.py", "model.py")),
         )
-    ):
-        with contextlib.suppress(OSError):
-            digest.update(source.read_bytes())
-    digest.update(__version__.encode())
-    return digest.hexdigest()
+    )
+    stamp = repr(([(s, stat_of(s)) for s in sources], __version__, syntax.grammar_version()))
+    return blake2b(stamp.encode(), digest_size=16).hexdigest()
 
 
 def _inputs(read: set[Path], walked: set[Path]) -> list[tuple[str, Stat]]:

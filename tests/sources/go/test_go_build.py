@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archcheck.sources.go.build import read_build
+from archcheck.sources.go.build import main_dirs, read_build
 
 MONOREPO = {
     "go.mod": "module example.com/shop\n\ngo 1.22\n",
@@ -78,3 +78,30 @@ def test_a_remote_tool_it_installs_is_not_its_program(tmp_path: Path) -> None:
         "Dockerfile only installs tools (github.com/cespare/reflex@v0.3.1); the build of its own"
         " code is not a go build archcheck can read"
     )
+
+
+def test_build_dot_dot_dot_finds_the_main_packages_go_would(tmp_path: Path) -> None:
+    """``go build ./...`` leaves out folders named ``testdata`` or ``vendor`` or starting with
+    ``.`` or ``_``, files starting with ``.`` or ``_``, test files, and does not follow a
+    symbolic link to a folder."""
+    main = "package main\n\nfunc main() {}\n"
+    files = {
+        "cmd/api/main.go": main,
+        "cmd/api/helper.go": "package main\n",
+        "cmd/tool/_gen.go": main,  # ignored by go: cmd/tool has no package
+        "internal/lib/lib.go": "package lib\n",
+        "internal/lib/lib_test.go": main,
+        "_examples/demo/main.go": main,
+        ".github/probe/main.go": main,
+        "testdata/fixture/main.go": main,
+        "vendor/example.com/x/cmd/main.go": main,
+        "sub/testdata/main.go": main,
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "elsewhere" / "cmd" / "x").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "cmd" / "x" / "main.go").write_text(main, encoding="utf-8")
+    (tmp_path / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    found = main_dirs(tmp_path)
+    assert found == [tmp_path / "cmd" / "api", tmp_path / "elsewhere" / "cmd" / "x"]
