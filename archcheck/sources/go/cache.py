@@ -144,8 +144,7 @@ class FactsCache:
         in it), else None."""
         entry = self.results / f"{key}.pickle"
         try:
-            with open(entry, "rb") as stream:  # noqa: PTH123 -- one file, no Path methods
-                inputs, value = loads(stream.read())
+            inputs, value = loads(entry.read_bytes())
             for path, recorded in inputs:
                 if stat_of(path) != recorded:
                     return None
