@@ -3,8 +3,8 @@
 typer's help module imports both as it loads, and markdown-it and pygments with them: 25 ms
 of the 0.135 s of CPU that ``--help`` took. archcheck's help uses neither (it is written in
 rich markup, not Markdown, and pretty tracebacks are off), so until something uses them, those
-two modules are stand-ins whose classes import the real module on first use and then behave as the real
-classes: calls, class attributes (``Traceback.from_exception``), ``isinstance`` and unions.
+two modules are stand-ins whose classes import the real module on first use and then behave as
+the real classes: calls, class attributes (``Traceback.from_exception``), ``isinstance`` and unions.
 """
 
 from __future__ import annotations

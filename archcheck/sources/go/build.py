@@ -549,14 +549,15 @@ def main_dirs(root: Path) -> list[Path]:
     and symbolic links to folders are not followed."""
     found = []
     for folder, subdirs, files in os.walk(root):
-        subdirs[:] = [d for d in subdirs if not d.startswith((".", "_")) and d not in _NOT_WALKED]
+        subdirs[:] = [d for d in subdirs if not d.startswith((".", "_")) and d not in _NOT_BUILT]
         sources = sorted(f for f in files if f.endswith(".go") and not f.startswith((".", "_")))
         if any(_in_main_package(Path(folder, name)) for name in sources):
             found.append(Path(folder))
     return sorted(found)
 
 
-_NOT_WALKED = frozenset(("testdata", "vendor"))
+_NOT_BUILT = frozenset(("testdata", "vendor"))
+"""Folders whose packages ``go build ./...`` leaves out, at any depth."""
 
 
 def is_main_package(folder: Path) -> bool:
@@ -567,7 +568,7 @@ def is_main_package(folder: Path) -> bool:
 def _in_main_package(path: Path) -> bool:
     from archcheck.sources.go import syntax
 
-    if path.name.endswith("_test.go") or any(part in ("vendor", "testdata") for part in path.parts):
+    if path.name.endswith("_test.go") or any(part in _NOT_BUILT for part in path.parts):
         return False
     try:
         header = syntax.read_header(read_bytes(path, "Go source", peek=8192))

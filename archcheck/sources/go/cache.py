@@ -184,9 +184,11 @@ class FactsCache:
         """Write what this run parsed, mark what it used, and trim to the bound."""
         import sqlite3
 
-        if not (self._pending or self._files_pending or self._used) or self.db is None:
-            return
+        if not (self._pending or self._files_pending or self._used):
+            return  # NOTE: a warm run leaves the database unopened
         db = self.db
+        if db is None:
+            return
         try:
             with db:
                 db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)", self._pending)
@@ -233,7 +235,7 @@ def _connect(path: Path) -> sqlite3.Connection | None:
             db.execute("PRAGMA synchronous = OFF")
             for table, columns in _TABLES.items():
                 db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
-            db.execute("DROP TABLE IF EXISTS results")  # whole results: go-results/ since 0.1
+            db.execute("DROP TABLE IF EXISTS results")  # NOTE: whole results moved to go-results/
             return db
         except sqlite3.DatabaseError:
             if attempt == 0:  # not a database (truncated, overwritten): start afresh
